@@ -1,0 +1,13 @@
+"""Slack listeners: thin adapters from payloads to use cases."""
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.services import Services
+from handlers import actions, commands, errors, views
+
+
+def register_all(app: AsyncApp, services: Services) -> None:
+    errors.register(app, services)
+    commands.register(app, services)
+    actions.register(app, services)
+    views.register(app, services)

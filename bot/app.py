@@ -1,0 +1,73 @@
+"""Building the Bolt app and everything it is handed. Nothing here runs at import time."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.clock import Clock, SystemClock
+from bot.config import Settings
+from bot.db.engine import Database
+from bot.db.questions import sync_bank
+from bot.services import Services
+from bot.slack_gateway import SlackGateway
+from handlers import register_all
+from questions.bank import Bank, load_bank
+
+log = logging.getLogger(__name__)
+
+
+def build_client(settings: Settings) -> AsyncWebClient:
+    return AsyncWebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_base_url,
+        timeout=10,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=2),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+async def prepare_services(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    bank: Bank | None = None,
+    client: AsyncWebClient | None = None,
+    db: Database | None = None,
+) -> Services:
+    """Open storage, bring it up to date, load and sync the bank: what serving needs first."""
+    clock = clock or SystemClock()
+    bank = bank or load_bank()
+    db = db or Database(settings.database_url)
+    await db.migrate()
+    async with db.unit_of_work() as session:
+        report = await sync_bank(session=session, bank=bank, now=clock.now())
+    log.info("Question bank ready: %d new versions, %d unchanged", report.added, report.unchanged)
+    return Services(
+        settings=settings,
+        db=db,
+        bank=bank,
+        gateway=SlackGateway(client or build_client(settings)),
+        clock=clock,
+    )
+
+
+def build_app(services: Services, *, process_before_response: bool = False) -> AsyncApp:
+    app = AsyncApp(
+        client=services.gateway.client,
+        signing_secret=services.settings.slack_signing_secret,
+        process_before_response=process_before_response,
+        request_verification_enabled=services.settings.slack_signing_secret is not None,
+    )
+    register_all(app, services)
+    return app

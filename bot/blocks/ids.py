@@ -1,0 +1,41 @@
+"""Every action_id, callback_id and block_id the app uses, in one place."""
+
+import re
+
+# actions in messages
+ANSWER = "pc.answer"  # suffixed ":<value>" because action_ids must be unique within a block
+ANSWER_PATTERN = re.compile(r"^pc\.answer:")
+ANSWER_SELECT = "pc.answer_select"
+WRITE_ANSWER = "pc.write_answer"
+ADD_COMMENT = "pc.add_comment"
+NEXT_QUESTION = "pc.next_question"
+CLOSE_CHECK = "pc.close_check"
+ANSWER_NOW = "pc.answer_now"
+
+# modals
+START_CHECK_VIEW = "pc.start_check"
+COMMENT_VIEW = "pc.comment"
+TEXT_ANSWER_VIEW = "pc.text_answer"
+ASYNC_ANSWERS_VIEW = "pc.async_answers"
+
+# blocks and inputs of the start-check modal
+NAME_BLOCK, NAME_INPUT = "name", "name_input"
+TEMPLATE_BLOCK, TEMPLATE_INPUT = "template", "template_input"
+CLIENT_BLOCK, CLIENT_INPUT = "client_side", "client_side_input"
+MODE_BLOCK, MODE_INPUT = "mode", "mode_input"
+DEADLINE_BLOCK, DEADLINE_INPUT = "deadline", "deadline_input"
+PRIVACY_BLOCK, PRIVACY_INPUT = "privacy", "privacy_input"
+
+# blocks of the answer modals
+COMMENT_BLOCK, COMMENT_INPUT = "comment", "comment_input"
+TEXT_ANSWER_BLOCK, TEXT_ANSWER_INPUT = "text_answer", "text_answer_input"
+ASYNC_VALUE_INPUT = "value"
+ASYNC_COMMENT_INPUT = "comment"
+
+
+def async_value_block(position: int) -> str:
+    return f"q{position}"
+
+
+def async_comment_block(position: int) -> str:
+    return f"q{position}_comment"

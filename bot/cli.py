@@ -1,0 +1,122 @@
+"""`partnercheck`: the command line. Parses arguments, calls one function, prints a sentence."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import ConfigError, Settings
+from bot.errors import UserError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="partnercheck",
+        description="Partnership Check: guided partnership checks in Slack.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+
+    serve = commands.add_parser("serve", help="run the app (HTTP on PORT, or Socket Mode)")
+    serve.add_argument("--socket", action="store_true", help="use Socket Mode (SLACK_APP_TOKEN)")
+    serve.add_argument("--port", type=int, help="override PORT")
+
+    commands.add_parser("migrate", help="bring the database schema up to date")
+
+    bank = commands.add_parser("questions", help="look at or check the question bank")
+    bank_commands = bank.add_subparsers(dest="questions_command", metavar="ACTION")
+    bank_commands.required = True
+    listing = bank_commands.add_parser("list", help="list the questions, by template")
+    listing.add_argument("--template", help="only this template (e.g. partnership_check)")
+    validate = bank_commands.add_parser("validate", help="check a bank directory for problems")
+    validate.add_argument("path", nargs="?", help="bank directory (default: the built-in bank)")
+
+    export = commands.add_parser("export", help="write a partnership's checks and answers")
+    export.add_argument("--channel", required=True, help="the channel ID, e.g. C0123456789")
+    export.add_argument("--format", choices=("json", "csv"), default="json")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        return _run(args)
+    except (ConfigError, UserError) as problem:
+        print(f"partnercheck: {problem}", file=sys.stderr)
+        return EXIT_USAGE if isinstance(problem, ConfigError) else EXIT_FAILED
+    except KeyboardInterrupt:
+        return EXIT_FAILED
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "questions":
+        return _questions(args)
+    settings = Settings.from_env()
+    if args.command == "serve":
+        from bot.server import serve
+
+        settings.require_slack(socket_mode=args.socket)
+        asyncio.run(serve(settings, socket_mode=args.socket, port=args.port))
+        return EXIT_OK
+    if args.command == "migrate":
+        from bot.db.engine import Database
+
+        asyncio.run(_migrate(Database(settings.database_url)))
+        print("Database schema is up to date.")
+        return EXIT_OK
+    if args.command == "export":
+        from bot.usecases.export import export_channel
+
+        sys.stdout.write(asyncio.run(export_channel(settings, args.channel, args.format)))
+        return EXIT_OK
+    raise AssertionError(args.command)
+
+
+def _questions(args: argparse.Namespace) -> int:
+    from questions.bank import BankError, format_question_list, load_bank, validate_bank
+
+    if args.questions_command == "validate":
+        path = Path(args.path) if args.path else None
+        problems = validate_bank(path) if path else validate_bank()
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        if problems:
+            print(f"{len(problems)} problem(s) found.", file=sys.stderr)
+            return EXIT_FAILED
+        print("The question bank is valid.")
+        return EXIT_OK
+    try:
+        bank = load_bank()
+    except BankError as error:
+        print(f"partnercheck: the question bank has problems:\n{error}", file=sys.stderr)
+        return EXIT_FAILED
+    try:
+        print(format_question_list(bank, args.template))
+    except KeyError as unknown:
+        print(f"partnercheck: {unknown.args[0]}", file=sys.stderr)
+        return EXIT_USAGE
+    return EXIT_OK
+
+
+async def _migrate(db: object) -> None:
+    from bot.db.engine import Database
+
+    assert isinstance(db, Database)
+    try:
+        await db.migrate()
+    finally:
+        await db.dispose()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

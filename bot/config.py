@@ -1,0 +1,137 @@
+"""Settings: read once at start-up from the environment (and an optional `.env`)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///partnercheck.db"
+DEFAULT_SLACK_API_BASE_URL = "https://slack.com/api/"
+MANIFEST_PATH = "deploy/slack-manifest.yml"
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one sentence for a person."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    slack_bot_token: str | None
+    slack_signing_secret: str | None
+    slack_app_token: str | None
+    database_url: str
+    slack_api_base_url: str
+    port: int
+    nudge_delay: timedelta
+    tick_seconds: float
+    reminder_after: timedelta
+    calendar_poll_seconds: float
+
+    @classmethod
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, *, dotenv: Path | None = None
+    ) -> Settings:
+        """Build settings from `env` (default: the process environment over `.env`)."""
+        if env is None:
+            merged: dict[str, str] = {}
+            env_file = dotenv if dotenv is not None else Path(".env")
+            if env_file.is_file():
+                merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+            merged.update(os.environ)
+            env = merged
+        return cls(
+            slack_bot_token=_optional(env, "SLACK_BOT_TOKEN"),
+            slack_signing_secret=_optional(env, "SLACK_SIGNING_SECRET"),
+            slack_app_token=_optional(env, "SLACK_APP_TOKEN"),
+            database_url=normalise_database_url(
+                _optional(env, "DATABASE_URL") or DEFAULT_DATABASE_URL
+            ),
+            slack_api_base_url=_base_url(env),
+            port=_integer(env, "PORT", 3000, low=1, high=65535),
+            nudge_delay=timedelta(minutes=_number(env, "PARTNERCHECK_NUDGE_DELAY", 30)),
+            tick_seconds=_number(env, "PARTNERCHECK_TICK_SECONDS", 15, low=0.1),
+            reminder_after=timedelta(hours=_number(env, "PARTNERCHECK_REMINDER_HOURS", 24)),
+            calendar_poll_seconds=_number(env, "PARTNERCHECK_CALENDAR_POLL_SECONDS", 900, low=10),
+        )
+
+    def require_slack(self, *, socket_mode: bool) -> None:
+        """Raise ConfigError naming every Slack credential that serving needs but lacks."""
+        needed = ["SLACK_BOT_TOKEN"]
+        needed.append("SLACK_APP_TOKEN" if socket_mode else "SLACK_SIGNING_SECRET")
+        values = {
+            "SLACK_BOT_TOKEN": self.slack_bot_token,
+            "SLACK_SIGNING_SECRET": self.slack_signing_secret,
+            "SLACK_APP_TOKEN": self.slack_app_token,
+        }
+        missing = [name for name in needed if not values[name]]
+        if missing:
+            raise ConfigError(
+                f"Set {_join(missing)} in the environment or in a .env file "
+                f"(create the Slack app from {MANIFEST_PATH}; the README's "
+                "'Create the Slack app' section shows where each value is found)."
+            )
+        if self.slack_bot_token and not self.slack_bot_token.startswith("xoxb-"):
+            raise ConfigError("SLACK_BOT_TOKEN must be a bot token starting with 'xoxb-'.")
+        if socket_mode and self.slack_app_token and not self.slack_app_token.startswith("xapp-"):
+            raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with 'xapp-'.")
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the usual spellings and return one SQLAlchemy async URL."""
+    url = url.strip()
+    for plain, driver in (
+        ("postgres://", "postgresql+asyncpg://"),
+        ("postgresql://", "postgresql+asyncpg://"),
+        ("sqlite://", "sqlite+aiosqlite://"),
+    ):
+        if url.startswith(plain):
+            return driver + url[len(plain) :]
+    if url.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
+        return url
+    raise ConfigError(
+        "DATABASE_URL must start with sqlite:// or postgresql:// "
+        "(for example sqlite:///partnercheck.db or postgresql://user@host/dbname)."
+    )
+
+
+def _optional(env: Mapping[str, str], name: str) -> str | None:
+    value = env.get(name, "").strip()
+    return value or None
+
+
+def _base_url(env: Mapping[str, str]) -> str:
+    url = _optional(env, "SLACK_API_BASE_URL") or DEFAULT_SLACK_API_BASE_URL
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError("SLACK_API_BASE_URL must be an http:// or https:// URL.")
+    return url if url.endswith("/") else url + "/"
+
+
+def _number(env: Mapping[str, str], name: str, default: float, *, low: float = 0.0) -> float:
+    raw = _optional(env, name)
+    if raw is None:
+        return float(default)
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {raw!r}.") from None
+    if value < low:
+        raise ConfigError(f"{name} must be at least {low:g}, not {raw}.")
+    return value
+
+
+def _integer(env: Mapping[str, str], name: str, default: int, *, low: int, high: int) -> int:
+    raw = _optional(env, name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not low <= int(raw) <= high:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high}, not {raw!r}.")
+    return int(raw)
+
+
+def _join(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

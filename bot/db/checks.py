@@ -1,0 +1,214 @@
+"""Storage of partnerships, checks, participants and answers. The caller owns the transaction."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
+
+from bot.db.models import Answer, Check, CheckQuestion, Participant, Partnership, QuestionVersion
+from bot.db.upsert import insert_for
+
+
+async def partnership_for_channel(*, session: AsyncSession, channel_id: str) -> Partnership | None:
+    return await session.scalar(select(Partnership).where(Partnership.channel_id == channel_id))
+
+
+async def save_partnership(
+    *, session: AsyncSession, team_id: str, channel_id: str, name: str, user_id: str, now: datetime
+) -> Partnership:
+    partnership = await partnership_for_channel(session=session, channel_id=channel_id)
+    if partnership is None:
+        partnership = Partnership(
+            team_id=team_id, channel_id=channel_id, name=name, created_by=user_id, created_at=now
+        )
+        session.add(partnership)
+    else:
+        partnership.name = name
+    await session.flush()
+    return partnership
+
+
+async def open_check_in_channel(*, session: AsyncSession, channel_id: str) -> Check | None:
+    return await session.scalar(
+        select(Check).where(Check.channel_id == channel_id, Check.status == "open").limit(1)
+    )
+
+
+async def add_check(
+    *,
+    session: AsyncSession,
+    check: Check,
+    versions: Sequence[QuestionVersion],
+    client_user_ids: Sequence[str],
+) -> Check:
+    check.questions = [
+        CheckQuestion(position=position, question_version_id=version.id)
+        for position, version in enumerate(versions)
+    ]
+    check.participants = [
+        Participant(user_id=user_id, side="client") for user_id in client_user_ids
+    ]
+    if check.lead_user_id not in client_user_ids:
+        check.participants.append(Participant(user_id=check.lead_user_id, side="ours"))
+    session.add(check)
+    await session.flush()
+    return check
+
+
+async def load_check(*, session: AsyncSession, check_id: int) -> Check | None:
+    """A check with its partnership, its questions (and their wording) and its participants."""
+    return await session.scalar(
+        select(Check)
+        .where(Check.id == check_id)
+        .options(
+            selectinload(Check.partnership),
+            selectinload(Check.questions).selectinload(CheckQuestion.question),
+            selectinload(Check.participants),
+        )
+        .execution_options(populate_existing=True)
+    )
+
+
+async def move_to_position(
+    *, session: AsyncSession, check_id: int, expected: int, target: int
+) -> bool:
+    """Compare-and-set the live question; False when someone else already moved it."""
+    result = await session.execute(
+        update(Check)
+        .where(Check.id == check_id, Check.status == "open", Check.current_position == expected)
+        .values(current_position=target)
+    )
+    return result.rowcount == 1
+
+
+async def mark_closed(
+    *, session: AsyncSession, check_id: int, user_id: str | None, now: datetime
+) -> bool:
+    """Compare-and-set open → closed; False when it was already closed."""
+    result = await session.execute(
+        update(Check)
+        .where(Check.id == check_id, Check.status == "open")
+        .values(status="closed", closed_at=now, closed_by=user_id)
+    )
+    return result.rowcount == 1
+
+
+async def set_message_ts(
+    *, session: AsyncSession, check_id: int, message_ts: str, position: int | None = None
+) -> None:
+    if position is None:
+        await session.execute(
+            update(Check).where(Check.id == check_id).values(message_ts=message_ts)
+        )
+    else:
+        await session.execute(
+            update(CheckQuestion)
+            .where(CheckQuestion.check_id == check_id, CheckQuestion.position == position)
+            .values(message_ts=message_ts)
+        )
+
+
+async def save_answer(
+    *,
+    session: AsyncSession,
+    check_id: int,
+    question_version_id: int,
+    user_id: str,
+    side: str,
+    now: datetime,
+    value: str | None = None,
+    comment: str | None = None,
+    set_value: bool = True,
+    set_comment: bool = False,
+) -> None:
+    """Insert the answer, or change the existing one: never a second row for the same person."""
+    changes: dict[str, object] = {"updated_at": now, "side": side}
+    if set_value:
+        changes["value"] = value
+    if set_comment:
+        changes["comment"] = comment
+    statement = insert_for(session, Answer).values(
+        check_id=check_id,
+        question_version_id=question_version_id,
+        user_id=user_id,
+        side=side,
+        value=value if set_value else None,
+        comment=comment if set_comment else None,
+        created_at=now,
+        updated_at=now,
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["check_id", "question_version_id", "user_id"], set_=changes
+        )
+    )
+
+
+async def answer_of(
+    *, session: AsyncSession, check_id: int, question_version_id: int, user_id: str
+) -> Answer | None:
+    return await session.scalar(
+        select(Answer).where(
+            Answer.check_id == check_id,
+            Answer.question_version_id == question_version_id,
+            Answer.user_id == user_id,
+        )
+    )
+
+
+async def answers_by_user(
+    *, session: AsyncSession, check_id: int, user_id: str
+) -> dict[int, Answer]:
+    rows = await session.scalars(
+        select(Answer).where(Answer.check_id == check_id, Answer.user_id == user_id)
+    )
+    return {row.question_version_id: row for row in rows}
+
+
+async def answer_counts(
+    *, session: AsyncSession, check_id: int, question_version_id: int | None = None
+) -> Counter[str]:
+    """Answers per side (people who gave a value), for one question or distinct people overall."""
+    who = func.count(func.distinct(Answer.user_id))
+    statement = (
+        select(Answer.side, who)
+        .where(Answer.check_id == check_id, Answer.value.is_not(None))
+        .group_by(Answer.side)
+    )
+    if question_version_id is not None:
+        statement = statement.where(Answer.question_version_id == question_version_id)
+    return Counter({side: count for side, count in (await session.execute(statement)).all()})
+
+
+async def due_open_checks(*, session: AsyncSession, now: datetime) -> list[int]:
+    rows = await session.scalars(
+        select(Check.id).where(
+            Check.status == "open", Check.deadline_at.is_not(None), Check.deadline_at <= now
+        )
+    )
+    return list(rows)
+
+
+async def checks_of_partnership(*, session: AsyncSession, partnership_id: int) -> list[Check]:
+    rows = await session.scalars(
+        select(Check)
+        .where(Check.partnership_id == partnership_id)
+        .options(
+            selectinload(Check.questions).selectinload(CheckQuestion.question),
+            selectinload(Check.participants),
+        )
+        .order_by(Check.created_at, Check.id)
+    )
+    return list(rows)
+
+
+async def answers_of_check(*, session: AsyncSession, check_id: int) -> list[Answer]:
+    rows = await session.scalars(
+        select(Answer).where(Answer.check_id == check_id).order_by(Answer.id)
+    )
+    return list(rows)

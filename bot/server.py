@@ -1,0 +1,59 @@
+"""Running the app: HTTP or Socket Mode, the tick, and a clean stop on SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from aiohttp import web
+
+from bot.app import build_app, prepare_services
+from bot.config import Settings
+from bot.scheduler import Ticker
+from bot.services import Services
+from bot.usecases.checks import close_due_checks
+from bot.web import build_web_app
+
+log = logging.getLogger(__name__)
+
+SHUTDOWN_GRACE_SECONDS = 20
+
+
+def scheduled_jobs(services: Services) -> list[tuple[str, object]]:
+    """Every job the tick runs; each one asks the database what is due."""
+    return [("close_due_checks", lambda: close_due_checks(services))]
+
+
+async def serve(settings: Settings, *, socket_mode: bool, port: int | None = None) -> None:
+    services = await prepare_services(settings)
+    bolt = build_app(services)
+    ticker = Ticker(settings.tick_seconds, scheduled_jobs(services))  # type: ignore[arg-type]
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+
+    runner = web.AppRunner(build_web_app(bolt, services), shutdown_timeout=SHUTDOWN_GRACE_SECONDS)
+    await runner.setup()
+    socket_handler = None
+    try:
+        if socket_mode:
+            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+            socket_handler = AsyncSocketModeHandler(bolt, settings.slack_app_token)
+            await socket_handler.connect_async()
+            log.info("Connected to Slack in Socket Mode")
+        site = web.TCPSite(runner, host="0.0.0.0", port=port or settings.port)
+        await site.start()
+        log.info("Listening on port %d (POST /slack/events, GET /healthz)", port or settings.port)
+        ticker.start()
+        await stop.wait()
+        log.info("Stopping: finishing requests in flight")
+    finally:
+        ticker.stop()
+        if socket_handler is not None:
+            await socket_handler.close_async()
+        await runner.cleanup()
+        await services.db.dispose()
+        log.info("Stopped cleanly")

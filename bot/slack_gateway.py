@@ -1,0 +1,155 @@
+"""The few Slack Web API calls the app makes. Nothing else talks to Slack."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+log = logging.getLogger(__name__)
+
+MEMBER_PAGE = 200
+USER_LOOKUP_CONCURRENCY = 8
+
+
+class SlackCallFailed(Exception):
+    """A Web API call failed; `error` is Slack's error code (never a token or a message text)."""
+
+    def __init__(self, method: str, error: str, *, status: int | None = None) -> None:
+        super().__init__(f"{method} failed: {error}")
+        self.method = method
+        self.error = error
+        self.status = status
+
+
+@dataclass(frozen=True)
+class SlackUser:
+    id: str
+    team_id: str | None
+    name: str
+    tz: str
+    is_admin: bool
+    is_external: bool
+    is_bot: bool
+
+
+@dataclass(frozen=True)
+class Posted:
+    channel: str
+    ts: str
+
+
+class SlackGateway:
+    def __init__(self, client: AsyncWebClient) -> None:
+        self.client = client
+
+    async def post_message(
+        self,
+        channel: str,
+        text: str,
+        blocks: list[dict[str, Any]] | None = None,
+        *,
+        thread_ts: str | None = None,
+    ) -> Posted:
+        response = await self._call(
+            "chat_postMessage",
+            channel=channel,
+            text=text,
+            blocks=blocks,
+            thread_ts=thread_ts,
+            unfurl_links=False,
+            unfurl_media=False,
+        )
+        return Posted(channel=str(response["channel"]), ts=str(response["ts"]))
+
+    async def update_message(
+        self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> None:
+        await self._call("chat_update", channel=channel, ts=ts, text=text, blocks=blocks or [])
+
+    async def post_ephemeral(
+        self, channel: str, user: str, text: str, blocks: list[dict[str, Any]] | None = None
+    ) -> None:
+        await self._call("chat_postEphemeral", channel=channel, user=user, text=text, blocks=blocks)
+
+    async def open_view(self, trigger_id: str, view: dict[str, Any]) -> dict[str, Any]:
+        response = await self._call("views_open", trigger_id=trigger_id, view=view)
+        return dict(response["view"])
+
+    async def update_view(
+        self, view_id: str, view: dict[str, Any], *, view_hash: str | None = None
+    ) -> None:
+        await self._call("views_update", view_id=view_id, view=view, hash=view_hash)
+
+    async def push_view(self, trigger_id: str, view: dict[str, Any]) -> None:
+        await self._call("views_push", trigger_id=trigger_id, view=view)
+
+    async def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
+        await self._call("views_publish", user_id=user_id, view=view)
+
+    async def open_dm(self, user_id: str) -> str:
+        response = await self._call("conversations_open", users=user_id)
+        return str(response["channel"]["id"])
+
+    async def user(self, user_id: str) -> SlackUser:
+        response = await self._call("users_info", user=user_id)
+        return _user_from(response["user"])
+
+    async def users(self, user_ids: list[str]) -> list[SlackUser]:
+        """Look several people up at once; anyone Slack will not describe is left out."""
+        gate = asyncio.Semaphore(USER_LOOKUP_CONCURRENCY)
+
+        async def one(user_id: str) -> SlackUser | None:
+            async with gate:
+                try:
+                    return await self.user(user_id)
+                except SlackCallFailed:
+                    return None
+
+        found = await asyncio.gather(*(one(user_id) for user_id in user_ids))
+        return [user for user in found if user is not None]
+
+    async def channel_members(self, channel: str, *, limit: int = 1000) -> list[str]:
+        members: list[str] = []
+        cursor: str | None = None
+        while len(members) < limit:
+            response = await self._call(
+                "conversations_members", channel=channel, limit=MEMBER_PAGE, cursor=cursor
+            )
+            members.extend(response.get("members", []))
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                break
+        return members[:limit]
+
+    async def _call(self, method: str, **kwargs: Any) -> Any:
+        arguments = {key: value for key, value in kwargs.items() if value is not None}
+        try:
+            return await getattr(self.client, method)(**arguments)
+        except SlackApiError as error:
+            code = str(error.response.get("error", "unknown_error"))
+            log.warning("Slack %s failed: %s", method, code)
+            raise SlackCallFailed(method, code, status=error.response.status_code) from None
+        except (TimeoutError, OSError) as error:
+            log.warning("Slack %s failed: %s", method, type(error).__name__)
+            raise SlackCallFailed(method, type(error).__name__) from None
+
+
+def _user_from(data: dict[str, Any]) -> SlackUser:
+    profile = data.get("profile") or {}
+    name = profile.get("display_name") or data.get("real_name") or data.get("name") or data["id"]
+    return SlackUser(
+        id=str(data["id"]),
+        team_id=data.get("team_id"),
+        name=str(name),
+        tz=str(data.get("tz") or "UTC"),
+        is_admin=bool(data.get("is_admin") or data.get("is_owner")),
+        is_external=bool(
+            data.get("is_stranger") or data.get("is_restricted") or data.get("is_ultra_restricted")
+        ),
+        is_bot=bool(data.get("is_bot")),
+    )

@@ -1,0 +1,112 @@
+"""Buttons and menus in check messages: parse, call one use case, confirm to the person."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.blocks import ids, modals
+from bot.blocks.checks import parse_ref
+from bot.blocks.text import escape, trim
+from bot.errors import UserError
+from bot.services import Services
+from bot.usecases import checks
+from handlers.common import action_value, tell, user_id_of, user_team_of
+
+Ack = Callable[..., Awaitable[None]]
+
+
+def _ref(body: dict[str, Any]) -> tuple[int, int, str | None]:
+    try:
+        return parse_ref(action_value(body))
+    except ValueError:
+        raise UserError(
+            "That button is out of date; use the newest message of the check."
+        ) from None
+
+
+def _check_id(body: dict[str, Any]) -> int:
+    value = action_value(body).split(":", 1)[0]
+    if not value.isdigit():
+        raise UserError("That button is out of date; use the newest message of the check.")
+    return int(value)
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    async def on_answer(ack: Ack, body: dict[str, Any]) -> None:
+        await ack()
+        check_id, position, value = _ref(body)
+        outcome = await checks.record_answer(
+            services,
+            check_id=check_id,
+            position=position,
+            user_id=user_id_of(body),
+            user_team_id=user_team_of(body),
+            raw_value=value,
+        )
+        verb = "Changed your answer to" if outcome.changed else "Saved your answer:"
+        await tell(
+            services,
+            body,
+            f"{verb} *{escape(outcome.label)}* for “{trim(outcome.question_text, 200)}”. "
+            "Pick another button any time before the check closes to change it.",
+        )
+
+    app.action(ids.ANSWER_PATTERN)(on_answer)
+    app.action(ids.ANSWER_SELECT)(on_answer)
+
+    @app.action(ids.WRITE_ANSWER)
+    async def on_write_answer(ack: Ack, body: dict[str, Any]) -> None:
+        await ack()
+        check_id, position, _ = _ref(body)
+        text, value, _comment = await checks.current_answer(
+            services, check_id=check_id, position=position, user_id=user_id_of(body)
+        )
+        view = modals.text_answer_modal(
+            reference=f"{check_id}:{position}", question_text=text, current=value
+        )
+        await services.gateway.open_view(str(body["trigger_id"]), view)
+
+    @app.action(ids.ADD_COMMENT)
+    async def on_add_comment(ack: Ack, body: dict[str, Any]) -> None:
+        await ack()
+        check_id, position, _ = _ref(body)
+        text, _value, comment = await checks.current_answer(
+            services, check_id=check_id, position=position, user_id=user_id_of(body)
+        )
+        view = modals.comment_modal(
+            reference=f"{check_id}:{position}", question_text=text, current=comment
+        )
+        await services.gateway.open_view(str(body["trigger_id"]), view)
+
+    @app.action(ids.NEXT_QUESTION)
+    async def on_next(ack: Ack, body: dict[str, Any]) -> None:
+        await ack()
+        check_id, position, _ = _ref(body)
+        moved = await checks.next_question(
+            services, check_id=check_id, expected_position=position, user_id=user_id_of(body)
+        )
+        if not moved:
+            await tell(services, body, "The check has already moved past that question.")
+
+    @app.action(ids.CLOSE_CHECK)
+    async def on_close(ack: Ack, body: dict[str, Any]) -> None:
+        await ack()
+        closed = await checks.close_check(
+            services, check_id=_check_id(body), user_id=user_id_of(body)
+        )
+        if not closed:
+            await tell(services, body, "This check is already closed.")
+
+    @app.action(ids.ANSWER_NOW)
+    async def on_answer_now(ack: Ack, body: dict[str, Any]) -> None:
+        await ack()
+        view = await checks.async_answer_page(
+            services,
+            check_id=_check_id(body),
+            user_id=user_id_of(body),
+            user_team_id=user_team_of(body),
+        )
+        await services.gateway.open_view(str(body["trigger_id"]), view)

@@ -1,0 +1,88 @@
+"""Reading the few fields handlers need out of Slack payloads, and answering a person."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.services import Services
+from bot.slack_gateway import SlackCallFailed
+
+
+def user_id_of(body: dict[str, Any]) -> str:
+    user = body.get("user")
+    if isinstance(user, dict):
+        return str(user.get("id", ""))
+    return str(body.get("user_id", ""))
+
+
+def user_team_of(body: dict[str, Any]) -> str | None:
+    user = body.get("user")
+    if isinstance(user, dict) and user.get("team_id"):
+        return str(user["team_id"])
+    return body.get("user_team_id") or team_of(body)
+
+
+def team_of(body: dict[str, Any]) -> str:
+    team = body.get("team")
+    if isinstance(team, dict):
+        return str(team.get("id", ""))
+    return str(body.get("team_id", ""))
+
+
+def channel_of(body: dict[str, Any]) -> str | None:
+    channel = body.get("channel")
+    if isinstance(channel, dict):
+        return channel.get("id")
+    container = body.get("container") or {}
+    return body.get("channel_id") or container.get("channel_id")
+
+
+def first_action(body: dict[str, Any]) -> dict[str, Any]:
+    actions = body.get("actions") or [{}]
+    return actions[0]
+
+
+def action_value(body: dict[str, Any]) -> str:
+    action = first_action(body)
+    selected = action.get("selected_option") or {}
+    return str(action.get("value") or selected.get("value") or "")
+
+
+def state_values(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return (view.get("state") or {}).get("values") or {}
+
+
+def input_value(view: dict[str, Any], block_id: str, action_id: str) -> Any:
+    """The submitted value of one input, whatever its element type; None when empty."""
+    element = state_values(view).get(block_id, {}).get(action_id) or {}
+    kind = element.get("type")
+    if kind in ("static_select", "radio_buttons", "external_select"):
+        return (element.get("selected_option") or {}).get("value")
+    if kind == "multi_users_select":
+        return element.get("selected_users") or []
+    if kind == "datetimepicker":
+        return element.get("selected_date_time")
+    if kind == "checkboxes":
+        return [option.get("value") for option in element.get("selected_options") or []]
+    if kind == "datepicker":
+        return element.get("selected_date")
+    if kind == "timepicker":
+        return element.get("selected_time")
+    return element.get("value")
+
+
+async def tell(
+    services: Services, body: dict[str, Any], text: str, channel: str | None = None
+) -> None:
+    """An ephemeral note to the person behind `body`, in the channel they acted in (or a DM)."""
+    user = user_id_of(body)
+    where = channel or channel_of(body)
+    if not user:
+        return
+    try:
+        if where:
+            await services.gateway.post_ephemeral(where, user, text)
+        else:
+            await services.gateway.post_message(await services.gateway.open_dm(user), text)
+    except SlackCallFailed:
+        pass

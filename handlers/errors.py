@@ -1,0 +1,61 @@
+"""The one error handler: a sentence for the person, a log line (never a body) for us."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+
+from bot.errors import UserError
+from bot.services import Services
+from bot.slack_gateway import SlackCallFailed
+from handlers.common import tell
+
+log = logging.getLogger("partnercheck.errors")
+
+DATABASE_TROUBLE = (
+    "I couldn't save that because my database is busy or unreachable. "
+    "Nothing was lost on your side: please try again in a minute."
+)
+SLACK_TROUBLE = "Slack didn't accept my reply just now. Please try again in a minute."
+UNEXPECTED = (
+    "Something went wrong on my side and it has been logged. Please try again; "
+    "if it keeps happening, tell whoever installed Partnership Check."
+)
+
+
+def message_for(error: BaseException) -> str:
+    """What to tell the person; logs anything that is our fault."""
+    if isinstance(error, UserError):
+        return error.message
+    if isinstance(error, OperationalError | PoolTimeout | DBAPIError | OSError):
+        log.error("Database unavailable: %s", type(error).__name__)
+        return DATABASE_TROUBLE
+    if isinstance(error, SlackCallFailed):
+        return SLACK_TROUBLE
+    log.error("Unexpected %s while handling a Slack request", type(error).__name__, exc_info=error)
+    return UNEXPECTED
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    @app.error
+    async def on_error(
+        error: Exception, body: dict[str, Any], response: BoltResponse | None
+    ) -> BoltResponse | None:
+        text = message_for(error)
+        if response is not None and "command" in body:
+            # a slash command whose reply is still open: answer in the reply itself
+            return BoltResponse(
+                status=200,
+                body=json.dumps({"response_type": "ephemeral", "text": text}),
+                headers={"content-type": "application/json"},
+            )
+        await tell(services, body, text)
+        if response is not None:
+            return BoltResponse(status=200, body="")
+        return None

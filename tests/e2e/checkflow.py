@@ -1,0 +1,89 @@
+"""Steps of a check, as a person takes them in Slack, for the end-to-end tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.blocks import ids
+from tests.support import signing
+from tests.support.harness import Harness
+
+CHANNEL = "C0SHARED"
+LEAD = "U0LEAD"
+
+
+def start_values(
+    *,
+    name: str = "Acme × Northwind",
+    template: str = "partnership_check",
+    client: list[str] | None = None,
+    mode: str = "live",
+    deadline: int | None = None,
+    privacy: str = "attributed",
+) -> dict[str, Any]:
+    return {
+        ids.NAME_BLOCK: {ids.NAME_INPUT: signing.plain_input(name)},
+        ids.TEMPLATE_BLOCK: {ids.TEMPLATE_INPUT: signing.static_select(template)},
+        ids.CLIENT_BLOCK: {ids.CLIENT_INPUT: signing.multi_users(client or [])},
+        ids.MODE_BLOCK: {ids.MODE_INPUT: signing.radio(mode)},
+        ids.DEADLINE_BLOCK: {ids.DEADLINE_INPUT: signing.datetimepicker(deadline)},
+        ids.PRIVACY_BLOCK: {ids.PRIVACY_INPUT: signing.radio(privacy)},
+    }
+
+
+async def start_check(h: Harness, *, view_id: str = "V0START", **form: Any) -> None:
+    reply = await h.command("check", user_id=LEAD, channel_id=CHANNEL)
+    assert reply.status == 200, reply.text
+    opened = h.fake.last("views.open").args["view"]
+    assert opened["callback_id"] == ids.START_CHECK_VIEW
+    reply = await h.submit(
+        ids.START_CHECK_VIEW,
+        start_values(**form),
+        private_metadata=opened["private_metadata"],
+        user_id=LEAD,
+        view_id=view_id,
+    )
+    assert reply.status == 200, reply.text
+    assert reply.text in ("", "{}"), reply.text
+
+
+def posted_buttons(h: Harness, call_index: int = -1) -> list[dict[str, Any]]:
+    """Every button/select of a message the app posted."""
+    call = h.fake.calls_to("chat.postMessage")[call_index]
+    return [
+        element
+        for block in call.args.get("blocks") or []
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
+
+
+def button(
+    h: Harness, action_prefix: str, *, label: str | None = None, call_index: int = -1
+) -> dict[str, Any]:
+    for element in posted_buttons(h, call_index):
+        if element["action_id"].startswith(action_prefix) and (
+            label is None or element["text"]["text"] == label
+        ):
+            return element
+    raise AssertionError(f"no {action_prefix} button {label or ''} in the last message")
+
+
+async def press(
+    h: Harness, element: dict[str, Any], *, user: str = LEAD, user_team_id: str | None = None
+) -> None:
+    reply = await h.click(
+        element["action_id"],
+        element["value"],
+        user_id=user,
+        user_team_id=user_team_id,
+        channel_id=CHANNEL,
+    )
+    assert reply.status == 200, reply.text
+
+
+def answer_button(h: Harness, value: str, call_index: int = -1) -> dict[str, Any]:
+    for element in posted_buttons(h, call_index):
+        if element["action_id"] == f"{ids.ANSWER}:{value}":
+            return element
+    raise AssertionError(f"no answer button for {value}")

@@ -1,0 +1,100 @@
+"""A live check from `/partnership check` to close, two people on each side, through the front door."""
+
+from __future__ import annotations
+
+import json
+
+from bot.blocks import ids
+from bot.usecases.export import export_partnership, render_csv
+from tests.e2e.checkflow import CHANNEL, LEAD, answer_button, button, press, start_check
+from tests.support.harness import Harness
+
+OURS_2 = "U0OURS2"
+CLIENT_1, CLIENT_2 = "U0CLIENT1", "U0CLIENT2"
+
+
+async def test_scripted_live_check_records_exactly_the_last_answers(harness: Harness) -> None:
+    h = harness
+    await start_check(h, client=[CLIENT_1, CLIENT_2])
+    questions = h.services.bank.template_questions("partnership_check")
+    intro = h.fake.calls_to("chat.postMessage")[0]
+    assert intro.args["channel"] == CHANNEL
+    assert "<@U0CLIENT1>" in json.dumps(intro.args["blocks"], ensure_ascii=False)
+    first = h.fake.last("chat.postMessage")
+    assert f"Question 1 of {len(questions)}" in first.args["text"]
+
+    expected: dict[tuple[int, str], str] = {}
+    for position, question in enumerate(questions):
+        values = [option.value for option in question.options]
+        # everyone answers; one person on each side changes their mind
+        picks = {LEAD: values[0], OURS_2: values[-1], CLIENT_1: values[1], CLIENT_2: values[-1]}
+        for user, value in picks.items():
+            await press(h, answer_button(h, value), user=user)
+        await press(h, answer_button(h, values[-1]), user=LEAD)
+        await press(h, answer_button(h, values[0]), user=CLIENT_2)
+        picks[LEAD], picks[CLIENT_2] = values[-1], values[0]
+        expected.update({(position, user): value for user, value in picks.items()})
+        counts = json.dumps(h.fake.last("chat.update").args["blocks"], ensure_ascii=False)
+        assert "2 on our side · 2 on the client side" in counts
+        if position + 1 < len(questions):
+            await press(h, button(h, ids.NEXT_QUESTION))
+            assert f"Question {position + 2} of" in h.fake.last("chat.postMessage").args["text"]
+    await press(h, button(h, ids.CLOSE_CHECK))
+    closing = h.fake.last("chat.postMessage")
+    assert "2 people answered on our side and 2 people on the client side" in closing.args["text"]
+
+    data = await export_partnership(h.db(), CHANNEL)
+    [check] = data["checks"]
+    assert check["status"] == "closed"
+    got = {}
+    for answer in check["answers"]:
+        position = next(
+            q["position"] for q in check["questions"] if q["question_id"] == answer["question_id"]
+        )
+        got[(position, answer["user_id"])] = answer["value"]
+        expected_side = "client" if answer["user_id"].startswith("U0CLIENT") else "ours"
+        assert answer["side"] == expected_side
+    assert got == expected
+    assert len(check["answers"]) == 4 * len(questions)
+    assert render_csv(data).count("\n") == 1 + 4 * len(questions)
+    h.assert_payloads_valid()
+
+
+async def test_only_the_lead_moves_the_check_on(harness: Harness) -> None:
+    h = harness
+    await start_check(h, client=[CLIENT_1])
+    posted_before = len(h.fake.calls_to("chat.postMessage"))
+    await press(h, button(h, ids.NEXT_QUESTION), user=CLIENT_1)
+    refusal = h.fake.last("chat.postEphemeral")
+    assert refusal.args["user"] == CLIENT_1
+    assert "Only <@U0LEAD>" in refusal.args["text"]
+    assert len(h.fake.calls_to("chat.postMessage")) == posted_before
+    await press(h, button(h, ids.CLOSE_CHECK), user=OURS_2)
+    assert "close this check" in h.fake.last("chat.postEphemeral").args["text"]
+
+
+async def test_answer_is_confirmed_to_the_person_only(harness: Harness) -> None:
+    h = harness
+    await start_check(h)
+    await press(h, answer_button(h, "4"), user=OURS_2)
+    note = h.fake.last("chat.postEphemeral")
+    assert note.args["user"] == OURS_2
+    assert note.args["text"].startswith("Saved your answer:")
+    await press(h, answer_button(h, "2"), user=OURS_2)
+    assert h.fake.last("chat.postEphemeral").args["text"].startswith("Changed your answer to")
+    # only counts are visible in the channel, never the values
+    update = h.fake.last("chat.update")
+    visible = json.dumps(update.args["blocks"], ensure_ascii=False)
+    assert "1 on our side · 0 on the client side" in visible
+
+
+async def test_help_and_unknown_subcommands_answer_ephemerally(harness: Harness) -> None:
+    reply = await harness.command("help")
+    assert reply.json()["response_type"] == "ephemeral"
+    assert "/partnership check" in reply.json()["text"]
+    reply = await harness.command("frobnicate now")
+    assert reply.json()["response_type"] == "ephemeral"
+    assert "I don't know `/partnership frobnicate`" in reply.json()["text"]
+    reply = await harness.command("")
+    assert "/partnership help" in reply.json()["text"]
+    assert LEAD
