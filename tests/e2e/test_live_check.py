@@ -1,4 +1,4 @@
-"""A live check from `/partnership check` to close, two people on each side, through the front door."""
+"""A live check from `/partnership check` to close, two people a side, through the front door."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The app under test: real Bolt app behind the real aiohttp front door, a fake Slack, real storage."""
+"""The app under test: the real Bolt app behind the real front door, a fake Slack, real storage."""
 
 from __future__ import annotations
 
