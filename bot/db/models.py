@@ -175,3 +175,173 @@ class SeenDelivery(Base):
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     seen_at: Mapped[datetime]
+
+
+# ---------------------------------------------------------------- meetings and nudges
+
+
+class Meeting(Base):
+    """A client meeting, logged by hand or read from the partnership's calendar feed."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (
+        UniqueConstraint("partnership_id", "external_uid"),
+        Index("ix_meetings_partnership_starts", "partnership_id", "starts_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(200))
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    source: Mapped[str] = mapped_column(String(16), default="manual")
+    external_uid: Mapped[str | None] = mapped_column(String(300))
+    created_by: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    attendees: Mapped[list[MeetingAttendee]] = relationship(
+        lazy="raise", cascade="all, delete-orphan"
+    )
+
+
+class MeetingAttendee(Base):
+    """One of our people at a meeting: the person a reflection nudge goes to."""
+
+    __tablename__ = "meeting_attendees"
+    __table_args__ = (UniqueConstraint("meeting_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32))
+
+
+class Signal(Base):
+    """Something worth showing next to the answers, e.g. a meeting the client moved or cancelled."""
+
+    __tablename__ = "signals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(
+        ForeignKey("partnerships.id", ondelete="CASCADE"), index=True
+    )
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(32))
+    detail: Mapped[dict[str, Any] | None]
+    occurred_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+
+
+class CalendarFeed(Base):
+    """The iCalendar feed a partnership follows; errors are reported to the lead once."""
+
+    __tablename__ = "calendar_feeds"
+
+    partnership_id: Mapped[int] = mapped_column(
+        ForeignKey("partnerships.id", ondelete="CASCADE"), primary_key=True
+    )
+    url: Mapped[str] = mapped_column(Text)
+    added_by: Mapped[str] = mapped_column(String(32))
+    last_polled_at: Mapped[datetime | None]
+    last_ok_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    error_reported: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+
+class PersonSettings(Base):
+    """A person's working hours (in their own time zone) and whether they want nudges at all."""
+
+    __tablename__ = "person_settings"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team_id: Mapped[str | None] = mapped_column(String(32))
+    tz: Mapped[str | None] = mapped_column(String(64))
+    tz_checked_at: Mapped[datetime | None]
+    work_days: Mapped[str] = mapped_column(String(16), default="0,1,2,3,4")
+    work_start: Mapped[str] = mapped_column(String(5), default="09:00")
+    work_end: Mapped[str] = mapped_column(String(5), default="18:00")
+    opted_out: Mapped[bool] = mapped_column(Boolean, default=False)
+    updated_at: Mapped[datetime]
+
+
+class ReflectionRequest(Base):
+    """One attendee asked to reflect on one meeting: waiting, answered, skipped or cancelled."""
+
+    __tablename__ = "reflection_requests"
+    __table_args__ = (UniqueConstraint("meeting_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    user_id: Mapped[str] = mapped_column(String(32), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="waiting")
+    dm_channel_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    reminders_sent: Mapped[int] = mapped_column(Integer, default=0)
+    answered_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class ReflectionAnswer(Base):
+    """An answer to a reflection question; private to its author unless shared."""
+
+    __tablename__ = "reflection_answers"
+    __table_args__ = (UniqueConstraint("request_id", "question_version_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("reflection_requests.id", ondelete="CASCADE")
+    )
+    question_version_id: Mapped[int] = mapped_column(ForeignKey("question_versions.id"))
+    value: Mapped[str | None] = mapped_column(Text)
+    comment: Mapped[str | None] = mapped_column(Text)
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ScheduledMessage(Base):
+    """Every message the app sends on its own is a row: the database says what is due.
+
+    status: pending → claimed → sending → sent, or failed, or cancelled. A row is marked
+    sending before the Web API call and is never blindly resent after an unclear failure.
+    """
+
+    __tablename__ = "scheduled_messages"
+    __table_args__ = (Index("ix_scheduled_messages_status_due", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    team_id: Mapped[str | None] = mapped_column(String(32))
+    user_id: Mapped[str | None] = mapped_column(String(32))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    reference_id: Mapped[int | None] = mapped_column(Integer)
+    payload: Mapped[dict[str, Any] | None]
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    lease_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class CheckSchedule(Base):
+    """A repeating check for a channel, e.g. the partnership check monthly."""
+
+    __tablename__ = "check_schedules"
+    __table_args__ = (UniqueConstraint("partnership_id", "template_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
+    template_id: Mapped[str] = mapped_column(String(60))
+    every: Mapped[str] = mapped_column(String(16))
+    mode: Mapped[str] = mapped_column(String(8), default="async")
+    lead_user_id: Mapped[str] = mapped_column(String(32))
+    next_due_at: Mapped[datetime]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime]
