@@ -9,7 +9,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
 from bot.config import ConfigError, Settings
+from bot.db.engine import Database
 from bot.errors import UserError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -54,6 +58,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, UserError) as problem:
         print(f"partnercheck: {problem}", file=sys.stderr)
         return EXIT_USAGE if isinstance(problem, ConfigError) else EXIT_FAILED
+    except (OSError, SQLAlchemyError) as problem:
+        reason = str(getattr(problem, "orig", None) or problem).splitlines()[0][:200]
+        print(
+            f"partnercheck: could not open the database at {_shown_url()} ({reason}). "
+            "Check DATABASE_URL and that the database server is running.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
     except KeyboardInterrupt:
         return EXIT_FAILED
 
@@ -69,8 +81,6 @@ def _run(args: argparse.Namespace) -> int:
         asyncio.run(serve(settings, socket_mode=args.socket, port=args.port))
         return EXIT_OK
     if args.command == "migrate":
-        from bot.db.engine import Database
-
         asyncio.run(_migrate(Database(settings.database_url)))
         print("Database schema is up to date.")
         return EXIT_OK
@@ -108,10 +118,16 @@ def _questions(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-async def _migrate(db: object) -> None:
-    from bot.db.engine import Database
+def _shown_url() -> str:
+    """DATABASE_URL as configured, with any password hidden."""
+    try:
+        url = Settings.from_env().database_url
+        return make_url(url).render_as_string(hide_password=True)
+    except (ConfigError, ArgumentError):
+        return "DATABASE_URL"
 
-    assert isinstance(db, Database)
+
+async def _migrate(db: Database) -> None:
     try:
         await db.migrate()
     finally:

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from bot.app import build_app, prepare_services
 from bot.config import Settings
-from bot.scheduler import Ticker
+from bot.scheduler import Job, Ticker
 from bot.services import Services
 from bot.usecases.checks import close_due_checks
 from bot.web import build_web_app
@@ -20,7 +20,7 @@ log = logging.getLogger(__name__)
 SHUTDOWN_GRACE_SECONDS = 20
 
 
-def scheduled_jobs(services: Services) -> list[tuple[str, object]]:
+def scheduled_jobs(services: Services) -> list[tuple[str, Job]]:
     """Every job the tick runs; each one asks the database what is due."""
     return [("close_due_checks", lambda: close_due_checks(services))]
 
@@ -28,7 +28,7 @@ def scheduled_jobs(services: Services) -> list[tuple[str, object]]:
 async def serve(settings: Settings, *, socket_mode: bool, port: int | None = None) -> None:
     services = await prepare_services(settings)
     bolt = build_app(services)
-    ticker = Ticker(settings.tick_seconds, scheduled_jobs(services))  # type: ignore[arg-type]
+    ticker = Ticker(settings.tick_seconds, scheduled_jobs(services))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -55,5 +55,18 @@ async def serve(settings: Settings, *, socket_mode: bool, port: int | None = Non
         if socket_handler is not None:
             await socket_handler.close_async()
         await runner.cleanup()
+        await _drain(SHUTDOWN_GRACE_SECONDS)
         await services.db.dispose()
         log.info("Stopped cleanly")
+
+
+async def _drain(seconds: float) -> None:
+    """Let work that outlives its request (Bolt finishes listeners after the ack) complete."""
+    others = {task for task in asyncio.all_tasks() if task is not asyncio.current_task()}
+    if not others:
+        return
+    _done, pending = await asyncio.wait(others, timeout=seconds)
+    if pending:
+        log.warning(
+            "%d background tasks still running after %ss; stopping anyway", len(pending), seconds
+        )

@@ -37,6 +37,7 @@ async def _check(services: Services, body: dict[str, Any], rest: str, ack: Ack) 
             text="`/partnership check` takes no arguments: it opens a form to choose the rest.",
         )
         return
+    checks.require_shared_channel(channel_of(body) or "")
     await ack()
     await checks.open_start_modal(
         services,

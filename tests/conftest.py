@@ -52,5 +52,7 @@ async def harness(
     app = await make_harness(url, fake_slack, schema=schema)
     try:
         yield app
+        # every payload any test made the app send must pass Block Kit validation and limits
+        app.assert_payloads_valid()
     finally:
         await app.stop()

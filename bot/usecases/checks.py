@@ -88,10 +88,7 @@ async def open_start_modal(
     services: Services, *, trigger_id: str, team_id: str, channel_id: str, user_id: str
 ) -> None:
     """Open the start-check modal, prefilled; then propose Slack Connect people as client side."""
-    if not channel_id.startswith(("C", "G")):
-        raise UserError(
-            "Run `/partnership check` in the channel you share with the client, not in a DM."
-        )
+    require_shared_channel(channel_id)
     async with services.db.unit_of_work() as session:
         partnership = await store.partnership_for_channel(session=session, channel_id=channel_id)
         known_clients = await _previous_client_side(
@@ -122,6 +119,13 @@ async def open_start_modal(
             )
         except SlackCallFailed:
             log.info("Left the start modal as it was; the person had already changed it")
+
+
+def require_shared_channel(channel_id: str) -> None:
+    if not channel_id.startswith(("C", "G")):
+        raise UserError(
+            "Run `/partnership check` in the channel you share with the client, not in a DM."
+        )
 
 
 def validate_form(form: CheckForm, *, services: Services) -> None:

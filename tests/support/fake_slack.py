@@ -128,6 +128,7 @@ class FakeSlack:
         self._pending_files: dict[str, dict[str, Any]] = {}
         self._runner: web.AppRunner | None = None
         self._stopping = asyncio.Event()
+        self._arrived = asyncio.Condition()
         self._root: str | None = None
         self.add_user(bot_user_id, name="partnercheck", tz="UTC", is_bot=True)
 
@@ -195,6 +196,16 @@ class FakeSlack:
                 f"no call to {method!r} was recorded; methods called: {seen or 'none'}"
             )
         return calls[-1]
+
+    async def wait_for(self, method: str, count: int = 1, *, timeout: float = 10.0) -> Call:
+        """Wait (event-driven, bounded) until `count` calls to `method` have arrived."""
+
+        async def arrived() -> Call:
+            async with self._arrived:
+                await self._arrived.wait_for(lambda: len(self.calls_to(method)) >= count)
+            return self.calls_to(method)[count - 1]
+
+        return await asyncio.wait_for(arrived(), timeout)
 
     def clear(self) -> None:
         """Forget recorded calls, uploads and responses (configuration is kept)."""
@@ -387,6 +398,8 @@ class FakeSlack:
             status=200,
         )
         self.calls.append(call)
+        async with self._arrived:
+            self._arrived.notify_all()
         if self.delay_seconds > 0:
             # Ends early when the fake stops, so a slow call never delays teardown.
             with contextlib.suppress(TimeoutError):

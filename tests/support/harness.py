@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.db.engine import Database
 from bot.services import Services
 from bot.web import build_web_app
+from questions.bank import Bank
 from tests.support import signing
 from tests.support.blockkit import check_call
 from tests.support.fake_slack import FakeSlack
@@ -89,7 +90,12 @@ class Harness:
 
 
 async def make_harness(
-    database_url: str, fake: FakeSlack, *, schema: str | None = None, **env: str
+    database_url: str,
+    fake: FakeSlack,
+    *,
+    schema: str | None = None,
+    bank: Bank | None = None,
+    **env: str,
 ) -> Harness:
     """`schema`: PostgreSQL tests share one database, each test in a schema of its own."""
     settings = settings_for(database_url, fake, **env)
@@ -97,6 +103,7 @@ async def make_harness(
     services = await prepare_services(
         settings,
         clock=clock,
+        bank=bank,
         client=build_client(settings),
         db=Database(settings.database_url, schema=schema),
     )

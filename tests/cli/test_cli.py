@@ -1,0 +1,114 @@
+"""The `partnercheck` command line, run as a real process."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.checkflow import CHANNEL, answer_button, press, start_check
+from tests.support.fake_slack import FakeSlack
+from tests.support.harness import make_harness
+
+
+def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", *args],
+        cwd=cwd,
+        env={**clean, "PYTHONPATH": str(Path(__file__).parents[2]), **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_questions_list_and_filter(tmp_path: Path) -> None:
+    every = run("questions", "list", cwd=tmp_path)
+    assert every.returncode == 0
+    for template in ("partnership_check", "ground_rules", "reflection", "self_check"):
+        assert template in every.stdout
+    one = run("questions", "list", "--template", "self_check", cwd=tmp_path)
+    assert one.returncode == 0 and "ground_rules" not in one.stdout
+    unknown = run("questions", "list", "--template", "nope", cwd=tmp_path)
+    assert unknown.returncode == 2 and "unknown template 'nope'" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
+
+
+def test_questions_validate_names_file_question_and_reason(tmp_path: Path) -> None:
+    assert run("questions", "validate", cwd=tmp_path).returncode == 0
+    bank = tmp_path / "bank"
+    bank.mkdir()
+    (bank / "broken.yaml").write_text(
+        "templates:\n  - id: t\n    name: T\n    description: d\n    sides: [ours]\n"
+        "    questions: [q.one]\n"
+        "questions:\n  - id: q.one\n    version: 1\n    dimension: trust\n    kind: slider\n"
+        "    text: Hello?\n    help: h\n    sides: [ours]\n"
+    )
+    result = run("questions", "validate", str(bank), cwd=tmp_path)
+    assert result.returncode == 1
+    assert "broken.yaml" in result.stderr and "q.one" in result.stderr
+    assert "slider" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_without_credentials_says_what_to_set(tmp_path: Path) -> None:
+    result = run("serve", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET" in result.stderr
+    assert "deploy/slack-manifest.yml" in result.stderr
+    assert "Traceback" not in result.stderr
+    socket = run("serve", "--socket", cwd=tmp_path, env={"SLACK_BOT_TOKEN": "xoxb-1"})
+    assert socket.returncode == 2 and "SLACK_APP_TOKEN" in socket.stderr
+
+
+def test_bad_settings_are_one_sentence(tmp_path: Path) -> None:
+    result = run("migrate", cwd=tmp_path, env={"DATABASE_URL": "mysql://nope"})
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("partnercheck: DATABASE_URL must start")
+    unreachable = run(
+        "migrate", cwd=tmp_path, env={"DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"}
+    )
+    assert unreachable.returncode == 1
+    assert "could not open the database" in unreachable.stderr.lower()
+    assert "Traceback" not in unreachable.stderr
+
+
+def test_migrate_creates_the_default_sqlite_file(tmp_path: Path) -> None:
+    result = run("migrate", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "partnercheck.db").exists()
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+async def test_export_writes_every_answer(tmp_path: Path, fmt: str) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'pc.db'}"
+    async with FakeSlack() as fake:
+        h = await make_harness(url, fake)
+        try:
+            await start_check(h, client=["U0CLIENT1"])
+            await press(h, answer_button(h, "5"), user="U0CLIENT1")
+            await press(h, answer_button(h, "3"))
+            await press(h, answer_button(h, "4"))
+        finally:
+            await h.stop()
+    result = run(
+        "export", "--channel", CHANNEL, "--format", fmt, cwd=tmp_path, env={"DATABASE_URL": url}
+    )
+    assert result.returncode == 0, result.stderr
+    if fmt == "json":
+        [check] = json.loads(result.stdout)["checks"]
+        answers = {(a["user_id"], a["value"], a["side"]) for a in check["answers"]}
+        assert answers == {("U0CLIENT1", "5", "client"), ("U0LEAD", "4", "ours")}
+        assert all(a["question_version"] == 1 and a["question_text"] for a in check["answers"])
+    else:
+        rows = list(csv.DictReader(io.StringIO(result.stdout)))
+        assert {(r["user_id"], r["value"]) for r in rows} == {("U0CLIENT1", "5"), ("U0LEAD", "4")}
+    missing = run("export", "--channel", "C0NOPE", cwd=tmp_path, env={"DATABASE_URL": url})
+    assert missing.returncode == 1 and "No partnership is recorded" in missing.stderr

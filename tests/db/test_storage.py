@@ -1,0 +1,94 @@
+"""Storage contract, on SQLite always and PostgreSQL when TEST_DATABASE_URL is set."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import select
+
+from bot.db.engine import Database
+from bot.db.models import Base, QuestionVersion
+from bot.db.questions import BankDrift, sync_bank
+from questions.bank import Bank, load_bank
+
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def db(database: tuple[str, str | None]):
+    url, schema = database
+    database_ = Database(url, schema=schema)
+    await database_.migrate()
+    try:
+        yield database_
+    finally:
+        await database_.dispose()
+
+
+async def test_migrations_build_exactly_the_models(db: Database) -> None:
+    async with db.engine.connect() as connection:
+        diff = await connection.run_sync(
+            lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata)
+        )
+    assert diff == []
+
+
+async def test_migrating_twice_changes_nothing(db: Database) -> None:
+    await db.migrate()
+    assert await db.ping()
+
+
+async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(db: Database) -> None:
+    if not db.is_sqlite:
+        pytest.skip("SQLite only")
+    async with db.engine.connect() as connection:
+        mode = (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar()
+        timeout = (await connection.exec_driver_sql("PRAGMA busy_timeout")).scalar()
+    assert (mode, timeout) == ("wal", 5000)
+
+
+def _reworded(bank: Bank, question_id: str, *, bump: bool) -> Bank:
+    old = bank.questions[question_id]
+    new = replace(old, text=old.text + " (reworded)", version=old.version + int(bump))
+    return replace(bank, questions={**bank.questions, question_id: new})
+
+
+async def test_a_new_version_is_added_and_the_old_wording_kept(db: Database) -> None:
+    bank = load_bank()
+    async with db.unit_of_work() as session:
+        first = await sync_bank(session=session, bank=bank, now=NOW)
+    assert first.added == len(bank.questions)
+    question_id = next(iter(bank.questions))
+    async with db.unit_of_work() as session:
+        again = await sync_bank(session=session, bank=bank, now=NOW)
+        assert (again.added, again.unchanged) == (0, len(bank.questions))
+        second = await sync_bank(
+            session=session, bank=_reworded(bank, question_id, bump=True), now=NOW
+        )
+    assert second.added == 1
+    async with db.unit_of_work() as session:
+        rows = (
+            await session.scalars(
+                select(QuestionVersion)
+                .where(QuestionVersion.question_id == question_id)
+                .order_by(QuestionVersion.version)
+            )
+        ).all()
+    assert [row.text for row in rows] == [
+        bank.questions[question_id].text,
+        bank.questions[question_id].text + " (reworded)",
+    ]
+
+
+async def test_rewording_without_a_new_version_is_refused(db: Database) -> None:
+    bank = load_bank()
+    async with db.unit_of_work() as session:
+        await sync_bank(session=session, bank=bank, now=NOW)
+    question_id = next(iter(bank.questions))
+    with pytest.raises(BankDrift, match=f"{question_id} version 1 was reworded"):
+        async with db.unit_of_work() as session:
+            await sync_bank(session=session, bank=_reworded(bank, question_id, bump=False), now=NOW)
