@@ -136,7 +136,9 @@ def answer_controls(check: CheckInfo, question: QuestionInfo) -> list[dict[str, 
     if len(options) <= MAX_ANSWER_BUTTONS:
         return [
             button(
-                str(option["label"]), f"{ids.ANSWER}:{option['value']}", f"{ref}:{option['value']}"
+                _answer_text(question.kind, option),
+                f"{ids.ANSWER}:{option['value']}",
+                f"{ref}:{option['value']}",
             )
             for option in options
         ]
@@ -193,6 +195,13 @@ def closing_message(
         )
     ]
     return text, blocks
+
+
+def _answer_text(kind: str, option: Mapping[str, Any]) -> str:
+    """Scale buttons carry their number too, so the order reads at a glance."""
+    if kind == "scale":
+        return f"{option['value']} · {option['label']}"
+    return str(option["label"])
 
 
 def _ref(check: CheckInfo, question: QuestionInfo) -> str:
