@@ -74,15 +74,18 @@ def input_value(view: dict[str, Any], block_id: str, action_id: str) -> Any:
 async def tell(
     services: Services, body: dict[str, Any], text: str, channel: str | None = None
 ) -> None:
-    """An ephemeral note to the person behind `body`, in the channel they acted in (or a DM)."""
+    """An ephemeral note to the person behind `body` where they acted; a DM if that fails."""
     user = user_id_of(body)
     where = channel or channel_of(body)
     if not user:
         return
-    try:
-        if where:
+    if where:
+        try:
             await services.gateway.post_ephemeral(where, user, text)
-        else:
-            await services.gateway.post_message(await services.gateway.open_dm(user), text)
+            return
+        except SlackCallFailed:
+            pass  # e.g. the app is not in that channel: fall back to a direct message
+    try:
+        await services.gateway.post_message(await services.gateway.open_dm(user), text)
     except SlackCallFailed:
         pass

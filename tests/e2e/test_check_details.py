@@ -123,6 +123,13 @@ async def test_a_bot_outside_the_channel_says_how_to_invite_it(harness: Harness)
     await start_check(h)
     note = h.fake.last("chat.postEphemeral")
     assert note.args["user"] == LEAD and "/invite @Partnership Check" in note.args["text"]
+    # when even the ephemeral note is refused, the person hears it by direct message
+    h.fake.error_next("chat.postMessage", "not_in_channel")
+    h.fake.error_next("chat.postEphemeral", "not_in_channel")
+    await start_check(h, view_id="V1")
+    dm = h.fake.last("chat.postMessage")
+    assert dm.args["channel"] == h.fake.last("conversations.open").response["channel"]["id"]
+    assert "/invite @Partnership Check" in dm.args["text"]
     reply_text = (await h.command("check")).text
     assert reply_text == ""
     # nothing half-made was kept: a new check can start straight away
