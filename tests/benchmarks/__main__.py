@@ -1,4 +1,6 @@
-"""Run the benchmarks: `python -m tests.benchmarks [NAME ...]` (`make bench`, `make bench ONLY=...`).
+"""Run the benchmarks: `python -m tests.benchmarks [NAME ...]`.
+
+`make bench` runs them all, `make bench ONLY=name` one of them.
 
 Each `bench_<name>.py` module here has `async def main() -> None` that prints its figures.
 """
