@@ -58,6 +58,8 @@ def input_value(view: dict[str, Any], block_id: str, action_id: str) -> Any:
     kind = element.get("type")
     if kind in ("static_select", "radio_buttons", "external_select"):
         return (element.get("selected_option") or {}).get("value")
+    if kind == "users_select":
+        return element.get("selected_user")
     if kind == "multi_users_select":
         return element.get("selected_users") or []
     if kind == "datetimepicker":

@@ -42,7 +42,7 @@ def _carried_into(partnership_id: int, check_id: int, started_at: datetime) -> C
     return and_(
         NextStep.partnership_id == partnership_id,
         or_(NextStep.check_id.is_(None), NextStep.check_id != check_id),
-        NextStep.created_at < started_at,
+        NextStep.created_at <= started_at,
         or_(NextStep.status == OPEN, NextStep.done_at >= started_at),
     )
 
