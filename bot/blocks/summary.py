@@ -118,6 +118,7 @@ def details_message(
             lines, max_blocks=min(room, COMMENT_BLOCKS_MAX), first="*Comments*"
         )
         blocks += packed
+        left += summary.comments_total - len(summary.comments)
         if left:
             blocks.append(
                 context(

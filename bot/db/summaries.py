@@ -19,7 +19,7 @@ async def answers_for_summary(*, session: AsyncSession, check_id: int) -> list[A
             Answer.question_version_id, Answer.user_id, Answer.side, Answer.value, Answer.comment
         ).where(Answer.check_id == check_id)
     )
-    return [AnswerFacts(*row) for row in rows]
+    return [AnswerFacts._make(row) for row in rows]
 
 
 async def previous_summary(

@@ -15,12 +15,13 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.domain.answers import CLIENT_SIDE, OUR_SIDE
 
 SUMMARY_FORMAT = 1
 MIN_ANONYMOUS_RESPONDENTS = 2
+COMMENTS_KEPT = 80  # more than a message can show; every comment is in the export
 TREND_STEP = 0.25
 YES = "yes"
 SCORED_KINDS = ("scale", "tick")
@@ -53,8 +54,9 @@ class QuestionFacts:
     deal_breaker_values: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
-class AnswerFacts:
+class AnswerFacts(NamedTuple):
+    """One answer; a tuple because a check may have thousands of them."""
+
     version_id: int
     user_id: str
     side: str
@@ -129,6 +131,7 @@ class Summary:
     comments: tuple[Comment, ...] = ()
     next_steps: tuple[StepLine, ...] = ()
     rules: Rules = field(default_factory=Rules)
+    comments_total: int = 0
 
     @property
     def ticked(self) -> int:
@@ -177,6 +180,7 @@ class Summary:
             comments=tuple(Comment(**c) for c in data.get("comments", ())),
             next_steps=tuple(StepLine(**s) for s in data.get("next_steps", ())),
             rules=Rules(**data.get("rules", {})),
+            comments_total=int(data.get("comments_total", 0)),
         )
 
 
@@ -274,6 +278,7 @@ def compute_summary(
         comments=comments,
         next_steps=tuple(next_steps),
         rules=rules,
+        comments_total=len(notes),
     )
 
 
@@ -351,10 +356,19 @@ def _comments(
     respondents: Mapping[str, int],
     anonymous: bool,
 ) -> tuple[Comment, ...]:
-    """Comments in question order; anonymous ones carry no name, and no side if it is tiny."""
+    """Up to COMMENTS_KEPT comments, a few from every question, in question order.
+
+    Anonymous ones carry no name, and no side when that side is too small to hide in.
+    """
     notes.sort(key=lambda note: (note[0], note[1], note[3] if anonymous else note[2]))
+    rank: dict[int, int] = defaultdict(int)
+    ranked = []
+    for note in notes:
+        ranked.append((rank[note[0]], note))
+        rank[note[0]] += 1
+    kept = sorted(ranked, key=lambda item: (item[0], item[1][0]))[:COMMENTS_KEPT]
     comments = []
-    for position, side, user_id, text in notes:
+    for _, (position, side, user_id, text) in sorted(kept, key=lambda item: item[1][0]):
         question = by_position[position]
         side_shown = (
             side if not anonymous or respondents.get(side, 0) >= MIN_ANONYMOUS_RESPONDENTS else None
