@@ -31,6 +31,8 @@ class Settings:
     tick_seconds: float
     reminder_after: timedelta
     calendar_poll_seconds: float
+    tick_threshold: float = 4.0
+    divergence: float = 1.5
 
     @classmethod
     def from_env(
@@ -57,6 +59,8 @@ class Settings:
             tick_seconds=_number(env, "PARTNERCHECK_TICK_SECONDS", 15, low=0.1),
             reminder_after=timedelta(hours=_number(env, "PARTNERCHECK_REMINDER_HOURS", 24)),
             calendar_poll_seconds=_number(env, "PARTNERCHECK_CALENDAR_POLL_SECONDS", 900, low=10),
+            tick_threshold=_number(env, "PARTNERCHECK_TICK_THRESHOLD", 4, low=1, high=5),
+            divergence=_number(env, "PARTNERCHECK_DIVERGENCE", 1.5, low=0.1, high=4),
         )
 
     def require_slack(self, *, socket_mode: bool) -> None:
@@ -111,7 +115,14 @@ def _base_url(env: Mapping[str, str]) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def _number(env: Mapping[str, str], name: str, default: float, *, low: float = 0.0) -> float:
+def _number(
+    env: Mapping[str, str],
+    name: str,
+    default: float,
+    *,
+    low: float = 0.0,
+    high: float = float("inf"),
+) -> float:
     raw = _optional(env, name)
     if raw is None:
         return float(default)
@@ -121,6 +132,8 @@ def _number(env: Mapping[str, str], name: str, default: float, *, low: float = 0
         raise ConfigError(f"{name} must be a number, not {raw!r}.") from None
     if value < low:
         raise ConfigError(f"{name} must be at least {low:g}, not {raw}.")
+    if value > high:
+        raise ConfigError(f"{name} must be at most {high:g}, not {raw}.")
     return value
 
 

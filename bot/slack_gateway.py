@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -14,6 +15,7 @@ log = logging.getLogger(__name__)
 
 MEMBER_PAGE = 200
 USER_LOOKUP_CONCURRENCY = 8
+UPLOAD_TIMEOUT = 30
 
 
 class SlackCallFailed(Exception):
@@ -125,6 +127,47 @@ class SlackGateway:
             if not cursor:
                 break
         return members[:limit]
+
+    async def upload_file(
+        self,
+        *,
+        channel: str,
+        content: bytes,
+        filename: str,
+        title: str,
+        alt_txt: str,
+        thread_ts: str | None = None,
+    ) -> str:
+        """Slack's upload flow: reserve an upload URL, send the bytes, share the file; its id."""
+        reserved = await self._call(
+            "files_getUploadURLExternal", filename=filename, length=len(content), alt_txt=alt_txt
+        )
+        file_id = str(reserved["file_id"])
+        await self._send_upload(str(reserved["upload_url"]), content, filename)
+        await self._call(
+            "files_completeUploadExternal",
+            files=[{"id": file_id, "title": title}],
+            channel_id=channel,
+            thread_ts=thread_ts,
+        )
+        return file_id
+
+    async def _send_upload(self, url: str, content: bytes, filename: str) -> None:
+        form = aiohttp.FormData()
+        form.add_field("file", content, filename=filename, content_type="application/octet-stream")
+        try:
+            async with (
+                aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=UPLOAD_TIMEOUT)) as http,
+                http.post(url, data=form) as response,
+            ):
+                if response.status != 200:
+                    log.warning("Slack file upload failed: HTTP %s", response.status)
+                    raise SlackCallFailed(
+                        "upload", f"http_{response.status}", status=response.status
+                    )
+        except (TimeoutError, aiohttp.ClientError) as error:
+            log.warning("Slack file upload failed: %s", type(error).__name__)
+            raise SlackCallFailed("upload", type(error).__name__) from None
 
     async def _call(self, method: str, **kwargs: Any) -> Any:
         arguments = {key: value for key, value in kwargs.items() if value is not None}

@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from bot.services import Services
-from bot.usecases import checks
+from bot.usecases import checks, summary
 from handlers.common import channel_of, team_of, user_id_of
 
 COMMAND = "/partnership"
@@ -48,6 +48,16 @@ async def _check(services: Services, body: dict[str, Any], rest: str, ack: Ack) 
     )
 
 
+async def _summary(services: Services, body: dict[str, Any], rest: str, ack: Ack) -> None:
+    text, blocks = await summary.show_latest(services, channel_id=channel_of(body) or "")
+    await ack(response_type="ephemeral", text=text, blocks=blocks)
+
+
+async def _history(services: Services, body: dict[str, Any], rest: str, ack: Ack) -> None:
+    text, blocks = await summary.history(services, channel_id=channel_of(body) or "")
+    await ack(response_type="ephemeral", text=text, blocks=blocks)
+
+
 SUBCOMMANDS: dict[str, Subcommand] = {
     entry.name: entry
     for entry in (
@@ -58,6 +68,18 @@ SUBCOMMANDS: dict[str, Subcommand] = {
             _check,
         ),
         Subcommand("help", "/partnership help", "Show this list.", _help),
+        Subcommand(
+            "summary",
+            "/partnership summary",
+            "Show the latest summary to you, with a button to share it here.",
+            _summary,
+        ),
+        Subcommand(
+            "history",
+            "/partnership history",
+            "Every check of this channel's partnership, with its ticks over time.",
+            _history,
+        ),
     )
 }
 

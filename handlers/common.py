@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from bot.services import Services
@@ -58,6 +59,8 @@ def input_value(view: dict[str, Any], block_id: str, action_id: str) -> Any:
     kind = element.get("type")
     if kind in ("static_select", "radio_buttons", "external_select"):
         return (element.get("selected_option") or {}).get("value")
+    if kind == "users_select":
+        return element.get("selected_user")
     if kind == "multi_users_select":
         return element.get("selected_users") or []
     if kind == "datetimepicker":
@@ -85,7 +88,5 @@ async def tell(
             return
         except SlackCallFailed:
             pass  # e.g. the app is not in that channel: fall back to a direct message
-    try:
+    with contextlib.suppress(SlackCallFailed):
         await services.gateway.post_message(await services.gateway.open_dm(user), text)
-    except SlackCallFailed:
-        pass

@@ -114,7 +114,10 @@ def question_message(
         blocks.append(
             {"type": "actions", "block_id": "answer", "elements": answer_controls(check, question)}
         )
-        lead_controls = [button("Add a comment", ids.ADD_COMMENT, _ref(check, question))]
+        lead_controls = [
+            button("Add a comment", ids.ADD_COMMENT, _ref(check, question)),
+            button("Add next step", ids.ADD_NEXT_STEP, str(check.id)),
+        ]
         if question.position + 1 < check.total:
             lead_controls.append(
                 button("Next question", ids.NEXT_QUESTION, _ref(check, question), style="primary")
@@ -171,6 +174,7 @@ def async_message(
             "block_id": "async_controls",
             "elements": [
                 button("Answer now", ids.ANSWER_NOW, str(check.id), style="primary"),
+                button("Add next step", ids.ADD_NEXT_STEP, str(check.id)),
                 button("Close check", ids.CLOSE_CHECK, str(check.id)),
             ],
         }

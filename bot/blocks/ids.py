@@ -39,3 +39,13 @@ def async_value_block(position: int) -> str:
 
 def async_comment_block(position: int) -> str:
     return f"q{position}_comment"
+
+
+# summary and next steps
+ADD_NEXT_STEP = "pc.add_next_step"
+MARK_STEP_DONE = "pc.mark_step_done"
+SHARE_SUMMARY = "pc.share_summary"
+NEXT_STEP_VIEW = "pc.next_step"
+STEP_TEXT_BLOCK, STEP_TEXT_INPUT = "step_text", "step_text_input"
+STEP_OWNER_BLOCK, STEP_OWNER_INPUT = "step_owner", "step_owner_input"
+STEP_DUE_BLOCK, STEP_DUE_INPUT = "step_due", "step_due_input"

@@ -29,6 +29,7 @@ from bot.domain.check_flow import CheckState, Event, Mode, Status, TransitionRef
 from bot.errors import NotAllowed, NotFound, UserError
 from bot.services import Services
 from bot.slack_gateway import SlackCallFailed
+from bot.usecases import next_steps, summary
 from questions.bank import DIMENSIONS
 
 log = logging.getLogger(__name__)
@@ -218,11 +219,13 @@ async def _post_opening(services: Services, check_id: int) -> None:
         text, blocks = cards.intro_message(info)
         posted = await services.gateway.post_message(check.channel_id, text, blocks)
         await _remember_ts(services, check_id, posted.ts)
+        await next_steps.post_carried_forward(services, check_id)
         await _post_question(services, check, 0)
     else:
         text, blocks = cards.async_message(info, cards.Counts())
         posted = await services.gateway.post_message(check.channel_id, text, blocks)
         await _remember_ts(services, check_id, posted.ts)
+        await next_steps.post_carried_forward(services, check_id)
 
 
 async def _post_question(services: Services, check: Check, position: int) -> None:
@@ -498,6 +501,7 @@ async def close_check(services: Services, *, check_id: int, user_id: str | None)
         log.warning("Could not mark check %s closed on its message", check_id)
     text, blocks = cards.closing_message(info, _counts(overall), user_id)
     await services.gateway.post_message(check.channel_id, text, blocks)
+    await summary.publish_summary(services, check_id)
     return True
 
 

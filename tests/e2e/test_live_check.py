@@ -40,12 +40,14 @@ async def test_scripted_live_check_records_exactly_the_last_answers(harness: Har
             await press(h, button(h, ids.NEXT_QUESTION))
             assert f"Question {position + 2} of" in h.fake.last("chat.postMessage").args["text"]
     await press(h, button(h, ids.CLOSE_CHECK))
-    closing = h.fake.last("chat.postMessage")
+    [closing] = [
+        c for c in h.fake.calls_to("chat.postMessage") if c.args["text"].startswith("Check closed")
+    ]
     assert "2 people answered on our side and 2 people on the client side" in closing.args["text"]
 
     data = await export_partnership(h.db(), CHANNEL)
     [check] = data["checks"]
-    assert check["status"] == "closed"
+    assert check["status"] == "summarised"
     got = {}
     for answer in check["answers"]:
         position = next(

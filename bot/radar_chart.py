@@ -1,0 +1,152 @@
+"""The summary's picture: a radar chart of both sides across the dimensions, as PNG bytes.
+
+Uses matplotlib's object-oriented API on the Agg backend only (no pyplot, no display, no
+global figure state), so it is safe to call from a worker thread.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from functools import lru_cache
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.lines import Line2D
+from matplotlib.patches import PathPatch, Polygon
+from matplotlib.textpath import TextPath
+from matplotlib.transforms import Affine2D
+
+from bot.domain.answers import CLIENT_SIDE, OUR_SIDE
+from bot.domain.summary import Summary
+
+MIN_AXES = 3
+OUR_COLOUR = "#24476b"
+CLIENT_COLOUR = "#e07b39"
+WIDTH_INCHES, HEIGHT_INCHES = 6.4, 5.0
+CENTRE = (0.5, 0.5)
+RADIUS = 0.33  # of the figure height, for a rating of 5
+DPI = 100
+
+
+class NoChart(Exception):
+    """There is nothing meaningful to draw; the reason is a sentence for the log."""
+
+
+def chart_alt_text(summary: Summary) -> str:
+    """A sentence describing the picture for people who cannot see it."""
+    parts = []
+    for d in summary.dimensions:
+        ours = f"{d.ours.mean:.1f}" if d.ours.mean is not None else "not shown"
+        client = f"{d.client.mean:.1f}" if d.client.mean is not None else "not shown"
+        parts.append(f"{d.label}: our side {ours}, client side {client}")
+    text = "Radar chart of the average ratings out of 5 (dashed ring: the tick threshold). "
+    return (text + "; ".join(parts) + ".")[:1000]
+
+
+def render_radar(summary: Summary) -> bytes:
+    """PNG of both sides' means per dimension (withheld figures are left as gaps)."""
+    dimensions = summary.dimensions
+    if len(dimensions) < MIN_AXES:
+        raise NoChart(f"a radar needs {MIN_AXES} dimensions, this check has {len(dimensions)}")
+    sides = {
+        OUR_SIDE: [d.ours.mean for d in dimensions],
+        CLIENT_SIDE: [d.client.mean for d in dimensions],
+    }
+    if all(value is None for values in sides.values() for value in values):
+        raise NoChart("no figures can be shown")
+    count = len(dimensions)
+    angles = [math.pi / 2 - 2 * math.pi * i / count for i in range(count)]
+
+    def point(angle: float, radius: float) -> tuple[float, float]:
+        """Figure coordinates (0..1) of `radius` (0..5) along a spoke."""
+        scale = RADIUS / 5
+        x = CENTRE[0] + scale * radius * math.cos(angle) * HEIGHT_INCHES / WIDTH_INCHES
+        return x, CENTRE[1] + scale * radius * math.sin(angle)
+
+    def outline(radii: list[float]) -> tuple[list[float], list[float]]:
+        points = [point(a, r) for a, r in zip(angles, radii, strict=True)]
+        points.append(points[0])
+        return [p[0] for p in points], [p[1] for p in points]
+
+    # Artists go straight on the figure, in figure coordinates: no Axes, no ticks, no polar
+    # projection, and text drawn as outlines; together several times faster than pyplot's way.
+    figure = Figure(figsize=(WIDTH_INCHES, HEIGHT_INCHES), dpi=DPI)
+    FigureCanvasAgg(figure)
+    grey = {"color": "#cccccc", "linewidth": 0.8}
+    for ring in range(1, 6):
+        figure.add_artist(Line2D(*outline([ring] * count), **grey))
+    for angle, dimension in zip(angles, dimensions, strict=True):
+        x, y = point(angle, 5)
+        figure.add_artist(Line2D([CENTRE[0], x], [CENTRE[1], y], **grey))
+        lx, ly = point(angle, 5.5)
+        side = lx - CENTRE[0]
+        _label(
+            figure,
+            (lx, ly),
+            dimension.label,
+            align="center" if abs(side) < 0.03 else ("left" if side > 0 else "right"),
+        )
+    threshold = summary.rules.tick_threshold
+    figure.add_artist(
+        Line2D(*outline([threshold] * count), color="#2e7d32", linewidth=1, linestyle="--")
+    )
+    key_x = 0.3
+    for side, colour, label in (
+        (OUR_SIDE, OUR_COLOUR, "● Our side"),
+        (CLIENT_SIDE, CLIENT_COLOUR, "● Client side"),
+    ):
+        values = sides[side]
+        if all(value is None for value in values):
+            continue
+        radii = [math.nan if value is None else value for value in values]
+        xs, ys = outline(radii)
+        figure.add_artist(Line2D(xs, ys, color=colour, linewidth=2, marker="o"))
+        if not any(value is None for value in values):  # gaps would suggest unknown figures
+            figure.add_artist(Polygon(list(zip(xs, ys, strict=True)), color=colour, alpha=0.15))
+        _label(figure, (key_x, 0.04), label, colour=colour, align="left")
+        key_x += 0.22
+    _label(figure, (key_x, 0.04), f"- - tick at {threshold:g}", colour="#2e7d32", align="left")
+    _label(figure, (0.5, 0.95), f"{summary.partnership_name} · {summary.template_name}", size=9)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
+    return buffer.getvalue()
+
+
+@lru_cache(maxsize=256)
+def _outline(text: str, size: float) -> TextPath:
+    return TextPath((0, 0), text, prop=FontProperties(size=size))
+
+
+def _label(
+    figure: Figure,
+    at: tuple[float, float],
+    text: str,
+    *,
+    size: float = 8,
+    colour: str = "#222222",
+    align: str = "center",
+) -> None:
+    """Text as a filled outline, vertically centred on `at` (figure coordinates).
+
+    Outlines reuse matplotlib's glyph cache, whereas Figure.text lays out and rasterises
+    every glyph again for each new figure (milliseconds per label).
+    """
+    path = _outline(text, size)
+    # the control points bound the outline closely enough, and far faster than get_extents()
+    (x0, y0), (x1, y1) = path.vertices.min(axis=0), path.vertices.max(axis=0)
+    dx = {"left": -x0, "right": -x1}.get(align, -(x0 + x1) / 2)
+    dy = -(y0 + y1) / 2
+    transform = (
+        Affine2D()
+        .translate(dx, dy)
+        .scale(1 / 72 / WIDTH_INCHES, 1 / 72 / HEIGHT_INCHES)
+        .translate(*at)
+        + figure.transFigure
+    )
+    figure.add_artist(PathPatch(path, transform=transform, color=colour, linewidth=0))

@@ -1,0 +1,206 @@
+"""Use cases of the summary: compute and post it on close, show it again, share it, history."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from bot.blocks import summary as render
+from bot.db import checks as store
+from bot.db import next_steps as steps_store
+from bot.db import summaries
+from bot.db.models import Check, NextStep
+from bot.domain.check_flow import CheckState, Event, Mode, Status, TransitionRefused, apply
+from bot.domain.next_steps import DONE
+from bot.domain.summary import QuestionFacts, Rules, StepLine, Summary, compute_summary
+from bot.errors import NotFound, UserError
+from bot.radar_chart import NoChart, chart_alt_text, render_radar
+from bot.services import Services
+from bot.slack_gateway import SlackCallFailed
+from questions.bank import DIMENSIONS
+
+log = logging.getLogger(__name__)
+
+NO_PARTNERSHIP = (
+    "There is no partnership in this channel yet. Start one with `/partnership check`; "
+    "its summary appears here when the check closes."
+)
+
+
+async def publish_summary(services: Services, check_id: int) -> Summary | None:
+    """Summarise a closed check, store it, and post it; None when it was summarised already."""
+    summary = await summarise(services, check_id)
+    if summary is not None:
+        await post_summary(services, summary)
+    return summary
+
+
+async def summarise(services: Services, check_id: int) -> Summary | None:
+    """Compute the summary and store it with the check (closed → summarised), in one go.
+
+    The statements issued do not depend on the number of answers: the check with its
+    questions and participants, every answer in one query, the previous summary, the next
+    steps, and the update.
+    """
+    async with services.db.unit_of_work() as session:
+        check = await store.load_check(session=session, check_id=check_id)
+        if check is None:
+            raise NotFound("That check no longer exists.")
+        try:
+            apply(_state(check), Event.SUMMARISE)
+        except TransitionRefused:
+            return None
+        answers = await summaries.answers_for_summary(session=session, check_id=check_id)
+        previous = await summaries.previous_summary(
+            session=session,
+            partnership_id=check.partnership_id,
+            template_id=check.template_id,
+            check_id=check_id,
+            started_before=check.created_at,
+        )
+        steps = await steps_store.steps_for_summary(
+            session=session,
+            partnership_id=check.partnership_id,
+            check_id=check_id,
+            started_at=check.created_at,
+        )
+        summary = compute_summary(
+            check_id=check.id,
+            channel_id=check.channel_id,
+            partnership_name=check.partnership.name,
+            template_id=check.template_id,
+            template_name=check.template_name,
+            anonymous=check.anonymous,
+            closed_at=check.closed_at.isoformat() if check.closed_at else None,
+            questions=question_facts(check),
+            answers=answers,
+            previous=previous,
+            next_steps=[step_line(step, check_id) for step in steps],
+            rules=Rules(
+                tick_threshold=services.settings.tick_threshold,
+                divergence=services.settings.divergence,
+            ),
+        )
+        stored = await summaries.store_summary(
+            session=session, check_id=check_id, summary=summary.to_json()
+        )
+    return summary if stored else None
+
+
+async def post_summary(
+    services: Services, summary: Summary, *, shared_by: str | None = None
+) -> None:
+    """Headline in the channel, details in its thread, then the chart (best effort)."""
+    text, blocks = render.headline_message(summary, shared_by=shared_by)
+    headline = await services.gateway.post_message(summary.channel_id, text, blocks)
+    text, blocks = render.details_message(summary)
+    await services.gateway.post_message(summary.channel_id, text, blocks, thread_ts=headline.ts)
+    await _post_chart(services, summary, headline.ts)
+
+
+async def show_latest(services: Services, *, channel_id: str) -> tuple[str, list[dict[str, Any]]]:
+    """The latest summary of the channel's partnership, for the person who asked."""
+    async with services.db.unit_of_work() as session:
+        partnership = await store.partnership_for_channel(session=session, channel_id=channel_id)
+        if partnership is None:
+            raise UserError(NO_PARTNERSHIP)
+        latest = await summaries.latest_summary(session=session, partnership_id=partnership.id)
+    if latest is None:
+        raise UserError(
+            "No check of this partnership has a summary yet. A summary is posted when a check "
+            "closes: close the running one with its *Close check* button, or start one with "
+            "`/partnership check`."
+        )
+    return render.private_summary_message(Summary.from_json(latest))
+
+
+async def share(services: Services, *, check_id: int, user_id: str) -> None:
+    """Post a stored summary in its channel, on behalf of the person who pressed Share."""
+    async with services.db.unit_of_work() as session:
+        stored = await summaries.summary_of(session=session, check_id=check_id)
+    if stored is None:
+        raise NotFound("That summary no longer exists. Run `/partnership summary` again.")
+    await post_summary(services, Summary.from_json(stored), shared_by=user_id)
+
+
+async def history(services: Services, *, channel_id: str) -> tuple[str, list[dict[str, Any]]]:
+    """Every check of the channel's partnership with its ticks over time."""
+    async with services.db.unit_of_work() as session:
+        partnership = await store.partnership_for_channel(session=session, channel_id=channel_id)
+        if partnership is None:
+            raise UserError(NO_PARTNERSHIP)
+        rows = await summaries.history(session=session, partnership_id=partnership.id)
+    entries = [
+        render.HistoryEntry(
+            check_id=row.id,
+            template_name=row.template_name,
+            status=row.status,
+            started_at=row.created_at,
+            summary=Summary.from_json(row.summary) if row.summary else None,
+        )
+        for row in rows
+    ]
+    return render.history_message(partnership.name, entries, channel_id)
+
+
+def question_facts(check: Check) -> list[QuestionFacts]:
+    return [
+        QuestionFacts(
+            version_id=item.question.id,
+            position=item.position,
+            dimension=item.question.dimension,
+            dimension_label=DIMENSIONS.get(item.question.dimension, item.question.dimension),
+            kind=item.question.kind,
+            text=item.question.text,
+            deal_breaker_values=frozenset(
+                str(option["value"])
+                for option in item.question.options
+                if option.get("deal_breaker")
+            ),
+        )
+        for item in check.questions
+    ]
+
+
+def step_line(step: NextStep, check_id: int) -> StepLine:
+    return StepLine(
+        text=step.text,
+        owner_user_id=step.owner_user_id,
+        due=step.due_date.isoformat() if step.due_date else None,
+        done=step.status == DONE,
+        carried=step.check_id != check_id,
+    )
+
+
+async def _post_chart(services: Services, summary: Summary, thread_ts: str) -> None:
+    try:
+        png = await asyncio.to_thread(render_radar, summary)
+    except NoChart as reason:
+        log.info("No chart for check %s: %s", summary.check_id, reason)
+        return
+    except Exception as error:  # the text summary stands whatever the drawing does
+        log.warning(
+            "Drawing the chart of check %s failed: %s", summary.check_id, type(error).__name__
+        )
+        return
+    try:
+        await services.gateway.upload_file(
+            channel=summary.channel_id,
+            thread_ts=thread_ts,
+            content=png,
+            filename=f"partnership-check-{summary.check_id}.png",
+            title=f"{summary.template_name}: both sides compared",
+            alt_txt=chart_alt_text(summary),
+        )
+    except SlackCallFailed as failure:
+        log.warning("Uploading the chart of check %s failed: %s", summary.check_id, failure.error)
+
+
+def _state(check: Check) -> CheckState:
+    return CheckState(
+        status=Status(check.status),
+        mode=Mode(check.mode),
+        position=check.current_position,
+        total=len(check.questions),
+    )

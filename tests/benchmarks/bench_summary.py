@@ -1,0 +1,117 @@
+"""Summary of a check with 200 people × 30 questions: time to compute and render, and SQL count.
+
+Compute = load the check and every answer, do the maths, store the summary (bot.usecases.
+summary.summarise); render = the Block Kit messages and the radar PNG. Slack is not called.
+The statement count is taken at two sizes to show it does not grow with the answers.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy import event, select, update
+
+from bot.app import prepare_services
+from bot.blocks.summary import details_message, headline_message
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.db.models import Check, CheckQuestion, Partnership, QuestionVersion
+from bot.radar_chart import render_radar
+from bot.services import Services
+from bot.usecases.summary import summarise
+from tests.support.seeding import seed_answers
+
+NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+QUESTIONS = 30
+RUNS = 15
+
+
+async def _closed_check(services: Services, channel: str) -> int:
+    async with services.db.unit_of_work() as session:
+        versions = (await session.scalars(select(QuestionVersion.id).limit(QUESTIONS))).all()
+        partnership = Partnership(
+            team_id="T1", channel_id=channel, name="Acme", created_by="U1", created_at=NOW
+        )
+        session.add(partnership)
+        await session.flush()
+        check = Check(
+            partnership_id=partnership.id,
+            template_id="partnership_check",
+            template_name="Partnership check",
+            lead_user_id="U0000",
+            mode="live",
+            anonymous=False,
+            status="closed",
+            channel_id=channel,
+            created_at=NOW,
+            closed_at=NOW,
+            questions=[
+                CheckQuestion(position=i, question_version_id=v) for i, v in enumerate(versions)
+            ],
+        )
+        session.add(check)
+        await session.flush()
+        return check.id
+
+
+async def _reopen(services: Services, check_id: int) -> None:
+    async with services.db.unit_of_work() as session:
+        await session.execute(
+            update(Check).where(Check.id == check_id).values(status="closed", summary=None)
+        )
+
+
+async def _measure(services: Services, people: int) -> tuple[list[float], int, int]:
+    check_id = await _closed_check(services, f"C{people:05d}")
+    answers = await seed_answers(services.db, check_id, people=people, now=NOW)
+    statements = 0
+
+    def count(*_: Any) -> None:
+        nonlocal statements
+        statements += 1
+
+    engine = services.db.engine.sync_engine
+    timings = []
+    for run in range(RUNS):
+        await _reopen(services, check_id)
+        statements = 0
+        event.listen(engine, "before_cursor_execute", count)
+        started = time.perf_counter()
+        summary = await summarise(services, check_id)
+        assert summary is not None
+        headline_message(summary)
+        details_message(summary)
+        render_radar(summary)
+        timings.append((time.perf_counter() - started) * 1000)
+        event.remove(engine, "before_cursor_execute", count)
+        if run == 0:
+            first_statements = statements
+    assert statements == first_statements
+    return timings, statements, answers
+
+
+async def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Settings.from_env({"DATABASE_URL": f"sqlite:///{Path(folder) / 'bench.db'}"})
+        services = await prepare_services(
+            settings,
+            clock=ManualClock(NOW),
+            client=AsyncWebClient(token="xoxb-bench", base_url="http://127.0.0.1:9/"),
+        )
+        try:
+            for people in (20, 200):
+                timings, statements, answers = await _measure(services, people)
+                print(
+                    f"{people:>3} people × {QUESTIONS} questions ({answers} answers): "
+                    f"compute+render median {statistics.median(timings):.1f} ms, "
+                    f"best {min(timings):.1f} ms, first {timings[0]:.1f} ms; "
+                    f"{statements} SQL statements"
+                )
+        finally:
+            await services.db.dispose()

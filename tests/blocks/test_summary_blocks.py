@@ -1,0 +1,100 @@
+"""Summary messages as data: within Slack's limits at any size, user text always inert."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+from bot.blocks.summary import (
+    HistoryEntry,
+    details_message,
+    headline_message,
+    history_message,
+    pack_lines,
+    private_summary_message,
+)
+from bot.domain.summary import AnswerFacts, QuestionFacts, StepLine, compute_summary
+from tests.support.blockkit import check_message
+
+DIMENSIONS = ["goals", "vision", "along", "trust", "actions", "value"]
+QUESTIONS = [
+    QuestionFacts(i, i, DIMENSIONS[i % 6], DIMENSIONS[i % 6].title(), "scale", f"Question {i}?")
+    for i in range(30)
+]
+PINGS = "<!channel> <@U123> <!here> & <https://evil.example|click>"
+
+
+def big_summary(*, anonymous: bool = False, comment_length: int = 2000):
+    answers = [
+        AnswerFacts(
+            q.version_id,
+            f"U{person:03d}",
+            "client" if person % 2 else "ours",
+            str(1 + (person + q.position) % 5),
+            (PINGS + " " + "long words " * 400)[:comment_length],
+        )
+        for person in range(200)
+        for q in QUESTIONS
+    ]
+    steps = [
+        StepLine(
+            f"Step {i} {PINGS} " + "x" * 250, f"U{i:03d}", "2026-12-01", i % 3 == 0, i % 2 == 0
+        )
+        for i in range(120)
+    ]
+    return compute_summary(
+        check_id=7,
+        channel_id="C0SHARED",
+        partnership_name=f"Acme {PINGS}",
+        template_id="partnership_check",
+        template_name="Partnership check",
+        anonymous=anonymous,
+        closed_at=None,
+        questions=QUESTIONS,
+        answers=answers,
+        next_steps=steps,
+    )
+
+
+def assert_inert(blocks: list) -> None:
+    text = json.dumps(blocks, ensure_ascii=False)
+    for ping in ("<!channel>", "<@U123>", "<!here>", "<https://evil"):
+        assert ping not in text
+    assert "&lt;!channel&gt;" in text
+
+
+def test_200_people_with_long_comments_stay_within_limits() -> None:
+    for anonymous in (False, True):
+        summary = big_summary(anonymous=anonymous)
+        assert summary.comments_total == 6000 and len(summary.comments) == 80
+        for text, blocks in (
+            headline_message(summary),
+            details_message(summary),
+            private_summary_message(summary),
+        ):
+            check_message(blocks, text)
+            assert len(blocks) <= 50
+            assert all(len(b.get("text", {}).get("text", "")) <= 3000 for b in blocks)
+            assert_inert(blocks)
+        _, details = details_message(summary)
+        pointer = json.dumps(details[-2:])
+        assert "more comments" in pointer
+        assert "partnercheck export --channel C0SHARED" in pointer
+
+
+def test_history_of_many_checks_is_cut_with_a_pointer() -> None:
+    summary = big_summary(comment_length=10)
+    started = datetime(2026, 1, 1, tzinfo=UTC)
+    entries = [
+        HistoryEntry(i, "Partnership check", "summarised", started, summary) for i in range(2000)
+    ]
+    text, blocks = history_message(f"Acme {PINGS}", entries, "C0SHARED")
+    check_message(blocks, text)
+    assert_inert(blocks)
+    assert "partnercheck export --channel C0SHARED" in json.dumps(blocks)
+
+
+def test_pack_lines_keeps_whole_lines_and_counts_the_rest() -> None:
+    blocks, left = pack_lines(["a" * 1000] * 10, max_blocks=2)
+    assert len(blocks) == 2 and left == 6  # two 1000-character lines fit in a section
+    assert all(len(b["text"]["text"]) <= 3000 for b in blocks)
