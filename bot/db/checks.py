@@ -74,6 +74,32 @@ async def load_check(*, session: AsyncSession, check_id: int) -> Check | None:
     )
 
 
+async def check_state(*, session: AsyncSession, check_id: int) -> tuple[str, int] | None:
+    """(status, current position) of a check, read fresh; None when it does not exist."""
+    row = (
+        await session.execute(
+            select(Check.status, Check.current_position).where(Check.id == check_id)
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+async def answer_value(
+    *, session: AsyncSession, check_id: int, question_version_id: int, user_id: str
+) -> tuple[bool, str | None]:
+    """(exists, value) of a person's answer to one question."""
+    row = (
+        await session.execute(
+            select(Answer.value).where(
+                Answer.check_id == check_id,
+                Answer.question_version_id == question_version_id,
+                Answer.user_id == user_id,
+            )
+        )
+    ).first()
+    return (row is not None, row[0] if row else None)
+
+
 async def move_to_position(
     *, session: AsyncSession, check_id: int, expected: int, target: int
 ) -> bool:

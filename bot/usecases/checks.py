@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.blocks import checks as cards
 from bot.blocks import ids, modals
 from bot.db import checks as store
+from bot.db import deliveries
 from bot.db.models import Check, CheckQuestion
 from bot.db.questions import versions_for
 from bot.domain.answers import (
@@ -255,17 +256,34 @@ async def record_answer(
     user_id: str,
     user_team_id: str | None,
     raw_value: str | None,
-) -> AnswerOutcome:
-    """Store (or change) a person's answer to one question and refresh the visible counts."""
+    channel_id: str | None = None,
+    delivery_key: str | None = None,
+) -> AnswerOutcome | None:
+    """Store (or change) a person's answer durably, in one short transaction.
+
+    The visible counts are refreshed afterwards in the background (at most one refresh in
+    flight per question). None when `delivery_key` was seen before: a replay changes nothing.
+    """
+    check = await _started_check(services, check_id)
+    item = _item(check, position)
+    side = _side(check, user_id, user_team_id)
+    question = item.question
+    if side not in question.sides:
+        only = " and ".join(SIDE_LABELS[s] for s in question.sides)
+        raise NotAllowed(f"This question is for the {only} only, so there is nothing to answer.")
+    try:
+        value = clean_value(question.kind, question.options, raw_value)
+    except InvalidAnswer as problem:
+        raise UserError(problem.reason) from None
+    await _require_member(services, check, user_id)
     now = services.clock.now()
     async with services.db.unit_of_work() as session:
-        check, item, side = await _answerable(session, check_id, position, user_id, user_team_id)
-        question = item.question
-        try:
-            value = clean_value(question.kind, question.options, raw_value)
-        except InvalidAnswer as problem:
-            raise UserError(problem.reason) from None
-        before = await store.answer_of(
+        if delivery_key and not await deliveries.claim(session=session, key=delivery_key, now=now):
+            return None
+        _refuse_unless_answerable(
+            check, position, await store.check_state(session=session, check_id=check_id)
+        )
+        existed, before = await store.answer_value(
             session=session, check_id=check_id, question_version_id=question.id, user_id=user_id
         )
         await store.save_answer(
@@ -277,17 +295,28 @@ async def record_answer(
             now=now,
             value=value,
         )
-        counts = await store.answer_counts(
-            session=session, check_id=check_id, question_version_id=question.id
-        )
-        overall = await store.answer_counts(session=session, check_id=check_id)
-    await _refresh_counts(services, check, item, counts, overall)
+    services.background.coalesce(
+        f"counts:{check_id}:{position}", lambda: refresh_counts(services, check_id, position)
+    )
     return AnswerOutcome(
-        channel_id=check.channel_id,
+        channel_id=channel_id or check.channel_id,
         question_text=question.text,
         label=option_label(question.options, value) if question.kind != "text" else "your text",
-        changed=before is not None and before.value is not None,
+        changed=existed and before is not None,
     )
+
+
+async def refresh_counts(services: Services, check_id: int, position: int) -> None:
+    """Show the latest counts on a question's message (and the async check's message)."""
+    async with services.db.unit_of_work() as session:
+        check = await _require_check(session, check_id)
+        item = _item(check, position)
+        counts = await store.answer_counts(
+            session=session, check_id=check_id, question_version_id=item.question.id
+        )
+        overall = await store.answer_counts(session=session, check_id=check_id)
+    if check.status == Status.OPEN:
+        await _refresh_counts(services, check, item, counts, overall)
 
 
 async def record_comment(
@@ -304,6 +333,7 @@ async def record_comment(
         comment = clean_comment(raw_comment)
     except InvalidAnswer as problem:
         raise UserError(problem.reason) from None
+    await _require_member(services, await _started_check(services, check_id), user_id)
     async with services.db.unit_of_work() as session:
         check, item, side = await _answerable(session, check_id, position, user_id, user_team_id)
         existing = await store.answer_of(
@@ -349,6 +379,7 @@ async def async_answer_page(
     services: Services, *, check_id: int, user_id: str, user_team_id: str | None, page: int = 0
 ) -> dict:
     """The async answer modal page for this person, prefilled with what they said before."""
+    await _require_member(services, await _started_check(services, check_id), user_id)
     async with services.db.unit_of_work() as session:
         check = await _require_check(session, check_id)
         _refuse_unless_open(check)
@@ -385,6 +416,7 @@ async def submit_async_page(
     now = services.clock.now()
     errors: dict[str, str] = {}
     saved = 0
+    await _require_member(services, await _started_check(services, check_id), user_id)
     async with services.db.unit_of_work() as session:
         check = await _require_check(session, check_id)
         _refuse_unless_open(check)
@@ -543,6 +575,40 @@ def question_info(item: CheckQuestion) -> cards.QuestionInfo:
 async def _load(services: Services, check_id: int) -> Check:
     async with services.db.unit_of_work() as session:
         return await _require_check(session, check_id)
+
+
+async def _started_check(services: Services, check_id: int) -> Check:
+    """The check's unchanging parts (questions, participants, channel), cached in process."""
+    check = services.started_checks.get(check_id)
+    if check is None:
+        check = await _load(services, check_id)
+        services.started_checks.put(check_id, check)
+    return check
+
+
+def _refuse_unless_answerable(check: Check, position: int, state: tuple[str, int] | None) -> None:
+    if state is None:
+        raise NotFound("That check no longer exists.")
+    status, current = state
+    if status != Status.OPEN:
+        raise UserError("This check is closed, so answers can no longer change.")
+    if check.mode == Mode.LIVE and position > current:
+        raise UserError("That question hasn't been asked yet.")
+
+
+async def _require_member(services: Services, check: Check, user_id: str) -> None:
+    """Only people in the check's channel answer it (Slack Connect guests included)."""
+    try:
+        member = await services.members.contains(check.channel_id, user_id)
+    except SlackCallFailed:
+        raise UserError(
+            "I couldn't check that you are in this channel just now. Please try again in a minute."
+        ) from None
+    if not member:
+        raise NotAllowed(
+            f"Only people in <#{check.channel_id}> can answer its check; "
+            f"ask <@{check.lead_user_id}> to invite you to the channel."
+        )
 
 
 async def _require_check(session: AsyncSession, check_id: int) -> Check:

@@ -67,7 +67,13 @@ class Harness:
         assert self.client is not None
         sent = dict(signing.signed_headers(body)) if headers is None else dict(headers)
         response = await self.client.post("/slack/events", data=body.encode(), headers=sent)
-        return Reply(status=response.status, text=await response.text())
+        reply = Reply(status=response.status, text=await response.text())
+        await self.settle()
+        return reply
+
+    async def settle(self) -> None:
+        """Wait for the follow-ups of what was sent (confirmations, counts refreshes)."""
+        await self.services.background.drain()
 
     async def command(self, text: str = "", **kwargs: Any) -> Reply:
         return await self.post(signing.slash_command(text, **kwargs))
