@@ -72,13 +72,13 @@ async def read_delivery(
         raise Rejected(400, "malformed timestamp")
     if abs(wall_clock() - int(timestamp)) > MAX_CLOCK_SKEW_SECONDS:
         raise Rejected(401, "stale timestamp")
-    verifier = SignatureVerifier(signing_secret)
-    if not verifier.is_valid(raw, timestamp, signature):  # hmac.compare_digest inside
-        raise Rejected(401, "bad signature")
     try:
         body = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise Rejected(400, "body is not UTF-8") from None
+    verifier = SignatureVerifier(signing_secret)
+    if not verifier.is_valid(body, timestamp, signature):  # hmac.compare_digest inside
+        raise Rejected(401, "bad signature")
     payload, kind = _parse(body, content_type)
     return Delivery(
         body=body,

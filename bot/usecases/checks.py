@@ -14,7 +14,7 @@ from bot.blocks import checks as cards
 from bot.blocks import ids, modals
 from bot.db import checks as store
 from bot.db import deliveries
-from bot.db.models import Check, CheckQuestion
+from bot.db.models import Check, CheckQuestion, Partnership
 from bot.db.questions import versions_for
 from bot.domain.answers import (
     CLIENT_SIDE,
@@ -98,6 +98,7 @@ async def open_start_modal(
         known_clients = await _previous_client_side(
             session, partnership.id if partnership else None
         )
+    await _require_our_side(services, user_id, team_id, partnership, known_clients)
     templates = [
         modals.TemplateChoice(id=t.id, name=t.name, description=t.description)
         for t in services.bank.templates.values()
@@ -156,6 +157,14 @@ async def start_check(services: Services, form: CheckForm) -> int | None:
     now = services.clock.now()
     template = services.bank.templates[form.template_id]
     questions = services.bank.template_questions(form.template_id)
+    async with services.db.unit_of_work() as session:
+        partnership = await store.partnership_for_channel(
+            session=session, channel_id=form.channel_id
+        )
+        known_clients = await _previous_client_side(
+            session, partnership.id if partnership else None
+        )
+    await _require_our_side(services, form.lead_user_id, form.team_id, partnership, known_clients)
     async with services.db.unit_of_work() as session:
         if form.view_id and await _view_already_used(session, form.view_id):
             return None
@@ -594,6 +603,30 @@ def _refuse_unless_answerable(check: Check, position: int, state: tuple[str, int
         raise UserError("This check is closed, so answers can no longer change.")
     if check.mode == Mode.LIVE and position > current:
         raise UserError("That question hasn't been asked yet.")
+
+
+async def _require_our_side(
+    services: Services,
+    user_id: str,
+    team_id: str,
+    partnership: Partnership | None,
+    client_side: list[str],
+) -> None:
+    """Starting checks and naming the partnership is for our side only (see README)."""
+    try:
+        person = await services.gateway.user(user_id)
+    except SlackCallFailed:
+        raise UserError(
+            "I couldn't look you up in Slack just now. Please try again in a minute."
+        ) from None
+    foreign = bool(person.team_id) and person.team_id != team_id
+    if not (person.is_external or foreign or user_id in client_side):
+        return
+    who = f"<@{partnership.created_by}>" if partnership else "someone from our own workspace"
+    raise NotAllowed(
+        "Only our side of the partnership (members of this workspace who are not on the "
+        f"client side) can start a check or change the partnership's settings; ask {who}."
+    )
 
 
 async def _require_member(services: Services, check: Check, user_id: str) -> None:

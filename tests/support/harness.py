@@ -95,16 +95,22 @@ class Harness:
 
 
 async def make_harness(
-    database_url: str, fake: FakeSlack, *, schema: str | None = None, **env: str
+    database_url: str,
+    fake: FakeSlack,
+    *,
+    schema: str | None = None,
+    busy_timeout_ms: int | None = None,
+    **env: str,
 ) -> Harness:
     """`schema`: PostgreSQL tests share one database, each test in a schema of its own."""
     settings = settings_for(database_url, fake, **env)
     clock = ManualClock(START)
+    db_options = {} if busy_timeout_ms is None else {"busy_timeout_ms": busy_timeout_ms}
     services = await prepare_services(
         settings,
         clock=clock,
         client=build_client(settings),
-        db=Database(settings.database_url, schema=schema),
+        db=Database(settings.database_url, schema=schema, **db_options),
     )
     bolt = build_app(services, process_before_response=True)
     harness = Harness(services, bolt, fake, clock)
