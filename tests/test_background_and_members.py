@@ -15,20 +15,23 @@ from tests.support.harness import Harness
 
 async def test_coalesced_jobs_run_once_more_with_the_latest_state() -> None:
     background = Background()
-    state = {"value": 0}
+    state = {"value": 1}
     seen: list[int] = []
-    release = asyncio.Event()
+    started, release = asyncio.Event(), asyncio.Event()
 
     async def render() -> None:
-        await release.wait()
         seen.append(state["value"])
+        started.set()
+        await release.wait()
 
-    for value in range(1, 6):  # a burst of five changes while the first render is in flight
+    background.coalesce("counts:1:0", render)
+    await started.wait()
+    for value in range(2, 6):  # a burst of changes while the first render is in flight
         state["value"] = value
         background.coalesce("counts:1:0", render)
     release.set()
     await background.drain()
-    assert seen == [5, 5]  # the one in flight, then once more: never five renders
+    assert seen == [1, 5]  # the one in flight, then once with the latest state
 
 
 async def test_a_failing_follow_up_is_logged_and_does_not_stop_others() -> None:
