@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -82,6 +83,31 @@ async def check_state(*, session: AsyncSession, check_id: int) -> tuple[str, int
         )
     ).first()
     return (row[0], row[1]) if row else None
+
+
+@dataclass(frozen=True)
+class MessageRefs:
+    status: str
+    current_position: int
+    check_ts: str | None
+    question_ts: str | None
+
+
+async def message_refs(
+    *, session: AsyncSession, check_id: int, position: int
+) -> MessageRefs | None:
+    """What a counts refresh needs to read fresh: state and where the messages are."""
+    row = (
+        await session.execute(
+            select(Check.status, Check.current_position, Check.message_ts, CheckQuestion.message_ts)
+            .outerjoin(
+                CheckQuestion,
+                (CheckQuestion.check_id == Check.id) & (CheckQuestion.position == position),
+            )
+            .where(Check.id == check_id)
+        )
+    ).first()
+    return MessageRefs(*row) if row else None
 
 
 async def answer_value(

@@ -57,11 +57,29 @@ class Database:
             )
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin_immediate)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.read_engine = self.engine
+        if self.is_sqlite:
+            # WAL readers never block the writer: reads that need no write lock (counts
+            # refreshes, loading a started check) get connections of their own
+            kwargs.update(pool_size=2, max_overflow=2)
+            self.read_engine = create_async_engine(url, **kwargs)
+            event.listen(
+                self.read_engine.sync_engine,
+                "connect",
+                functools.partial(_sqlite_pragmas, busy_timeout_ms),
+            )
+        self.read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
         """One transaction: committed when the block ends, rolled back if it raises."""
         async with self.sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """A read-only unit: never takes SQLite's write lock, so it never delays a write."""
+        async with self.read_sessions() as session:
             yield session
 
     async def migrate(self) -> None:
@@ -79,6 +97,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -316,16 +316,28 @@ async def record_answer(
 
 
 async def refresh_counts(services: Services, check_id: int, position: int) -> None:
-    """Show the latest counts on a question's message (and the async check's message)."""
-    async with services.db.unit_of_work() as session:
-        check = await _require_check(session, check_id)
-        item = _item(check, position)
+    """Show the latest counts on a question's message (or the async check's message).
+
+    Runs after answers, coalesced per question; reads only what changes (status, position,
+    message timestamps, counts) and takes the rest from the started check.
+    """
+    check = await _started_check(services, check_id)
+    item = _item(check, position)
+    live = check.mode == Mode.LIVE
+    async with services.db.reading() as session:
+        refs = await store.message_refs(session=session, check_id=check_id, position=position)
         counts = await store.answer_counts(
-            session=session, check_id=check_id, question_version_id=item.question.id
+            session=session,
+            check_id=check_id,
+            question_version_id=item.question.id if live else None,
         )
-        overall = await store.answer_counts(session=session, check_id=check_id)
-    if check.status == Status.OPEN:
-        await _refresh_counts(services, check, item, counts, overall)
+    if refs is None or refs.status != Status.OPEN:
+        return  # closing renders the final state
+    if live:
+        state = "open" if position == refs.current_position else "moved_on"
+        await _render_question(services, check, position, counts, state=state, ts=refs.question_ts)
+    else:
+        await _refresh_async_message(services, check, counts, ts=refs.check_ts)
 
 
 async def record_comment(
@@ -590,7 +602,8 @@ async def _started_check(services: Services, check_id: int) -> Check:
     """The check's unchanging parts (questions, participants, channel), cached in process."""
     check = services.started_checks.get(check_id)
     if check is None:
-        check = await _load(services, check_id)
+        async with services.db.reading() as session:
+            check = await _require_check(session, check_id)
         services.started_checks.put(check_id, check)
     return check
 
@@ -716,41 +729,37 @@ def _counts(counter: Counter[str]) -> cards.Counts:
     return cards.Counts(ours=counter.get(OUR_SIDE, 0), client=counter.get(CLIENT_SIDE, 0))
 
 
-async def _refresh_counts(
+async def _render_question(
     services: Services,
     check: Check,
-    item: CheckQuestion,
+    position: int,
     counts: Counter[str],
-    overall: Counter[str],
-) -> None:
-    if check.mode == Mode.LIVE:
-        state = "open" if item.position == check.current_position else "moved_on"
-        await _render_question(services, check, item.position, counts, state=state)
-    else:
-        await _refresh_async_message(services, check, overall)
-
-
-async def _render_question(
-    services: Services, check: Check, position: int, counts: Counter[str], *, state: str
+    *,
+    state: str,
+    ts: str | None = None,
 ) -> None:
     item = check.questions[position]
-    if not item.message_ts:
+    ts = ts or item.message_ts
+    if not ts:
         return
     text, blocks = cards.question_message(
         check_info(check), question_info(item), _counts(counts), state=state
     )
     try:
-        await services.gateway.update_message(check.channel_id, item.message_ts, text, blocks)
+        await services.gateway.update_message(check.channel_id, ts, text, blocks)
     except SlackCallFailed:
         log.warning("Could not refresh the counts on check %s question %s", check.id, position)
 
 
-async def _refresh_async_message(services: Services, check: Check, overall: Counter[str]) -> None:
-    if not check.message_ts:
+async def _refresh_async_message(
+    services: Services, check: Check, overall: Counter[str], ts: str | None = None
+) -> None:
+    ts = ts or check.message_ts
+    if not ts:
         return
     text, blocks = cards.async_message(check_info(check), _counts(overall))
     try:
-        await services.gateway.update_message(check.channel_id, check.message_ts, text, blocks)
+        await services.gateway.update_message(check.channel_id, ts, text, blocks)
     except SlackCallFailed:
         log.warning("Could not refresh the counts on check %s", check.id)
 

@@ -95,7 +95,7 @@ class Workload:
         return out
 
     def users(self) -> list[str]:
-        return [f"U{self.run}{kind}{n}" for n in range(1, REQUESTS + WARMUP + 2) for kind in "XCM"]
+        return [f"U{self.run}{kind}{n}" for n in range(1, REQUESTS + WARMUP + 2) for kind in "XM"]
 
 
 async def start_live_check(services: targets.Services) -> tuple[int, list[str]]:
@@ -240,12 +240,18 @@ async def main() -> None:
                     check_id, values = 1, ["1", "2", "3", "4", "5"]
                     if target.services is not None:
                         check_id, values = await start_live_check(target.services)
+                    # everyone this target's runs will use is in the channel from the start
+                    everyone = [
+                        user
+                        for n in range(run_no + 1, run_no + 2 * len(CONCURRENCY) + 1)
+                        for user in Workload(check_id, values, f"{n:02d}").users()
+                    ]
+                    fake.set_channel_members(CHANNEL, [LEAD, *everyone])
                     try:
                         for workload_name in ("clicks", "mix"):
                             for concurrency in CONCURRENCY:
                                 run_no += 1
                                 workload = Workload(check_id, values, f"{run_no:02d}")
-                                fake.set_channel_members(CHANNEL, [LEAD, *workload.users()])
                                 fake.calls.clear()
                                 result, note = await measure(
                                     pool, target, workload, concurrency, workload_name == "mix"
