@@ -7,7 +7,6 @@ from typing import Any
 
 COMMENT_MAX = 2000
 TEXT_ANSWER_MAX = 2000
-NEXT_STEP_MAX = 300
 
 OUR_SIDE = "ours"
 CLIENT_SIDE = "client"
@@ -44,18 +43,6 @@ def clean_comment(raw: str | None) -> str | None:
             f"Comments can be at most {COMMENT_MAX} characters; yours has {len(comment)}."
         )
     return comment or None
-
-
-def clean_next_step(raw: str | None) -> str:
-    """A next step's text (modals use NEXT_STEP_MAX as max_length; this is the server's check)."""
-    text = (raw or "").strip()
-    if not text:
-        raise InvalidAnswer("Say what the next step is.")
-    if len(text) > NEXT_STEP_MAX:
-        raise InvalidAnswer(
-            f"Next steps can be at most {NEXT_STEP_MAX} characters; yours has {len(text)}."
-        )
-    return text
 
 
 def side_of(
