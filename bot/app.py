@@ -16,6 +16,8 @@ from bot.clock import Clock, SystemClock
 from bot.config import Settings
 from bot.db.engine import Database
 from bot.db.questions import sync_bank
+from bot.log_privacy import keep_bodies_out_of_logs
+from bot.members import ChannelMembers
 from bot.services import Services
 from bot.slack_gateway import SlackGateway
 from handlers import register_all
@@ -53,21 +55,27 @@ async def prepare_services(
     async with db.unit_of_work() as session:
         report = await sync_bank(session=session, bank=bank, now=clock.now())
     log.info("Question bank ready: %d new versions, %d unchanged", report.added, report.unchanged)
+    gateway = SlackGateway(client or build_client(settings))
     return Services(
         settings=settings,
         db=db,
         bank=bank,
-        gateway=SlackGateway(client or build_client(settings)),
+        gateway=gateway,
         clock=clock,
+        members=ChannelMembers(gateway, clock),
     )
 
 
 def build_app(services: Services, *, process_before_response: bool = False) -> AsyncApp:
+    keep_bodies_out_of_logs()
     app = AsyncApp(
         client=services.gateway.client,
         signing_secret=services.settings.slack_signing_secret,
         process_before_response=process_before_response,
-        request_verification_enabled=services.settings.slack_signing_secret is not None,
+        # bot/web.py verifies every HTTP request first (and never logs its body); Socket Mode
+        # messages come over Slack's authenticated socket and carry no signature.
+        request_verification_enabled=False,
+        logger=logging.getLogger("partnercheck.bolt"),
     )
     register_all(app, services)
     return app

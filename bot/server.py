@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.scheduler import Job, Ticker
 from bot.services import Services
 from bot.usecases.checks import close_due_checks
+from bot.usecases.deliveries import prune_deliveries
 from bot.web import build_web_app
 
 log = logging.getLogger(__name__)
@@ -22,7 +23,10 @@ SHUTDOWN_GRACE_SECONDS = 20
 
 def scheduled_jobs(services: Services) -> list[tuple[str, Job]]:
     """Every job the tick runs; each one asks the database what is due."""
-    return [("close_due_checks", lambda: close_due_checks(services))]
+    return [
+        ("close_due_checks", lambda: close_due_checks(services)),
+        ("prune_deliveries", lambda: prune_deliveries(services)),
+    ]
 
 
 async def serve(settings: Settings, *, socket_mode: bool, port: int | None = None) -> None:
@@ -55,6 +59,10 @@ async def serve(settings: Settings, *, socket_mode: bool, port: int | None = Non
         if socket_handler is not None:
             await socket_handler.close_async()
         await runner.cleanup()
+        try:  # confirmations and counts refreshes of the last requests
+            await asyncio.wait_for(services.background.drain(), SHUTDOWN_GRACE_SECONDS)
+        except TimeoutError:
+            log.warning("Stopped with %d follow-ups unfinished", services.background.pending)
         await _drain(SHUTDOWN_GRACE_SECONDS)
         await services.db.dispose()
         log.info("Stopped cleanly")

@@ -1,12 +1,16 @@
-"""What every use case is handed: settings, storage, the bank, Slack and the clock."""
+"""What every use case is handed: settings, storage, the bank, Slack, the clock, follow-ups."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from bot.background import Background
+from bot.cache import Lru
 from bot.clock import Clock
 from bot.config import Settings
 from bot.db.engine import Database
+from bot.db.models import Check
+from bot.members import ChannelMembers
 from bot.slack_gateway import SlackGateway
 from questions.bank import Bank
 
@@ -18,3 +22,8 @@ class Services:
     bank: Bank
     gateway: SlackGateway
     clock: Clock
+    members: ChannelMembers
+    background: Background = field(default_factory=Background)
+    # checks with their questions and participants, which never change once started;
+    # status, position and message timestamps are always read fresh from storage
+    started_checks: Lru[int, Check] = field(default_factory=lambda: Lru(256))

@@ -13,7 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 log = logging.getLogger(__name__)
 
-MEMBER_PAGE = 200
+MEMBER_PAGE = 1000  # conversations.members' largest page
 USER_LOOKUP_CONCURRENCY = 8
 UPLOAD_TIMEOUT = 30
 

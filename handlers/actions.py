@@ -13,7 +13,15 @@ from bot.blocks.text import escape, trim
 from bot.errors import UserError
 from bot.services import Services
 from bot.usecases import checks
-from handlers.common import action_value, tell, user_id_of, user_team_of
+from handlers.common import (
+    action_value,
+    channel_of,
+    first_action,
+    tell,
+    user_id_of,
+    user_team_of,
+)
+from handlers.errors import message_for
 
 Ack = Callable[..., Awaitable[None]]
 
@@ -34,9 +42,23 @@ def _check_id(body: dict[str, Any]) -> int:
     return int(value)
 
 
-def register(app: AsyncApp, services: Services) -> None:
-    async def on_answer(ack: Ack, body: dict[str, Any]) -> None:
-        await ack()
+def is_answer_click(payload: dict[str, Any]) -> bool:
+    """An answer button or menu in a check message (the front door's fast lane)."""
+    if payload.get("type") != "block_actions":
+        return False
+    action_id = str(first_action(payload).get("action_id", ""))
+    return bool(ids.ANSWER_PATTERN.match(action_id)) or action_id == ids.ANSWER_SELECT
+
+
+async def take_answer_click(
+    services: Services, body: dict[str, Any], *, delivery_key: str | None = None
+) -> None:
+    """Store the answer durably, then confirm it (or say why not) in the background.
+
+    Never raises: whatever goes wrong becomes an ephemeral sentence and, if it is our fault,
+    a log line (handlers.errors.message_for decides which).
+    """
+    try:
         check_id, position, value = _ref(body)
         outcome = await checks.record_answer(
             services,
@@ -45,14 +67,27 @@ def register(app: AsyncApp, services: Services) -> None:
             user_id=user_id_of(body),
             user_team_id=user_team_of(body),
             raw_value=value,
+            channel_id=channel_of(body),
+            delivery_key=delivery_key,
         )
-        verb = "Changed your answer to" if outcome.changed else "Saved your answer:"
-        await tell(
-            services,
-            body,
-            f"{verb} *{escape(outcome.label)}* for “{trim(outcome.question_text, 200)}”. "
-            "Pick another button any time before the check closes to change it.",
-        )
+    except Exception as error:
+        services.background.spawn(tell(services, body, message_for(error)))
+        return
+    if outcome is None:  # a replay of a click already stored
+        return
+    verb = "Changed your answer to" if outcome.changed else "Saved your answer:"
+    text = (
+        f"{verb} *{escape(outcome.label)}* for “{escape(trim(outcome.question_text, 200))}”. "
+        "Pick another button any time before the check closes to change it."
+    )
+    services.background.spawn(tell(services, body, text))
+
+
+def register(app: AsyncApp, services: Services) -> None:
+    async def on_answer(ack: Ack, body: dict[str, Any]) -> None:
+        # reached over Socket Mode; HTTP clicks take the same path from bot/web.py
+        await ack()
+        await take_answer_click(services, body)
 
     app.action(ids.ANSWER_PATTERN)(on_answer)
     app.action(ids.ANSWER_SELECT)(on_answer)

@@ -95,6 +95,8 @@ def register(app: AsyncApp, services: Services) -> None:
             await ack(response_action="errors", errors={ids.TEXT_ANSWER_BLOCK: problem.message})
             return
         await ack()
+        if outcome is None:
+            return
         verb = "changed" if outcome.changed else "saved"
         await tell(services, body, f"Your answer is {verb}.", channel=outcome.channel_id)
 

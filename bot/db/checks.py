@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, select, update
@@ -72,6 +73,57 @@ async def load_check(*, session: AsyncSession, check_id: int) -> Check | None:
         )
         .execution_options(populate_existing=True)
     )
+
+
+async def check_state(*, session: AsyncSession, check_id: int) -> tuple[str, int] | None:
+    """(status, current position) of a check, read fresh; None when it does not exist."""
+    row = (
+        await session.execute(
+            select(Check.status, Check.current_position).where(Check.id == check_id)
+        )
+    ).first()
+    return (row[0], row[1]) if row else None
+
+
+@dataclass(frozen=True)
+class MessageRefs:
+    status: str
+    current_position: int
+    check_ts: str | None
+    question_ts: str | None
+
+
+async def message_refs(
+    *, session: AsyncSession, check_id: int, position: int
+) -> MessageRefs | None:
+    """What a counts refresh needs to read fresh: state and where the messages are."""
+    row = (
+        await session.execute(
+            select(Check.status, Check.current_position, Check.message_ts, CheckQuestion.message_ts)
+            .outerjoin(
+                CheckQuestion,
+                (CheckQuestion.check_id == Check.id) & (CheckQuestion.position == position),
+            )
+            .where(Check.id == check_id)
+        )
+    ).first()
+    return MessageRefs(*row) if row else None
+
+
+async def answer_value(
+    *, session: AsyncSession, check_id: int, question_version_id: int, user_id: str
+) -> tuple[bool, str | None]:
+    """(exists, value) of a person's answer to one question."""
+    row = (
+        await session.execute(
+            select(Answer.value).where(
+                Answer.check_id == check_id,
+                Answer.question_version_id == question_version_id,
+                Answer.user_id == user_id,
+            )
+        )
+    ).first()
+    return (row is not None, row[0] if row else None)
 
 
 async def move_to_position(

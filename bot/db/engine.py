@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -20,12 +21,15 @@ from sqlalchemy.ext.asyncio import (
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
+SQLITE_POOL_TIMEOUT_S = 10
 
 
 class Database:
     """Owns one engine; `unit_of_work()` is the transaction a use case runs in."""
 
-    def __init__(self, url: str, *, schema: str | None = None) -> None:
+    def __init__(
+        self, url: str, *, schema: str | None = None, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS
+    ) -> None:
         """`schema` (PostgreSQL only) sets the search_path, so tests can share one database."""
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
@@ -33,20 +37,49 @@ class Database:
         # hide_parameters: SQL errors must never carry a person's answer into a log line
         kwargs: dict[str, Any] = {"hide_parameters": True}
         if self.is_sqlite:
-            kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+            # One connection: SQLite has one writer anyway, and a transaction that reads and
+            # then writes can fail with "database is locked" (busy snapshot) when another
+            # connection of ours committed in between; waiting for the pool instead is fair,
+            # needs no busy-wait sleeps, and keeps p99 low. Other processes are handled by
+            # BEGIN IMMEDIATE and the busy timeout.
+            kwargs["connect_args"] = {"timeout": busy_timeout_ms / 1000}
+            kwargs.update(pool_size=1, max_overflow=0, pool_timeout=SQLITE_POOL_TIMEOUT_S)
         else:
             kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=10)
             if schema:
                 kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
         if self.is_sqlite:
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(
+                self.engine.sync_engine,
+                "connect",
+                functools.partial(_sqlite_pragmas, busy_timeout_ms),
+            )
+            event.listen(self.engine.sync_engine, "begin", _sqlite_begin_immediate)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.read_engine = self.engine
+        if self.is_sqlite:
+            # WAL readers never block the writer: reads that need no write lock (counts
+            # refreshes, loading a started check) get connections of their own
+            kwargs.update(pool_size=2, max_overflow=2)
+            self.read_engine = create_async_engine(url, **kwargs)
+            event.listen(
+                self.read_engine.sync_engine,
+                "connect",
+                functools.partial(_sqlite_pragmas, busy_timeout_ms),
+            )
+        self.read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
         """One transaction: committed when the block ends, rolled back if it raises."""
         async with self.sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """A read-only unit: never takes SQLite's write lock, so it never delays a write."""
+        async with self.read_sessions() as session:
             yield session
 
     async def migrate(self) -> None:
@@ -64,6 +97,8 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.read_engine is not self.engine:
+            await self.read_engine.dispose()
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
@@ -78,10 +113,17 @@ def _upgrade(connection: Connection) -> None:
     command.upgrade(alembic_config(connection), "head")
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(busy_timeout_ms: int, dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+    # transactions are begun by _sqlite_begin_immediate, not by the driver
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin_immediate(connection: Connection) -> None:
+    """Take the write lock when the transaction starts, so it never has to upgrade later."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.blocks import checks as cards
 from bot.blocks import ids, modals
 from bot.db import checks as store
-from bot.db.models import Check, CheckQuestion
+from bot.db import deliveries
+from bot.db.models import Check, CheckQuestion, Partnership
 from bot.db.questions import versions_for
 from bot.domain.answers import (
     CLIENT_SIDE,
@@ -95,6 +96,7 @@ async def open_start_modal(
         known_clients = await _previous_client_side(
             session, partnership.id if partnership else None
         )
+    await _require_our_side(services, user_id, team_id, partnership, known_clients)
     templates = [
         modals.TemplateChoice(id=t.id, name=t.name, description=t.description)
         for t in services.bank.templates.values()
@@ -160,6 +162,14 @@ async def start_check(services: Services, form: CheckForm) -> int | None:
     now = services.clock.now()
     template = services.bank.templates[form.template_id]
     questions = services.bank.template_questions(form.template_id)
+    async with services.db.unit_of_work() as session:
+        partnership = await store.partnership_for_channel(
+            session=session, channel_id=form.channel_id
+        )
+        known_clients = await _previous_client_side(
+            session, partnership.id if partnership else None
+        )
+    await _require_our_side(services, form.lead_user_id, form.team_id, partnership, known_clients)
     async with services.db.unit_of_work() as session:
         if form.view_id and await _view_already_used(session, form.view_id):
             return None
@@ -262,17 +272,34 @@ async def record_answer(
     user_id: str,
     user_team_id: str | None,
     raw_value: str | None,
-) -> AnswerOutcome:
-    """Store (or change) a person's answer to one question and refresh the visible counts."""
+    channel_id: str | None = None,
+    delivery_key: str | None = None,
+) -> AnswerOutcome | None:
+    """Store (or change) a person's answer durably, in one short transaction.
+
+    The visible counts are refreshed afterwards in the background (at most one refresh in
+    flight per question). None when `delivery_key` was seen before: a replay changes nothing.
+    """
+    check = await _started_check(services, check_id)
+    item = _item(check, position)
+    side = _side(check, user_id, user_team_id)
+    question = item.question
+    if side not in question.sides:
+        only = " and ".join(SIDE_LABELS[s] for s in question.sides)
+        raise NotAllowed(f"This question is for the {only} only, so there is nothing to answer.")
+    try:
+        value = clean_value(question.kind, question.options, raw_value)
+    except InvalidAnswer as problem:
+        raise UserError(problem.reason) from None
+    await _require_member(services, check, user_id)
     now = services.clock.now()
     async with services.db.unit_of_work() as session:
-        check, item, side = await _answerable(session, check_id, position, user_id, user_team_id)
-        question = item.question
-        try:
-            value = clean_value(question.kind, question.options, raw_value)
-        except InvalidAnswer as problem:
-            raise UserError(problem.reason) from None
-        before = await store.answer_of(
+        if delivery_key and not await deliveries.claim(session=session, key=delivery_key, now=now):
+            return None
+        _refuse_unless_answerable(
+            check, position, await store.check_state(session=session, check_id=check_id)
+        )
+        existed, before = await store.answer_value(
             session=session, check_id=check_id, question_version_id=question.id, user_id=user_id
         )
         await store.save_answer(
@@ -284,17 +311,40 @@ async def record_answer(
             now=now,
             value=value,
         )
-        counts = await store.answer_counts(
-            session=session, check_id=check_id, question_version_id=question.id
-        )
-        overall = await store.answer_counts(session=session, check_id=check_id)
-    await _refresh_counts(services, check, item, counts, overall)
+    services.background.coalesce(
+        f"counts:{check_id}:{position}", lambda: refresh_counts(services, check_id, position)
+    )
     return AnswerOutcome(
-        channel_id=check.channel_id,
+        channel_id=channel_id or check.channel_id,
         question_text=question.text,
         label=option_label(question.options, value) if question.kind != "text" else "your text",
-        changed=before is not None and before.value is not None,
+        changed=existed and before is not None,
     )
+
+
+async def refresh_counts(services: Services, check_id: int, position: int) -> None:
+    """Show the latest counts on a question's message (or the async check's message).
+
+    Runs after answers, coalesced per question; reads only what changes (status, position,
+    message timestamps, counts) and takes the rest from the started check.
+    """
+    check = await _started_check(services, check_id)
+    item = _item(check, position)
+    live = check.mode == Mode.LIVE
+    async with services.db.reading() as session:
+        refs = await store.message_refs(session=session, check_id=check_id, position=position)
+        counts = await store.answer_counts(
+            session=session,
+            check_id=check_id,
+            question_version_id=item.question.id if live else None,
+        )
+    if refs is None or refs.status != Status.OPEN:
+        return  # closing renders the final state
+    if live:
+        state = "open" if position == refs.current_position else "moved_on"
+        await _render_question(services, check, position, counts, state=state, ts=refs.question_ts)
+    else:
+        await _refresh_async_message(services, check, counts, ts=refs.check_ts)
 
 
 async def record_comment(
@@ -311,6 +361,7 @@ async def record_comment(
         comment = clean_comment(raw_comment)
     except InvalidAnswer as problem:
         raise UserError(problem.reason) from None
+    await _require_member(services, await _started_check(services, check_id), user_id)
     async with services.db.unit_of_work() as session:
         check, item, side = await _answerable(session, check_id, position, user_id, user_team_id)
         existing = await store.answer_of(
@@ -356,6 +407,7 @@ async def async_answer_page(
     services: Services, *, check_id: int, user_id: str, user_team_id: str | None, page: int = 0
 ) -> dict:
     """The async answer modal page for this person, prefilled with what they said before."""
+    await _require_member(services, await _started_check(services, check_id), user_id)
     async with services.db.unit_of_work() as session:
         check = await _require_check(session, check_id)
         _refuse_unless_open(check)
@@ -392,6 +444,7 @@ async def submit_async_page(
     now = services.clock.now()
     errors: dict[str, str] = {}
     saved = 0
+    await _require_member(services, await _started_check(services, check_id), user_id)
     async with services.db.unit_of_work() as session:
         check = await _require_check(session, check_id)
         _refuse_unless_open(check)
@@ -553,6 +606,65 @@ async def _load(services: Services, check_id: int) -> Check:
         return await _require_check(session, check_id)
 
 
+async def _started_check(services: Services, check_id: int) -> Check:
+    """The check's unchanging parts (questions, participants, channel), cached in process."""
+    check = services.started_checks.get(check_id)
+    if check is None:
+        async with services.db.reading() as session:
+            check = await _require_check(session, check_id)
+        services.started_checks.put(check_id, check)
+    return check
+
+
+def _refuse_unless_answerable(check: Check, position: int, state: tuple[str, int] | None) -> None:
+    if state is None:
+        raise NotFound("That check no longer exists.")
+    status, current = state
+    if status != Status.OPEN:
+        raise UserError("This check is closed, so answers can no longer change.")
+    if check.mode == Mode.LIVE and position > current:
+        raise UserError("That question hasn't been asked yet.")
+
+
+async def _require_our_side(
+    services: Services,
+    user_id: str,
+    team_id: str,
+    partnership: Partnership | None,
+    client_side: list[str],
+) -> None:
+    """Starting checks and naming the partnership is for our side only (see README)."""
+    try:
+        person = await services.gateway.user(user_id)
+    except SlackCallFailed:
+        raise UserError(
+            "I couldn't look you up in Slack just now. Please try again in a minute."
+        ) from None
+    foreign = bool(person.team_id) and person.team_id != team_id
+    if not (person.is_external or foreign or user_id in client_side):
+        return
+    who = f"<@{partnership.created_by}>" if partnership else "someone from our own workspace"
+    raise NotAllowed(
+        "Only our side of the partnership (members of this workspace who are not on the "
+        f"client side) can start a check or change the partnership's settings; ask {who}."
+    )
+
+
+async def _require_member(services: Services, check: Check, user_id: str) -> None:
+    """Only people in the check's channel answer it (Slack Connect guests included)."""
+    try:
+        member = await services.members.contains(check.channel_id, user_id)
+    except SlackCallFailed:
+        raise UserError(
+            "I couldn't check that you are in this channel just now. Please try again in a minute."
+        ) from None
+    if not member:
+        raise NotAllowed(
+            f"Only people in <#{check.channel_id}> can answer its check; "
+            f"ask <@{check.lead_user_id}> to invite you to the channel."
+        )
+
+
 async def _require_check(session: AsyncSession, check_id: int) -> Check:
     check = await store.load_check(session=session, check_id=check_id)
     if check is None:
@@ -625,41 +737,37 @@ def _counts(counter: Counter[str]) -> cards.Counts:
     return cards.Counts(ours=counter.get(OUR_SIDE, 0), client=counter.get(CLIENT_SIDE, 0))
 
 
-async def _refresh_counts(
+async def _render_question(
     services: Services,
     check: Check,
-    item: CheckQuestion,
+    position: int,
     counts: Counter[str],
-    overall: Counter[str],
-) -> None:
-    if check.mode == Mode.LIVE:
-        state = "open" if item.position == check.current_position else "moved_on"
-        await _render_question(services, check, item.position, counts, state=state)
-    else:
-        await _refresh_async_message(services, check, overall)
-
-
-async def _render_question(
-    services: Services, check: Check, position: int, counts: Counter[str], *, state: str
+    *,
+    state: str,
+    ts: str | None = None,
 ) -> None:
     item = check.questions[position]
-    if not item.message_ts:
+    ts = ts or item.message_ts
+    if not ts:
         return
     text, blocks = cards.question_message(
         check_info(check), question_info(item), _counts(counts), state=state
     )
     try:
-        await services.gateway.update_message(check.channel_id, item.message_ts, text, blocks)
+        await services.gateway.update_message(check.channel_id, ts, text, blocks)
     except SlackCallFailed:
         log.warning("Could not refresh the counts on check %s question %s", check.id, position)
 
 
-async def _refresh_async_message(services: Services, check: Check, overall: Counter[str]) -> None:
-    if not check.message_ts:
+async def _refresh_async_message(
+    services: Services, check: Check, overall: Counter[str], ts: str | None = None
+) -> None:
+    ts = ts or check.message_ts
+    if not ts:
         return
     text, blocks = cards.async_message(check_info(check), _counts(overall))
     try:
-        await services.gateway.update_message(check.channel_id, check.message_ts, text, blocks)
+        await services.gateway.update_message(check.channel_id, ts, text, blocks)
     except SlackCallFailed:
         log.warning("Could not refresh the counts on check %s", check.id)
 

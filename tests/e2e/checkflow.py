@@ -10,6 +10,8 @@ from tests.support.harness import Harness
 
 CHANNEL = "C0SHARED"
 LEAD = "U0LEAD"
+# everyone the end-to-end tests have answer: only people in the channel may
+CHANNEL_MEMBERS = [LEAD, "U0OURS2", "U0CLIENT1", "U0CLIENT2", "U0CLIENT3", "U0ADMIN", "U0EXT1"]
 
 
 def start_values(
@@ -32,6 +34,7 @@ def start_values(
 
 
 async def start_check(h: Harness, *, view_id: str = "V0START", **form: Any) -> None:
+    h.fake.set_channel_members(CHANNEL, CHANNEL_MEMBERS)
     reply = await h.command("check", user_id=LEAD, channel_id=CHANNEL)
     assert reply.status == 200, reply.text
     opened = h.fake.last("views.open").args["view"]

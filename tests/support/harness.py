@@ -68,7 +68,13 @@ class Harness:
         assert self.client is not None
         sent = dict(signing.signed_headers(body)) if headers is None else dict(headers)
         response = await self.client.post("/slack/events", data=body.encode(), headers=sent)
-        return Reply(status=response.status, text=await response.text())
+        reply = Reply(status=response.status, text=await response.text())
+        await self.settle()
+        return reply
+
+    async def settle(self) -> None:
+        """Wait for the follow-ups of what was sent (confirmations, counts refreshes)."""
+        await self.services.background.drain()
 
     async def command(self, text: str = "", **kwargs: Any) -> Reply:
         return await self.post(signing.slash_command(text, **kwargs))
@@ -95,17 +101,19 @@ async def make_harness(
     *,
     schema: str | None = None,
     bank: Bank | None = None,
+    busy_timeout_ms: int | None = None,
     **env: str,
 ) -> Harness:
     """`schema`: PostgreSQL tests share one database, each test in a schema of its own."""
     settings = settings_for(database_url, fake, **env)
     clock = ManualClock(START)
+    db_options = {} if busy_timeout_ms is None else {"busy_timeout_ms": busy_timeout_ms}
     services = await prepare_services(
         settings,
         clock=clock,
         bank=bank,
         client=build_client(settings),
-        db=Database(settings.database_url, schema=schema),
+        db=Database(settings.database_url, schema=schema, **db_options),
     )
     bolt = build_app(services, process_before_response=True)
     harness = Harness(services, bolt, fake, clock)

@@ -1,0 +1,23 @@
+"""Keys of deliveries already handled (table seen_deliveries). The caller owns the transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import SeenDelivery
+from bot.db.upsert import insert_for
+
+
+async def claim(*, session: AsyncSession, key: str, now: datetime) -> bool:
+    """Record `key`; False when it was recorded before (the delivery is a replay)."""
+    statement = insert_for(session, SeenDelivery).values(key=key, seen_at=now)
+    result = await session.execute(statement.on_conflict_do_nothing(index_elements=["key"]))
+    return result.rowcount == 1
+
+
+async def forget_before(*, session: AsyncSession, moment: datetime) -> int:
+    result = await session.execute(delete(SeenDelivery).where(SeenDelivery.seen_at < moment))
+    return result.rowcount or 0

@@ -1,0 +1,43 @@
+"""Who is in a channel, asked of Slack at most once per channel every TTL (through the clock)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+
+from bot.clock import Clock
+from bot.slack_gateway import SlackGateway
+
+MEMBERS_TTL = timedelta(minutes=2)
+MAX_MEMBERS = 50_000
+
+
+class ChannelMembers:
+    def __init__(self, gateway: SlackGateway, clock: Clock, ttl: timedelta = MEMBERS_TTL) -> None:
+        self._gateway = gateway
+        self._clock = clock
+        self._ttl = ttl
+        self._cache: dict[str, tuple[datetime, frozenset[str]]] = {}
+        self._locks: dict[str, asyncio.Lock] = {}
+
+    async def contains(self, channel_id: str, user_id: str) -> bool:
+        """Raises SlackCallFailed when Slack cannot say (the caller asks the person to retry)."""
+        members = await self._members(channel_id)
+        if user_id in members:
+            return True
+        # someone who just joined: look again unless we looked a moment ago
+        fetched_at = self._cache[channel_id][0]
+        if self._clock.now() - fetched_at > timedelta(seconds=10):
+            members = await self._members(channel_id, refresh=True)
+        return user_id in members
+
+    async def _members(self, channel_id: str, *, refresh: bool = False) -> frozenset[str]:
+        lock = self._locks.setdefault(channel_id, asyncio.Lock())
+        async with lock:  # one lookup per channel at a time, however many clicks arrive
+            cached = self._cache.get(channel_id)
+            now = self._clock.now()
+            if cached and not refresh and now - cached[0] < self._ttl:
+                return cached[1]
+            members = frozenset(await self._gateway.channel_members(channel_id, limit=MAX_MEMBERS))
+            self._cache[channel_id] = (now, members)
+            return members
