@@ -31,6 +31,9 @@ class Settings:
     tick_seconds: float
     reminder_after: timedelta
     calendar_poll_seconds: float
+    calendar_allow_private: bool = False
+    slack_rate: float = 1.0  # messages per second per workspace the dispatcher allows itself
+    claim_lease_seconds: float = 120.0
 
     @classmethod
     def from_env(
@@ -57,6 +60,9 @@ class Settings:
             tick_seconds=_number(env, "PARTNERCHECK_TICK_SECONDS", 15, low=0.1),
             reminder_after=timedelta(hours=_number(env, "PARTNERCHECK_REMINDER_HOURS", 24)),
             calendar_poll_seconds=_number(env, "PARTNERCHECK_CALENDAR_POLL_SECONDS", 900, low=10),
+            calendar_allow_private=_flag(env, "PARTNERCHECK_CALENDAR_ALLOW_PRIVATE"),
+            slack_rate=_number(env, "PARTNERCHECK_SLACK_RATE", 1.0, low=0.01),
+            claim_lease_seconds=_number(env, "PARTNERCHECK_CLAIM_LEASE_SECONDS", 120, low=1),
         )
 
     def require_slack(self, *, socket_mode: bool) -> None:
@@ -122,6 +128,13 @@ def _number(env: Mapping[str, str], name: str, default: float, *, low: float = 0
     if value < low:
         raise ConfigError(f"{name} must be at least {low:g}, not {raw}.")
     return value
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = (_optional(env, name) or "false").lower()
+    if raw not in ("true", "false", "1", "0", "yes", "no"):
+        raise ConfigError(f"{name} must be true or false, not {raw!r}.")
+    return raw in ("true", "1", "yes")
 
 
 def _integer(env: Mapping[str, str], name: str, default: int, *, low: int, high: int) -> int:

@@ -3,7 +3,7 @@
 from slack_bolt.async_app import AsyncApp
 
 from bot.services import Services
-from handlers import actions, commands, errors, views
+from handlers import actions, commands, errors, meetings, views
 
 
 def register_all(app: AsyncApp, services: Services) -> None:
@@ -11,3 +11,4 @@ def register_all(app: AsyncApp, services: Services) -> None:
     commands.register(app, services)
     actions.register(app, services)
     views.register(app, services)
+    meetings.register(app, services)
