@@ -10,6 +10,7 @@ from aiohttp import web
 
 from bot.app import build_app, prepare_services
 from bot.config import Settings
+from bot.delivery import Dispatcher
 from bot.scheduler import Ticker
 from bot.services import Services
 from bot.usecases.checks import close_due_checks
@@ -22,7 +23,11 @@ SHUTDOWN_GRACE_SECONDS = 20
 
 def scheduled_jobs(services: Services) -> list[tuple[str, object]]:
     """Every job the tick runs; each one asks the database what is due."""
-    return [("close_due_checks", lambda: close_due_checks(services))]
+    dispatcher = Dispatcher(services)
+    return [
+        ("close_due_checks", lambda: close_due_checks(services)),
+        ("deliver_scheduled_messages", dispatcher.run_once),
+    ]
 
 
 async def serve(settings: Settings, *, socket_mode: bool, port: int | None = None) -> None:

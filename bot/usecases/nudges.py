@@ -8,13 +8,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.blocks import nudges as cards
+from bot.blocks.nudges import NudgeInfo
 from bot.config import Settings
-from bot.db.models import Meeting, ReflectionRequest, ScheduledMessage
+from bot.db import outbox
+from bot.db.models import (
+    Meeting,
+    Partnership,
+    PersonSettings,
+    ReflectionRequest,
+    ScheduledMessage,
+)
 from bot.db.upsert import insert_for
+from bot.domain.nudge_timing import WorkingHours, next_working_slot
 
 NUDGE = "reflection_nudge"
 REMINDER = "reflection_reminder"
@@ -231,3 +242,173 @@ async def nudge_states(
 
 def _request_ids(meeting_id: int) -> Select[tuple[int]]:
     return select(ReflectionRequest.id).where(ReflectionRequest.meeting_id == meeting_id)
+
+
+# ---------------------------------------------------------------- preparing due messages
+
+
+TZ_FRESH_FOR = timedelta(days=7)
+TZ_UNKNOWN_RETRY = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class Send:
+    text: str
+    blocks: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Later:
+    due_at: datetime
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Drop:
+    reason: str
+
+
+Decision = Send | Later | Drop
+
+
+async def people_needing_tz(
+    session: AsyncSession, *, user_ids: set[str], now: datetime
+) -> set[str]:
+    """Who has no time zone on record, or one older than a week."""
+    if not user_ids:
+        return set()
+    known = await session.execute(
+        select(PersonSettings.user_id, PersonSettings.tz, PersonSettings.tz_checked_at).where(
+            PersonSettings.user_id.in_(user_ids)
+        )
+    )
+    fresh = {
+        user_id
+        for user_id, tz, checked in known
+        if tz and checked is not None and checked > now - TZ_FRESH_FOR
+    }
+    return user_ids - fresh
+
+
+async def save_tz(
+    session: AsyncSession, *, user_id: str, team_id: str | None, tz: str, now: datetime
+) -> None:
+    await session.execute(
+        insert_for(session, PersonSettings)
+        .values(
+            user_id=user_id,
+            team_id=team_id,
+            tz=tz,
+            tz_checked_at=now,
+            work_days="0,1,2,3,4",
+            work_start="09:00",
+            work_end="18:00",
+            opted_out=False,
+            updated_at=now,
+        )
+        .on_conflict_do_update(
+            index_elements=["user_id"], set_={"tz": tz, "tz_checked_at": now}
+        )
+    )
+
+
+async def prepare(
+    session: AsyncSession, *, rows: list[ScheduledMessage], now: datetime
+) -> dict[int, Decision]:
+    """For each claimed reflection row: send it now (and what), wait, or drop it (and why)."""
+    request_ids = {row.reference_id for row in rows if row.reference_id is not None}
+    requests = {
+        request.id: request
+        for request in await session.scalars(
+            select(ReflectionRequest).where(ReflectionRequest.id.in_(request_ids))
+        )
+    }
+    meeting_ids = {request.meeting_id for request in requests.values()}
+    meetings = {
+        meeting.id: (meeting, partnership)
+        for meeting, partnership in await session.execute(
+            select(Meeting, Partnership)
+            .join(Partnership, Partnership.id == Meeting.partnership_id)
+            .where(Meeting.id.in_(meeting_ids))
+        )
+    }
+    people = {
+        person.user_id: person
+        for person in await session.scalars(
+            select(PersonSettings).where(
+                PersonSettings.user_id.in_({row.user_id for row in rows if row.user_id})
+            )
+        )
+    }
+    decisions: dict[int, Decision] = {}
+    for row in rows:
+        request = requests.get(row.reference_id or -1)
+        found = meetings.get(request.meeting_id) if request else None
+        person = people.get(row.user_id or "")
+        if request is None or found is None:
+            decisions[row.id] = Drop("the meeting was deleted")
+            continue
+        meeting, partnership = found
+        if meeting.status == "cancelled":
+            decisions[row.id] = Drop("meeting cancelled")
+        elif request.status != "waiting":
+            decisions[row.id] = Drop(f"not needed: reflection {request.status}")
+        elif person is not None and person.opted_out:
+            decisions[row.id] = Drop(OPTED_OUT)
+        elif person is None or not person.tz:
+            decisions[row.id] = Later(now + TZ_UNKNOWN_RETRY, "time zone not known yet")
+        else:
+            hours = WorkingHours.stored(person.work_days, person.work_start, person.work_end)
+            slot = next_working_slot(now, person.tz, hours)
+            if slot > now:
+                decisions[row.id] = Later(slot)
+                continue
+            info = NudgeInfo(
+                request_id=request.id,
+                meeting_title=meeting.title,
+                partnership_name=partnership.name,
+                channel_id=partnership.channel_id,
+                ended_at=meeting.ends_at,
+            )
+            if row.kind == NUDGE:
+                text, blocks = cards.nudge_message(info)
+            else:
+                snoozed = bool((row.payload or {}).get("snoozed"))
+                text, blocks = cards.reminder_message(info, snoozed=snoozed)
+            decisions[row.id] = Send(text, blocks)
+    return decisions
+
+
+async def record_sent(
+    session: AsyncSession,
+    *,
+    row: ScheduledMessage,
+    channel_id: str,
+    ts: str,
+    settings: Settings,
+    now: datetime,
+) -> None:
+    """Remember where the DM went; after the first nudge, queue the one reminder."""
+    if row.reference_id is None:
+        return
+    values: dict[str, Any] = {"dm_channel_id": channel_id, "message_ts": ts}
+    if row.kind == REMINDER:
+        values["reminders_sent"] = ReflectionRequest.reminders_sent + 1
+    await session.execute(
+        update(ReflectionRequest)
+        .where(ReflectionRequest.id == row.reference_id)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if row.kind == NUDGE:
+        await outbox.enqueue(
+            session=session,
+            kind=REMINDER,
+            dedupe_key=reminder_key(row.reference_id),
+            due_at=now + settings.reminder_after,
+            now=now,
+            team_id=row.team_id,
+            user_id=row.user_id,
+            reference_id=row.reference_id,
+            payload=row.payload,
+        )

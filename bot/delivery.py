@@ -1,0 +1,401 @@
+"""The dispatcher: sends due rows of the outbox, each at most once.
+
+One `run_once()` per tick:
+1. expired claims go back to pending; expired sends are marked failed, outcome unknown;
+2. claim a batch of due rows (compare-and-set; SKIP LOCKED on PostgreSQL);
+3. look up unknown time zones, then decide per row: send, wait (outside working hours,
+   workspace told to wait), or drop (answered, skipped, opted out, meeting cancelled);
+4. per row to send: wait for the workspace's pace, mark it sending (compare-and-set),
+   call chat.postMessage once, record the outcome.
+
+Outcomes: ok → sent. 429 → back to pending after Retry-After, and the whole workspace
+waits. 5xx or a refused connection → retried with backoff, then failed with the error.
+A timeout or dropped connection after the request left → failed "outcome unknown",
+never resent blindly. A row left in `sending` by a crash is reported the same way once
+its lease runs out, so the window for an unknown outcome is one call in flight per slot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+import uuid
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.db import outbox
+from bot.db.models import ScheduledMessage
+from bot.domain.nudge_timing import backoff
+from bot.services import Services
+from bot.slack_gateway import SlackCallFailed, SlackGateway
+from bot.usecases import nudges
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5  # server errors and refused connections
+MAX_RATE_LIMITED = 25  # 429 answers before we give up on one message
+SEND_LEASE = timedelta(seconds=60)  # far above the client timeout: a live sender is never late
+SAME_CHANNEL_GAP = 1.0  # seconds between two messages to one DM (Slack: ~1 per second)
+TZ_LOOKUP_CONCURRENCY = 8
+DELIVERY_TIMEOUT_SECONDS = 10
+PACING_WINDOW = 60.0
+RETRYABLE_ERRORS = frozenset(
+    {
+        "internal_error",
+        "fatal_error",
+        "service_unavailable",
+        "request_timeout",
+        "ratelimited",
+        "not_authed",
+        "invalid_auth",
+        "ClientConnectorError",
+    }
+)
+PERMANENT_HINTS = {
+    "user_not_found": "Slack doesn't know this person any more",
+    "account_inactive": "this person's account is deactivated",
+    "cannot_dm_bot": "this is a bot account",
+    "channel_not_found": "Slack wouldn't open a DM with this person",
+    "missing_scope": "the app lacks a permission: reinstall it from deploy/slack-manifest.yml",
+}
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()[:30]}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+def delivery_gateway(services: Services) -> SlackGateway:
+    """A client without automatic retries: the dispatcher decides what is safe to repeat."""
+    settings = services.settings
+    client = AsyncWebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_base_url,
+        timeout=DELIVERY_TIMEOUT_SECONDS,
+        retry_handlers=[],
+    )
+    return SlackGateway(client)
+
+
+class Pacer:
+    """Per workspace: at most `rate × window` sends in any rolling `window` seconds.
+
+    A send counts from when its answer arrived (never earlier than Slack counted it), and
+    sends in flight count too, so the pace holds with many concurrent calls.
+    """
+
+    def __init__(
+        self,
+        rate_per_second: float,
+        *,
+        window: float = PACING_WINDOW,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.limit = max(1, int(rate_per_second * window))
+        self.window = window
+        self.monotonic = monotonic
+        self.sleep = sleep
+        self._done: dict[str, deque[float]] = {}
+        self._in_flight: dict[str, int] = {}
+
+    async def acquire(self, team: str) -> None:
+        done = self._done.setdefault(team, deque())
+        while True:
+            now = self.monotonic()
+            while done and done[0] <= now - self.window:
+                done.popleft()
+            in_flight = self._in_flight.get(team, 0)
+            if len(done) + in_flight < self.limit:
+                self._in_flight[team] = in_flight + 1
+                return
+            wait = done[0] + self.window - now if done else 0.05
+            await self.sleep(max(0.01, wait))
+
+    def release(self, team: str, *, counted: bool) -> None:
+        """The call finished; `counted` when Slack may have counted it against the limit."""
+        self._in_flight[team] = max(0, self._in_flight.get(team, 0) - 1)
+        if counted:
+            self._done.setdefault(team, deque()).append(self.monotonic())
+
+
+@dataclass
+class RunReport:
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    deferred: int = 0
+    dropped: int = 0
+    lost_claims: int = 0
+    recovered: int = 0
+    unknown: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        services: Services,
+        *,
+        gateway: SlackGateway | None = None,
+        worker: str | None = None,
+        batch_size: int = 200,
+        concurrency: int = 16,
+        pacer: Pacer | None = None,
+    ) -> None:
+        self.services = services
+        self.gateway = gateway or delivery_gateway(services)
+        self.worker = worker or worker_id()
+        self.batch_size = batch_size
+        self.concurrency = concurrency
+        self.pacer = pacer or Pacer(services.settings.slack_rate)
+        self.lease = timedelta(seconds=services.settings.claim_lease_seconds)
+        self._paused_until: dict[str, datetime] = {}
+        self._last_to_channel: dict[str, float] = {}
+        self._stopping = False
+
+    def stop(self) -> None:
+        """Finish the rows in hand, claim no more."""
+        self._stopping = True
+
+    async def run_once(self) -> RunReport:
+        """Send everything due now; returns what happened (for logs and tests)."""
+        report = RunReport()
+        clock = self.services.clock
+        async with self.services.db.unit_of_work() as session:
+            report.recovered, report.unknown = await outbox.recover_stale(
+                session=session, now=clock.now()
+            )
+        if report.unknown:
+            log.warning(
+                "%d messages were being sent when a worker stopped: marked unknown", report.unknown
+            )
+        while not self._stopping:
+            rows = await self._claim()
+            if not rows:
+                break
+            await self._handle_batch(rows, report)
+        return report
+
+    async def _claim(self) -> list[ScheduledMessage]:
+        # claim only what the pace lets us send well within the lease
+        limit = max(
+            1,
+            min(
+                self.batch_size,
+                int(self.pacer.limit * self.lease.total_seconds() / self.pacer.window / 2),
+            ),
+        )
+        async with self.services.db.unit_of_work() as session:
+            return await outbox.claim_due(
+                session=session,
+                worker=self.worker,
+                now=self.services.clock.now(),
+                lease=self.lease,
+                limit=limit,
+            )
+
+    async def _handle_batch(self, rows: list[ScheduledMessage], report: RunReport) -> None:
+        now = self.services.clock.now()
+        await self._learn_time_zones(rows, now)
+        async with self.services.db.unit_of_work() as session:
+            decisions = await nudges.prepare(session, rows=rows, now=now)
+            to_send: list[tuple[ScheduledMessage, nudges.Send]] = []
+            for row in rows:
+                decision = decisions.get(row.id) or nudges.Drop(f"unknown kind {row.kind}")
+                paused = self._paused_until.get(row.team_id or "")
+                if isinstance(decision, nudges.Drop):
+                    await outbox.cancel_claimed(
+                        session=session,
+                        row_id=row.id,
+                        worker=self.worker,
+                        now=now,
+                        reason=decision.reason,
+                    )
+                    report.dropped += 1
+                elif isinstance(decision, nudges.Later):
+                    await outbox.reschedule(
+                        session=session,
+                        row_id=row.id,
+                        worker=self.worker,
+                        now=now,
+                        due_at=decision.due_at,
+                        was="claimed",
+                        error=decision.reason,
+                    )
+                    report.deferred += 1
+                elif paused is not None and paused > now:
+                    await outbox.reschedule(
+                        session=session,
+                        row_id=row.id,
+                        worker=self.worker,
+                        now=now,
+                        due_at=paused,
+                        was="claimed",
+                    )
+                    report.deferred += 1
+                else:
+                    to_send.append((row, decision))
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one(row: ScheduledMessage, message: nudges.Send) -> None:
+            async with gate:
+                await self._send(row, message, report)
+
+        await asyncio.gather(*(one(row, message) for row, message in to_send))
+
+    async def _learn_time_zones(self, rows: list[ScheduledMessage], now: datetime) -> None:
+        teams = {row.user_id: row.team_id for row in rows if row.user_id}
+        async with self.services.db.unit_of_work() as session:
+            needed = await nudges.people_needing_tz(session, user_ids=set(teams), now=now)
+        if not needed:
+            return
+        gate = asyncio.Semaphore(TZ_LOOKUP_CONCURRENCY)
+
+        async def lookup(user_id: str) -> tuple[str, str | None]:
+            async with gate:
+                try:
+                    return user_id, (await self.gateway.user(user_id)).tz
+                except SlackCallFailed:
+                    return user_id, None
+
+        found = await asyncio.gather(*(lookup(user_id) for user_id in sorted(needed)))
+        async with self.services.db.unit_of_work() as session:
+            for user_id, tz in found:
+                if tz:
+                    await nudges.save_tz(
+                        session, user_id=user_id, team_id=teams.get(user_id), tz=tz, now=now
+                    )
+
+    async def _send(self, row: ScheduledMessage, message: nudges.Send, report: RunReport) -> None:
+        team = row.team_id or ""
+        channel = row.user_id or row.channel_id or ""
+        clock = self.services.clock
+        last = self._last_to_channel.get(channel)
+        if last is not None and time.monotonic() - last < SAME_CHANNEL_GAP:
+            await self._later(row, clock.now() + timedelta(seconds=SAME_CHANNEL_GAP), "claimed")
+            report.deferred += 1
+            return
+        self._last_to_channel[channel] = time.monotonic()
+        await self.pacer.acquire(team)
+        counted = False
+        try:
+            paused = self._paused_until.get(team)
+            if paused is not None and paused > clock.now():
+                await self._later(row, paused, "claimed")
+                report.deferred += 1
+                return
+            async with self.services.db.unit_of_work() as session:
+                if not await outbox.mark_sending(
+                    session=session,
+                    row_id=row.id,
+                    worker=self.worker,
+                    now=clock.now(),
+                    lease=SEND_LEASE,
+                ):
+                    report.lost_claims += 1
+                    return
+            try:
+                posted = await self.gateway.post_message(channel, message.text, message.blocks)
+            except SlackCallFailed as failure:
+                counted = failure.retry_after is None
+                await self._after_failure(row, failure, report)
+                return
+            counted = True
+            now = clock.now()
+            async with self.services.db.unit_of_work() as session:
+                recorded = await outbox.mark_sent(
+                    session=session,
+                    row_id=row.id,
+                    worker=self.worker,
+                    now=now,
+                    channel_id=posted.channel,
+                )
+                if recorded:
+                    await nudges.record_sent(
+                        session,
+                        row=row,
+                        channel_id=posted.channel,
+                        ts=posted.ts,
+                        settings=self.services.settings,
+                        now=now,
+                    )
+            if not recorded:
+                log.error("Message %d was sent but its row had already been closed", row.id)
+            report.sent += 1
+        finally:
+            self.pacer.release(team, counted=counted)
+
+    async def _after_failure(
+        self, row: ScheduledMessage, failure: SlackCallFailed, report: RunReport
+    ) -> None:
+        now = self.services.clock.now()
+        attempts = row.attempts + 1
+        report.errors[failure.error] = report.errors.get(failure.error, 0) + 1
+        if failure.retry_after is not None or failure.status == 429:
+            wait = timedelta(seconds=max(1.0, failure.retry_after or 1.0))
+            until = now + wait
+            team = row.team_id or ""
+            self._paused_until[team] = max(self._paused_until.get(team, until), until)
+            if attempts >= MAX_RATE_LIMITED:
+                await self._fail(row, f"Slack kept asking us to slow down ({attempts} tries)")
+                report.failed += 1
+            else:
+                await self._later(row, until, "sending", error="rate limited by Slack; waiting")
+                report.retried += 1
+            return
+        if failure.unsure:
+            await self._fail(
+                row,
+                f"outcome unknown: {failure.error} after the request was sent; not resent, "
+                "so the person may or may not have it",
+            )
+            report.failed += 1
+            return
+        transient = (failure.status or 0) >= 500 or failure.error in RETRYABLE_ERRORS
+        if transient and attempts < MAX_ATTEMPTS:
+            await self._later(
+                row,
+                now + backoff(attempts),
+                "sending",
+                error=f"Slack answered {failure.status or ''} {failure.error}; will retry".strip(),
+            )
+            report.retried += 1
+            return
+        hint = PERMANENT_HINTS.get(failure.error)
+        detail = f"{failure.error} ({hint})" if hint else failure.error
+        if transient:
+            detail = f"gave up after {attempts} tries: {detail}"
+        await self._fail(row, f"Slack refused the message: {detail}")
+        report.failed += 1
+
+    async def _later(
+        self, row: ScheduledMessage, due_at: datetime, was: str, *, error: str | None = None
+    ) -> None:
+        async with self.services.db.unit_of_work() as session:
+            await outbox.reschedule(
+                session=session,
+                row_id=row.id,
+                worker=self.worker,
+                now=self.services.clock.now(),
+                due_at=due_at,
+                was=was,
+                error=error,
+            )
+
+    async def _fail(self, row: ScheduledMessage, error: str) -> None:
+        async with self.services.db.unit_of_work() as session:
+            await outbox.mark_failed(
+                session=session,
+                row_id=row.id,
+                worker=self.worker,
+                now=self.services.clock.now(),
+                error=error,
+                was="sending",
+            )
