@@ -66,10 +66,11 @@ async def _calendar(services: Services, body: dict[str, Any], rest: str, ack: Ac
         )
         await ack(response_type="ephemeral", text=text)
         return
+    url = calendar.feed_url(rest)
     await ack(response_type="ephemeral", text="Reading that calendar now…")
     try:
         report = await calendar.follow_calendar(
-            services, channel_id=channel_id, user_id=user_id_of(body), raw_url=rest
+            services, channel_id=channel_id, user_id=user_id_of(body), raw_url=url
         )
     except UserError as problem:  # the reply is already sent: say it in a new message
         await tell(services, body, problem.message)

@@ -66,6 +66,17 @@ def default_fetch(services: Services) -> FetchFeed:
 # ---------------------------------------------------------------- following a feed
 
 
+def feed_url(raw_url: str) -> str:
+    """The address to read, or a UserError saying what a calendar address looks like."""
+    try:
+        return normalise_feed_url(raw_url)
+    except ValueError:
+        raise UserError(
+            "That doesn't look like a calendar address. Paste the feed's https:// (or webcal://) "
+            "address, e.g. `/partnership calendar https://calendar.example.com/feed.ics`."
+        ) from None
+
+
 async def follow_calendar(
     services: Services,
     *,
@@ -75,13 +86,7 @@ async def follow_calendar(
     fetch: FetchFeed | None = None,
 ) -> SyncReport:
     """Read the feed once (so a wrong address is refused now, not later), then follow it."""
-    try:
-        url = normalise_feed_url(raw_url)
-    except ValueError:
-        raise UserError(
-            "That doesn't look like a calendar address. Paste the feed's https:// (or webcal://) "
-            "address, e.g. `/partnership calendar https://calendar.example.com/feed.ics`."
-        ) from None
+    url = feed_url(raw_url)
     partnership = await _partnership(services, channel_id)
     now = services.clock.now()
     try:
