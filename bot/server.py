@@ -13,7 +13,9 @@ from bot.config import Settings
 from bot.delivery import Dispatcher
 from bot.scheduler import Ticker
 from bot.services import Services
+from bot.usecases.calendar import poll_calendars
 from bot.usecases.checks import close_due_checks
+from bot.usecases.schedules import run_due_schedules
 from bot.web import build_web_app
 
 log = logging.getLogger(__name__)
@@ -27,6 +29,8 @@ def scheduled_jobs(services: Services) -> list[tuple[str, object]]:
     return [
         ("close_due_checks", lambda: close_due_checks(services)),
         ("deliver_scheduled_messages", dispatcher.run_once),
+        ("poll_calendars", lambda: poll_calendars(services)),
+        ("start_due_recurring_checks", lambda: run_due_schedules(services)),
     ]
 
 
