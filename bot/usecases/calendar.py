@@ -10,6 +10,7 @@ Reading a feed (one tick of `poll_calendars`):
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ FetchFeed = Callable[[str], Awaitable[bytes]]
 
 MOVED = "meeting_moved"
 CANCELLED = "meeting_cancelled"
+POLL_CONCURRENCY = 4  # feeds read at once by one process
 MAX_EMAIL_LOOKUPS = 50  # per read; users.lookupByEmail is a Tier 3 method
 
 
@@ -149,23 +151,27 @@ async def poll_calendars(services: Services, *, fetch: FetchFeed | None = None) 
     cutoff = now - timedelta(seconds=services.settings.calendar_poll_seconds)
     async with services.db.unit_of_work() as session:
         due = await store.due_feeds(session=session, polled_before=cutoff)
-    read = 0
-    for feed in due:
-        async with services.db.unit_of_work() as session:
-            claimed = await store.claim_feed(session=session, feed=feed, now=now)
-        if not claimed:
-            continue  # another process is reading it
-        read += 1
-        try:
-            await poll_feed(services, feed, fetch=fetch or default_fetch(services))
-        except Exception as error:  # one broken feed must not stop the others
-            log.error(
-                "Reading the calendar of partnership %s failed: %s",
-                feed.partnership_id,
-                type(error).__name__,
-                exc_info=error,
-            )
-    return read
+    gate = asyncio.Semaphore(POLL_CONCURRENCY)
+    reader = fetch or default_fetch(services)
+
+    async def one(feed: CalendarFeed) -> int:
+        async with gate:
+            async with services.db.unit_of_work() as session:
+                claimed = await store.claim_feed(session=session, feed=feed, now=now)
+            if not claimed:
+                return 0  # another process is reading it
+            try:
+                await poll_feed(services, feed, fetch=reader)
+            except Exception as error:  # one broken feed must not stop the others
+                log.error(
+                    "Reading the calendar of partnership %s failed: %s",
+                    feed.partnership_id,
+                    type(error).__name__,
+                    exc_info=error,
+                )
+            return 1
+
+    return sum(await asyncio.gather(*(one(feed) for feed in due)))
 
 
 async def poll_feed(services: Services, feed: CalendarFeed, *, fetch: FetchFeed) -> None:
