@@ -23,6 +23,8 @@ TITLE_MAX = 200
 KEY_MAX = 300
 MAX_OCCURRENCES = 2000
 CANCELLED = "CANCELLED"
+# meetings do not repeat every hour; such rules would only cost time to expand
+TOO_FREQUENT = frozenset({"SECONDLY", "MINUTELY", "HOURLY"})
 
 
 class FeedUnreadable(Exception):
@@ -78,6 +80,7 @@ def parse_feed(data: bytes, window: Window) -> ParsedFeed:
         raise FeedUnreadable("it is not an iCalendar (.ics) file: it has no VCALENDAR in it")
     floating = _zone(calendar.get("X-WR-TIMEZONE"))
     sources = list(calendar.walk("VEVENT"))
+    _drop_too_frequent(calendar)
     series = {
         str(event.get("UID"))
         for event in sources
@@ -87,13 +90,28 @@ def parse_feed(data: bytes, window: Window) -> ParsedFeed:
         occurrences = recurring_ical_events.of(calendar).between(window.start, window.end)
     except Exception as problem:  # the library raises many kinds for broken rules
         raise FeedUnreadable(f"one of its events cannot be expanded ({_short(problem)})") from None
+    if len(occurrences) > MAX_OCCURRENCES:
+        raise FeedUnreadable(
+            f"it holds more than {MAX_OCCURRENCES} events between a week ago and two months "
+            "from now, which is more than a partnership's meetings; use a calendar of just "
+            "this client's meetings"
+        )
     events: dict[str, FeedEvent] = {}
-    for occurrence in occurrences[:MAX_OCCURRENCES]:
+    for occurrence in occurrences:
         event = _event(occurrence, series, floating)
         if event is not None:
             events[event.key] = event
     ordered = sorted(events.values(), key=lambda e: (e.starts_at, e.key))
     return ParsedFeed(events=tuple(ordered), has_any_event=bool(sources))
+
+
+def _drop_too_frequent(calendar: icalendar.Calendar) -> None:
+    def too_frequent(component: icalendar.cal.Component) -> bool:
+        rules = component.get("RRULE")
+        listed = rules if isinstance(rules, list) else [rules] if rules is not None else []
+        return any(str(v).upper() in TOO_FREQUENT for r in listed for v in r.get("FREQ", []))
+
+    calendar.subcomponents = [c for c in calendar.subcomponents if not too_frequent(c)]
 
 
 def _event(occurrence: icalendar.Event, series: set[str], floating: ZoneInfo) -> FeedEvent | None:

@@ -65,6 +65,12 @@ def default_fetch(services: Services) -> FetchFeed:
     return fetch
 
 
+async def read_feed(data: bytes, now: datetime) -> ParsedFeed:
+    """Parse and expand in a worker thread: a big feed takes a second of CPU, and the app
+    keeps answering Slack meanwhile."""
+    return await asyncio.to_thread(parse_feed, data, Window.around(now))
+
+
 # ---------------------------------------------------------------- following a feed
 
 
@@ -92,7 +98,7 @@ async def follow_calendar(
     partnership = await _partnership(services, channel_id)
     now = services.clock.now()
     try:
-        feed = parse_feed(await (fetch or default_fetch(services))(url), Window.around(now))
+        feed = await read_feed(await (fetch or default_fetch(services))(url), now)
     except (FeedFetchFailed, FeedUnreadable) as problem:
         raise UserError(
             f"I couldn't read that calendar: {problem.reason}. Nothing was changed. Check the "
@@ -177,7 +183,7 @@ async def poll_calendars(services: Services, *, fetch: FetchFeed | None = None) 
 async def poll_feed(services: Services, feed: CalendarFeed, *, fetch: FetchFeed) -> None:
     now = services.clock.now()
     try:
-        parsed = parse_feed(await fetch(feed.url), Window.around(now))
+        parsed = await read_feed(await fetch(feed.url), now)
     except (FeedFetchFailed, FeedUnreadable) as problem:
         await _report_failure(services, feed, problem.reason)
         return

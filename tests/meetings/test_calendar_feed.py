@@ -130,3 +130,18 @@ def test_a_file_without_any_event_cancels_nothing() -> None:
     assert [c.meeting_id for c in plan_sync(before, emptied, window=WINDOW, now=NOW).cancelled] == [
         1
     ]
+
+
+def test_rules_repeating_every_hour_or_faster_are_not_meetings() -> None:
+    spam = SERIES.replace("FREQ=WEEKLY;BYDAY=TU", "FREQ=SECONDLY").replace(SERIES_UID, "spam")
+    feed = parse_feed(calendar(SERIES, spam), WINDOW)
+    assert feed.events and all(e.key.startswith(SERIES_UID) for e in feed.events)
+
+
+def test_a_feed_with_more_events_than_any_partnership_has_is_refused() -> None:
+    daily = [
+        SERIES.replace("FREQ=WEEKLY;BYDAY=TU", "FREQ=DAILY").replace(SERIES_UID, f"d{i}")
+        for i in range(31)
+    ]
+    with pytest.raises(FeedUnreadable, match="more than 2000 events"):
+        parse_feed(calendar(*daily), WINDOW)
