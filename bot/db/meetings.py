@@ -222,11 +222,12 @@ async def claim_feed(*, session: AsyncSession, feed: CalendarFeed, now: datetime
 
 async def feed_worked(
     *, session: AsyncSession, partnership_id: int, url: str, now: datetime
-) -> bool:
-    """Record a good read; True when an error had been reported (so the lead hears it is fixed)."""
+) -> bool | None:
+    """Record a good read; True when an error had been reported (so the lead hears it is
+    fixed), None when the partnership no longer follows `url`."""
     feed = await feed_of(session=session, partnership_id=partnership_id)
     if feed is None or feed.url != url:
-        return False
+        return None
     was_reported = feed.error_reported
     feed.last_ok_at = now
     feed.last_error = None

@@ -192,8 +192,8 @@ async def poll_feed(services: Services, feed: CalendarFeed, *, fetch: FetchFeed)
         recovered = await store.feed_worked(
             session=session, partnership_id=feed.partnership_id, url=feed.url, now=now
         )
-    if partnership is None:
-        return
+    if partnership is None or recovered is None:
+        return  # the feed was stopped or replaced while it was being read
     await _apply(
         services,
         partnership_id=partnership.id,
@@ -374,7 +374,9 @@ async def _apply_changes(
         meeting.title, meeting.updated_at = title, now
     for meeting_id, event in plan.unchanged:
         meeting = by_id[meeting_id]
-        if meeting.ends_at > now and meeting.status == "scheduled":
+        present = {attendee.user_id for attendee in meeting.attendees}
+        invited = [user_id for user_id in _attendees(event, people) if user_id not in present]
+        if invited and meeting.ends_at > now and meeting.status == "scheduled":
             fresh = await _fresh(session, meeting)
             if await _add_attendees(session, fresh, _attendees(event, people)):
                 await nudges.schedule_reflections(

@@ -253,3 +253,26 @@ async def test_two_processes_never_read_the_same_feed_at_once(
         assert feeds.hits["team.ics"] == hits + 1
     finally:
         await other.db.dispose()
+
+
+async def test_someone_of_ours_invited_later_is_added_and_nudged(
+    app: Harness, feeds: FeedServer
+) -> None:
+    without_ann = SERIES.replace("ATTENDEE;CN=Ann:mailto:ann@ours.example\r\n", "").replace(
+        "ATTENDEE;CN=Ann:mailto:ann@ours.example\n", ""
+    )
+    assert "ann@" not in without_ann
+    await follow(app, feeds, calendar(without_ann))
+    today = (await meetings_by_key(app))[key(24)]
+    assert [n.user_id for n in await nudges_of(app, today.id)] == [LEAD]  # the feed's owner
+
+    feeds.files["team.ics"] = calendar(SERIES)
+    app.clock.advance(POLL)
+    await poll_calendars(app.services)
+    assert sorted(n.user_id or "" for n in await nudges_of(app, today.id)) == [ANN, LEAD]
+    past = (await meetings_by_key(app))[key(17)]
+    assert await nudges_of(app, past.id) == []  # a meeting that already ended is left alone
+    # the next read finds nobody new and changes nothing
+    app.clock.advance(POLL)
+    await poll_calendars(app.services)
+    assert len(await nudges_of(app, today.id)) == 2
