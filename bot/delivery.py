@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5  # server errors and refused connections
 MAX_RATE_LIMITED = 25  # 429 answers before we give up on one message
 SEND_LEASE = timedelta(seconds=60)  # far above the client timeout: a live sender is never late
-SAME_CHANNEL_GAP = 1.0  # seconds between two messages to one DM (Slack: ~1 per second)
+SAME_CHANNEL_GAP = timedelta(seconds=1)  # between two messages to one DM (Slack: ~1/s)
 TZ_LOOKUP_CONCURRENCY = 8
 DELIVERY_TIMEOUT_SECONDS = 10
 PACING_WINDOW = 60.0
@@ -157,7 +157,7 @@ class Dispatcher:
         self.pacer = pacer or Pacer(services.settings.slack_rate)
         self.lease = timedelta(seconds=services.settings.claim_lease_seconds)
         self._paused_until: dict[str, datetime] = {}
-        self._last_to_channel: dict[str, float] = {}
+        self._last_to_channel: dict[str, datetime] = {}
         self._stopping = False
 
     def stop(self) -> None:
@@ -168,6 +168,11 @@ class Dispatcher:
         """Send everything due now; returns what happened (for logs and tests)."""
         report = RunReport()
         clock = self.services.clock
+        self._last_to_channel = {
+            channel: at
+            for channel, at in self._last_to_channel.items()
+            if clock.now() - at < SAME_CHANNEL_GAP
+        }
         async with self.services.db.unit_of_work() as session:
             report.recovered, report.unknown = await outbox.recover_stale(
                 session=session, now=clock.now()
@@ -278,11 +283,11 @@ class Dispatcher:
         channel = row.user_id or row.channel_id or ""
         clock = self.services.clock
         last = self._last_to_channel.get(channel)
-        if last is not None and time.monotonic() - last < SAME_CHANNEL_GAP:
-            await self._later(row, clock.now() + timedelta(seconds=SAME_CHANNEL_GAP), "claimed")
+        if last is not None and clock.now() - last < SAME_CHANNEL_GAP:
+            await self._later(row, last + SAME_CHANNEL_GAP, "claimed")
             report.deferred += 1
             return
-        self._last_to_channel[channel] = time.monotonic()
+        self._last_to_channel[channel] = clock.now()
         await self.pacer.acquire(team)
         counted = False
         try:
