@@ -9,7 +9,7 @@ Each meeting is keyed so that a moved occurrence keeps its key:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -279,7 +279,3 @@ def plan_sync(
             ):
                 plan.cancelled.append(Cancelled(meeting.id, "removed"))
     return plan
-
-
-def still_to_come(events: Sequence[FeedEvent], now: datetime) -> list[FeedEvent]:
-    return [event for event in events if event.ends_at > now and not event.cancelled]
