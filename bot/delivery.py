@@ -24,20 +24,27 @@ import socket
 import time
 import uuid
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Generic, TypeVar
 
 from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db import outbox
 from bot.db.models import ScheduledMessage
 from bot.domain.nudge_timing import backoff
 from bot.services import Services
-from bot.slack_gateway import SlackCallFailed, SlackGateway
+from bot.slack_gateway import Posted, SlackCallFailed, SlackGateway
 from bot.usecases import nudges
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 MAX_ATTEMPTS = 5  # server errors and refused connections
 MAX_RATE_LIMITED = 25  # 429 answers before we give up on one message
@@ -46,6 +53,7 @@ SAME_CHANNEL_GAP = timedelta(seconds=1)  # between two messages to one DM (Slack
 TZ_LOOKUP_CONCURRENCY = 8
 DELIVERY_TIMEOUT_SECONDS = 10
 PACING_WINDOW = 60.0
+RECORD_TRIES = 6
 RETRYABLE_ERRORS = frozenset(
     {
         "internal_error",
@@ -125,6 +133,39 @@ class Pacer:
             self._done.setdefault(team, deque()).append(self.monotonic())
 
 
+class GroupCommit(Generic[T, R]):
+    """Concurrent callers each submit one item; whoever comes while a flush is running
+    joins the next one, so N rows cost one transaction instead of N. `flush` answers
+    per key."""
+
+    def __init__(self, flush: Callable[[list[T]], Awaitable[dict[int, R]]]) -> None:
+        self._flush = flush
+        self._waiting: list[tuple[int, T, asyncio.Future[R]]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def submit(self, key: int, item: T) -> R:
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._waiting.append((key, item, future))
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        await asyncio.sleep(0)  # let the callers of this moment join the batch
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                results = await self._flush([item for _, item, _ in batch])
+            except Exception as error:
+                for _, _, future in batch:
+                    if not future.done():
+                        future.set_exception(error)
+                continue
+            for key, _, future in batch:
+                if not future.done():
+                    future.set_result(results[key])
+
+
 @dataclass
 class RunReport:
     sent: int = 0
@@ -159,6 +200,17 @@ class Dispatcher:
         self._paused_until: dict[str, datetime] = {}
         self._last_to_channel: dict[str, datetime] = {}
         self._stopping = False
+        # SQLite has one writer: queue our own writes instead of sleeping in its busy handler
+        self._db_gate = asyncio.Semaphore(1 if services.db.is_sqlite else concurrency)
+        self._sending: GroupCommit[ScheduledMessage, bool] = GroupCommit(self._mark_sending)
+        self._recording: GroupCommit[tuple[ScheduledMessage, Posted], bool] = GroupCommit(
+            self._record_sent
+        )
+
+    @asynccontextmanager
+    async def _unit(self) -> AsyncIterator[AsyncSession]:
+        async with self._db_gate, self.services.db.unit_of_work() as session:
+            yield session
 
     def stop(self) -> None:
         """Finish the rows in hand, claim no more."""
@@ -173,7 +225,7 @@ class Dispatcher:
             for channel, at in self._last_to_channel.items()
             if clock.now() - at < SAME_CHANNEL_GAP
         }
-        async with self.services.db.unit_of_work() as session:
+        async with self._unit() as session:
             report.recovered, report.unknown = await outbox.recover_stale(
                 session=session, now=clock.now()
             )
@@ -197,7 +249,7 @@ class Dispatcher:
                 int(self.pacer.limit * self.lease.total_seconds() / self.pacer.window / 2),
             ),
         )
-        async with self.services.db.unit_of_work() as session:
+        async with self._unit() as session:
             return await outbox.claim_due(
                 session=session,
                 worker=self.worker,
@@ -209,7 +261,7 @@ class Dispatcher:
     async def _handle_batch(self, rows: list[ScheduledMessage], report: RunReport) -> None:
         now = self.services.clock.now()
         await self._learn_time_zones(rows, now)
-        async with self.services.db.unit_of_work() as session:
+        async with self._unit() as session:
             decisions = await nudges.prepare(session, rows=rows, now=now)
             to_send: list[tuple[ScheduledMessage, nudges.Send]] = []
             for row in rows:
@@ -253,11 +305,17 @@ class Dispatcher:
             async with gate:
                 await self._send(row, message, report)
 
-        await asyncio.gather(*(one(row, message) for row, message in to_send))
+        outcomes = await asyncio.gather(
+            *(one(row, message) for row, message in to_send), return_exceptions=True
+        )
+        for outcome in outcomes:
+            if isinstance(outcome, Exception):
+                # the row keeps its claim or sending state; its lease decides what happens next
+                log.error("Delivering a message failed: %s", type(outcome).__name__)
 
     async def _learn_time_zones(self, rows: list[ScheduledMessage], now: datetime) -> None:
         teams = {row.user_id: row.team_id for row in rows if row.user_id}
-        async with self.services.db.unit_of_work() as session:
+        async with self._unit() as session:
             needed = await nudges.people_needing_tz(session, user_ids=set(teams), now=now)
         if not needed:
             return
@@ -271,7 +329,7 @@ class Dispatcher:
                     return user_id, None
 
         found = await asyncio.gather(*(lookup(user_id) for user_id in sorted(needed)))
-        async with self.services.db.unit_of_work() as session:
+        async with self._unit() as session:
             for user_id, tz in found:
                 if tz:
                     await nudges.save_tz(
@@ -296,16 +354,9 @@ class Dispatcher:
                 await self._later(row, paused, "claimed")
                 report.deferred += 1
                 return
-            async with self.services.db.unit_of_work() as session:
-                if not await outbox.mark_sending(
-                    session=session,
-                    row_id=row.id,
-                    worker=self.worker,
-                    now=clock.now(),
-                    lease=SEND_LEASE,
-                ):
-                    report.lost_claims += 1
-                    return
+            if not await self._sending.submit(row.id, row):
+                report.lost_claims += 1
+                return
             try:
                 posted = await self.gateway.post_message(channel, message.text, message.blocks)
             except SlackCallFailed as failure:
@@ -313,29 +364,54 @@ class Dispatcher:
                 await self._after_failure(row, failure, report)
                 return
             counted = True
-            now = clock.now()
-            async with self.services.db.unit_of_work() as session:
-                recorded = await outbox.mark_sent(
-                    session=session,
-                    row_id=row.id,
-                    worker=self.worker,
-                    now=now,
-                    channel_id=posted.channel,
-                )
-                if recorded:
-                    await nudges.record_sent(
-                        session,
-                        row=row,
-                        channel_id=posted.channel,
-                        ts=posted.ts,
-                        settings=self.services.settings,
-                        now=now,
-                    )
+            recorded = await self._recording.submit(row.id, (row, posted))
             if not recorded:
                 log.error("Message %d was sent but its row had already been closed", row.id)
             report.sent += 1
         finally:
             self.pacer.release(team, counted=counted)
+
+    async def _mark_sending(self, rows: list[ScheduledMessage]) -> dict[int, bool]:
+        async with self._unit() as session:
+            marked = await outbox.mark_sending_many(
+                session=session,
+                row_ids=[row.id for row in rows],
+                worker=self.worker,
+                now=self.services.clock.now(),
+                lease=SEND_LEASE,
+            )
+        return {row.id: row.id in marked for row in rows}
+
+    async def _record_sent(self, sent: list[tuple[ScheduledMessage, Posted]]) -> dict[int, bool]:
+        """Slack has these messages: record them, trying hard (a crash here leaves them
+        `sending`, later reported as unknown; never resent)."""
+        for attempt in range(RECORD_TRIES):
+            try:
+                now = self.services.clock.now()
+                async with self._unit() as session:
+                    recorded = await outbox.mark_sent_many(
+                        session=session,
+                        row_ids=[row.id for row, _ in sent],
+                        worker=self.worker,
+                        now=now,
+                    )
+                    await nudges.record_sent(
+                        session,
+                        sent=[
+                            (row, posted.channel, posted.ts)
+                            for row, posted in sent
+                            if row.id in recorded
+                        ],
+                        settings=self.services.settings,
+                        now=now,
+                    )
+                return {row.id: row.id in recorded for row, _ in sent}
+            except DBAPIError as error:
+                log.warning(
+                    "Recording sent messages failed (%s); trying again", type(error).__name__
+                )
+                await asyncio.sleep(0.1 * 2**attempt)
+        raise RuntimeError("could not record sent messages")
 
     async def _after_failure(
         self, row: ScheduledMessage, failure: SlackCallFailed, report: RunReport
@@ -383,7 +459,7 @@ class Dispatcher:
     async def _later(
         self, row: ScheduledMessage, due_at: datetime, was: str, *, error: str | None = None
     ) -> None:
-        async with self.services.db.unit_of_work() as session:
+        async with self._unit() as session:
             await outbox.reschedule(
                 session=session,
                 row_id=row.id,
@@ -395,7 +471,7 @@ class Dispatcher:
             )
 
     async def _fail(self, row: ScheduledMessage, error: str) -> None:
-        async with self.services.db.unit_of_work() as session:
+        async with self._unit() as session:
             await outbox.mark_failed(
                 session=session,
                 row_id=row.id,

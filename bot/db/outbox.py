@@ -85,9 +85,7 @@ async def claim_due(
                 ScheduledMessage.id.in_(candidates),
                 ScheduledMessage.status == "pending",
             )
-            .values(
-                status="claimed", claimed_by=worker, lease_until=now + lease, updated_at=now
-            )
+            .values(status="claimed", claimed_by=worker, lease_until=now + lease, updated_at=now)
             .returning(ScheduledMessage.id)
             .execution_options(synchronize_session=False)
         )
@@ -123,6 +121,58 @@ async def mark_sending(
         .execution_options(synchronize_session=False)
     )
     return (result.rowcount or 0) == 1
+
+
+async def mark_sending_many(
+    *, session: AsyncSession, row_ids: Sequence[int], worker: str, now: datetime, lease: timedelta
+) -> set[int]:
+    """mark_sending for several rows in one statement; returns the ids still ours."""
+    if not row_ids:
+        return set()
+    marked = await session.scalars(
+        update(ScheduledMessage)
+        .where(
+            ScheduledMessage.id.in_(row_ids),
+            ScheduledMessage.status == "claimed",
+            ScheduledMessage.claimed_by == worker,
+        )
+        .values(
+            status="sending",
+            attempts=ScheduledMessage.attempts + 1,
+            lease_until=now + lease,
+            updated_at=now,
+        )
+        .returning(ScheduledMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    return set(marked.all())
+
+
+async def mark_sent_many(
+    *, session: AsyncSession, row_ids: Sequence[int], worker: str, now: datetime
+) -> set[int]:
+    """sending → sent for several rows in one statement; returns the ids recorded."""
+    if not row_ids:
+        return set()
+    marked = await session.scalars(
+        update(ScheduledMessage)
+        .where(
+            ScheduledMessage.id.in_(row_ids),
+            ScheduledMessage.status == "sending",
+            ScheduledMessage.claimed_by == worker,
+        )
+        .values(
+            status="sent",
+            sent_at=now,
+            last_error=None,
+            claimed_by=None,
+            lease_until=None,
+            updated_at=now,
+        )
+        .returning(ScheduledMessage.id)
+        .execution_options(synchronize_session=False)
+    )
+    return set(marked.all())
 
 
 async def mark_sent(
@@ -237,9 +287,7 @@ async def cancel_for_user(
     return max(result.rowcount or 0, 0)
 
 
-async def _finish(
-    session: AsyncSession, row_id: int, worker: str, was: str, **values: Any
-) -> bool:
+async def _finish(session: AsyncSession, row_id: int, worker: str, was: str, **values: Any) -> bool:
     if values.get("status") != "claimed":
         values.setdefault("claimed_by", None)
         values.setdefault("lease_until", None)

@@ -10,13 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.blocks import nudges as cards
 from bot.blocks.nudges import NudgeInfo
 from bot.config import Settings
-from bot.db import outbox
 from bot.db.models import (
     Meeting,
     Partnership,
@@ -306,9 +305,7 @@ async def save_tz(
             opted_out=False,
             updated_at=now,
         )
-        .on_conflict_do_update(
-            index_elements=["user_id"], set_={"tz": tz, "tz_checked_at": now}
-        )
+        .on_conflict_do_update(index_elements=["user_id"], set_={"tz": tz, "tz_checked_at": now})
     )
 
 
@@ -382,33 +379,57 @@ async def prepare(
 async def record_sent(
     session: AsyncSession,
     *,
-    row: ScheduledMessage,
-    channel_id: str,
-    ts: str,
+    sent: list[tuple[ScheduledMessage, str, str]],
     settings: Settings,
     now: datetime,
 ) -> None:
-    """Remember where the DM went; after the first nudge, queue the one reminder."""
-    if row.reference_id is None:
+    """(row, DM channel, ts) per sent message: remember where each DM went, count reminders,
+    and after a first nudge queue its one reminder (the dedupe key makes a second impossible).
+    """
+    reflection = [item for item in sent if item[0].reference_id is not None]
+    if not reflection:
         return
-    values: dict[str, Any] = {"dm_channel_id": channel_id, "message_ts": ts}
-    if row.kind == REMINDER:
-        values["reminders_sent"] = ReflectionRequest.reminders_sent + 1
+    table = ReflectionRequest.__table__
     await session.execute(
-        update(ReflectionRequest)
-        .where(ReflectionRequest.id == row.reference_id)
-        .values(**values)
-        .execution_options(synchronize_session=False)
+        table.update()
+        .where(table.c.id == bindparam("request_id"))
+        .values(
+            dm_channel_id=bindparam("channel"),
+            message_ts=bindparam("ts"),
+            reminders_sent=table.c.reminders_sent + bindparam("reminded"),
+        ),
+        [
+            {
+                "request_id": row.reference_id,
+                "channel": channel,
+                "ts": ts,
+                "reminded": 1 if row.kind == REMINDER else 0,
+            }
+            for row, channel, ts in reflection
+        ],
     )
-    if row.kind == NUDGE:
-        await outbox.enqueue(
-            session=session,
-            kind=REMINDER,
-            dedupe_key=reminder_key(row.reference_id),
-            due_at=now + settings.reminder_after,
-            now=now,
-            team_id=row.team_id,
-            user_id=row.user_id,
-            reference_id=row.reference_id,
-            payload=row.payload,
+    firsts = [row for row, _, _ in reflection if row.kind == NUDGE]
+    if firsts:
+        await session.execute(
+            insert_for(session, ScheduledMessage)
+            .values(
+                [
+                    {
+                        "kind": REMINDER,
+                        "dedupe_key": reminder_key(row.reference_id or 0),
+                        "team_id": row.team_id,
+                        "user_id": row.user_id,
+                        "channel_id": None,
+                        "reference_id": row.reference_id,
+                        "payload": row.payload,
+                        "due_at": now + settings.reminder_after,
+                        "status": "pending",
+                        "attempts": 0,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for row in firsts
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
         )
