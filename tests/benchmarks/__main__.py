@@ -1,4 +1,4 @@
-"""Run the benchmarks: `python -m tests.benchmarks [NAME ...]` (`make bench`, `make bench ONLY=...`).
+"""Run the benchmarks: `python -m tests.benchmarks [NAME ...]` (`make bench [ONLY=...]`).
 
 Each `bench_<name>.py` module here has `async def main() -> None` that prints its figures.
 """
