@@ -47,11 +47,11 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 MAX_ATTEMPTS = 5  # server errors and refused connections
+DELIVERY_TIMEOUT_SECONDS = 10
 MAX_RATE_LIMITED = 25  # 429 answers before we give up on one message
-SEND_LEASE = timedelta(seconds=60)  # far above the client timeout: a live sender is never late
+SEND_LEASE = timedelta(seconds=DELIVERY_TIMEOUT_SECONDS + 5)  # a live sender is never this late
 SAME_CHANNEL_GAP = timedelta(seconds=1)  # between two messages to one DM (Slack: ~1/s)
 TZ_LOOKUP_CONCURRENCY = 8
-DELIVERY_TIMEOUT_SECONDS = 10
 PACING_WINDOW = 60.0
 RECORD_TRIES = 6
 RETRYABLE_ERRORS = frozenset(
