@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -32,6 +32,8 @@ REFLECTION_KINDS = (NUDGE, REMINDER)
 # A meeting that ended longer ago than this gets no nudge (e.g. a calendar feed's history).
 NUDGE_LOOKBACK = timedelta(days=2)
 OPEN_STATUSES = ("pending", "claimed")
+INSERT_CHUNK = 500
+T = TypeVar("T")
 
 
 def nudge_key(request_id: int) -> str:
@@ -82,7 +84,7 @@ async def schedule_reflections(
 
     Idempotent and safe against a concurrent caller: both inserts ignore existing rows.
     """
-    if meeting.status == "cancelled" or meeting.id is None:
+    if meeting.status in ("cancelled", "deleted") or meeting.id is None:
         return 0
     due = nudge_due_at(meeting, settings)
     if due < now - NUDGE_LOOKBACK:
@@ -90,57 +92,64 @@ async def schedule_reflections(
     user_ids = sorted({attendee.user_id for attendee in meeting.attendees})
     if not user_ids:
         return 0
-    await session.execute(
-        insert_for(session, ReflectionRequest)
-        .values(
-            [
-                {
-                    "meeting_id": meeting.id,
-                    "user_id": user_id,
-                    "status": "waiting",
-                    "reminders_sent": 0,
-                    "created_at": now,
-                }
-                for user_id in user_ids
-            ]
+    for chunk in _chunks(user_ids):
+        await session.execute(
+            insert_for(session, ReflectionRequest)
+            .values(
+                [
+                    {
+                        "meeting_id": meeting.id,
+                        "user_id": user_id,
+                        "status": "waiting",
+                        "reminders_sent": 0,
+                        "created_at": now,
+                    }
+                    for user_id in chunk
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=["meeting_id", "user_id"])
         )
-        .on_conflict_do_nothing(index_elements=["meeting_id", "user_id"])
-    )
     requests = (
         await session.execute(
             select(ReflectionRequest.id, ReflectionRequest.user_id).where(
                 ReflectionRequest.meeting_id == meeting.id,
-                ReflectionRequest.user_id.in_(user_ids),
                 ReflectionRequest.status == "waiting",
             )
         )
     ).all()
-    if not requests:
-        return 0
-    result = await session.execute(
-        insert_for(session, ScheduledMessage)
-        .values(
-            [
-                {
-                    "kind": NUDGE,
-                    "dedupe_key": nudge_key(request_id),
-                    "team_id": team_id,
-                    "user_id": user_id,
-                    "channel_id": None,
-                    "reference_id": request_id,
-                    "payload": {"meeting_id": meeting.id},
-                    "due_at": due,
-                    "status": "pending",
-                    "attempts": 0,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-                for request_id, user_id in requests
-            ]
+    wanted = set(user_ids)
+    made = 0
+    for chunk in _chunks([(rid, uid) for rid, uid in requests if uid in wanted]):
+        result = await session.execute(
+            insert_for(session, ScheduledMessage)
+            .values(
+                [
+                    {
+                        "kind": NUDGE,
+                        "dedupe_key": nudge_key(request_id),
+                        "team_id": team_id,
+                        "user_id": user_id,
+                        "channel_id": None,
+                        "reference_id": request_id,
+                        "payload": {"meeting_id": meeting.id},
+                        "due_at": due,
+                        "status": "pending",
+                        "attempts": 0,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                    for request_id, user_id in chunk
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
         )
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-    )
-    return max(result.rowcount or 0, 0)
+        made += max(result.rowcount or 0, 0)
+    return made
+
+
+def _chunks(items: list[T], size: int = INSERT_CHUNK) -> list[list[T]]:
+    """Multi-row inserts in pieces: PostgreSQL takes at most 32,767 parameters a statement."""
+    return [items[start : start + size] for start in range(0, len(items), size)]
 
 
 async def reschedule_reflections(
@@ -346,8 +355,8 @@ async def prepare(
             decisions[row.id] = Drop("the meeting was deleted")
             continue
         meeting, partnership = found
-        if meeting.status == "cancelled":
-            decisions[row.id] = Drop("meeting cancelled")
+        if meeting.status in ("cancelled", "deleted"):
+            decisions[row.id] = Drop(f"meeting {meeting.status}")
         elif request.status != "waiting":
             decisions[row.id] = Drop(f"not needed: reflection {request.status}")
         elif person is not None and person.opted_out:
