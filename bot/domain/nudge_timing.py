@@ -108,8 +108,8 @@ def local_instant(day: date, at: time, place: ZoneInfo) -> datetime:
 
 
 def snooze_until(choice: str, now: datetime, tz: str | None, hours: WorkingHours) -> datetime:
-    """"hour": an hour from now, or the next working slot after it; "tomorrow": the start
-    of the person's next working day after today, in their own time."""
+    """For "hour": an hour from now, or the next working slot after it; for "tomorrow":
+    the start of the person's next working day after today, in their own time."""
     if choice == SNOOZE_HOUR:
         return next_working_slot(now + timedelta(hours=1), tz, hours)
     if choice == SNOOZE_TOMORROW:
@@ -135,7 +135,7 @@ def backoff(attempt: int) -> timedelta:
 
 
 def parse_time(text: str) -> time:
-    """"9", "09:30", "17.45", "8h15" -> time; raises BadHours."""
+    """Read "9", "09:30", "17.45" or "8h15" as a time; raises BadHours."""
     match = _TIME_RE.match(text.strip().lower())
     if not match:
         raise BadHours(f"I can't read {text!r} as a time: write it like 09:00 or 17:30.")
@@ -143,7 +143,7 @@ def parse_time(text: str) -> time:
 
 
 def parse_hours(text: str) -> tuple[time, time]:
-    """"09:00-17:30" -> (start, end); the end must come after the start on the same day."""
+    """Read "09:00-17:30" as (start, end); the end must come after the start, same day."""
     parts = re.split(r"\s*(?:-|–|to)\s*", text.strip().lower())
     if len(parts) != 2:
         raise BadHours("Write your hours as start-end, for example `09:00-17:30`.")
@@ -156,7 +156,7 @@ def parse_hours(text: str) -> tuple[time, time]:
 
 
 def parse_days(text: str) -> frozenset[int]:
-    """"mon-fri", "mon,tue,thu", "sun-thu" -> weekday numbers (0 = Monday)."""
+    """Read "mon-fri", "mon,tue,thu" or "sun-thu" as weekday numbers (0 = Monday)."""
     days: set[int] = set()
     for chunk in re.split(r"[\s,]+", text.strip().lower()):
         if not chunk:
