@@ -33,6 +33,9 @@ class Settings:
     calendar_poll_seconds: float
     tick_threshold: float = 4.0
     divergence: float = 1.5
+    calendar_allow_private: bool = False
+    slack_rate: float = 1.0  # messages per second per workspace the dispatcher allows itself
+    claim_lease_seconds: float = 120.0
 
     @classmethod
     def from_env(
@@ -61,6 +64,9 @@ class Settings:
             calendar_poll_seconds=_number(env, "PARTNERCHECK_CALENDAR_POLL_SECONDS", 900, low=10),
             tick_threshold=_number(env, "PARTNERCHECK_TICK_THRESHOLD", 4, low=1, high=5),
             divergence=_number(env, "PARTNERCHECK_DIVERGENCE", 1.5, low=0.1, high=4),
+            calendar_allow_private=_flag(env, "PARTNERCHECK_CALENDAR_ALLOW_PRIVATE"),
+            slack_rate=_number(env, "PARTNERCHECK_SLACK_RATE", 1.0, low=0.01),
+            claim_lease_seconds=_number(env, "PARTNERCHECK_CLAIM_LEASE_SECONDS", 120, low=1),
         )
 
     def require_slack(self, *, socket_mode: bool) -> None:
@@ -135,6 +141,13 @@ def _number(
     if value > high:
         raise ConfigError(f"{name} must be at most {high:g}, not {raw}.")
     return value
+
+
+def _flag(env: Mapping[str, str], name: str) -> bool:
+    raw = (_optional(env, name) or "false").lower()
+    if raw not in ("true", "false", "1", "0", "yes", "no"):
+        raise ConfigError(f"{name} must be true or false, not {raw!r}.")
+    return raw in ("true", "1", "yes")
 
 
 def _integer(env: Mapping[str, str], name: str, default: int, *, low: int, high: int) -> int:

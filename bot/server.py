@@ -10,10 +10,13 @@ from aiohttp import web
 
 from bot.app import build_app, prepare_services
 from bot.config import Settings
+from bot.delivery import Dispatcher
 from bot.scheduler import Job, Ticker
 from bot.services import Services
+from bot.usecases.calendar import poll_calendars
 from bot.usecases.checks import close_due_checks
 from bot.usecases.deliveries import prune_deliveries
+from bot.usecases.schedules import run_due_schedules
 from bot.web import build_web_app
 
 log = logging.getLogger(__name__)
@@ -23,9 +26,13 @@ SHUTDOWN_GRACE_SECONDS = 20
 
 def scheduled_jobs(services: Services) -> list[tuple[str, Job]]:
     """Every job the tick runs; each one asks the database what is due."""
+    dispatcher = Dispatcher(services)
     return [
         ("close_due_checks", lambda: close_due_checks(services)),
         ("prune_deliveries", lambda: prune_deliveries(services)),
+        ("deliver_scheduled_messages", dispatcher.run_once),
+        ("poll_calendars", lambda: poll_calendars(services)),
+        ("start_due_recurring_checks", lambda: run_due_schedules(services)),
     ]
 
 

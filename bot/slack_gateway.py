@@ -21,11 +21,23 @@ UPLOAD_TIMEOUT = 30
 class SlackCallFailed(Exception):
     """A Web API call failed; `error` is Slack's error code (never a token or a message text)."""
 
-    def __init__(self, method: str, error: str, *, status: int | None = None) -> None:
+    def __init__(
+        self,
+        method: str,
+        error: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        unsure: bool = False,
+    ) -> None:
         super().__init__(f"{method} failed: {error}")
         self.method = method
         self.error = error
         self.status = status
+        # 429: how long Slack asked us to wait
+        self.retry_after = retry_after
+        # True when the request may have reached Slack (timeout, dropped connection)
+        self.unsure = unsure
 
 
 @dataclass(frozen=True)
@@ -99,6 +111,16 @@ class SlackGateway:
 
     async def user(self, user_id: str) -> SlackUser:
         response = await self._call("users_info", user=user_id)
+        return _user_from(response["user"])
+
+    async def user_by_email(self, email: str) -> SlackUser | None:
+        """The person in this workspace with that email address; None when there is nobody."""
+        try:
+            response = await self._call("users_lookupByEmail", email=email)
+        except SlackCallFailed as failure:
+            if failure.error == "users_not_found":
+                return None
+            raise
         return _user_from(response["user"])
 
     async def users(self, user_ids: list[str]) -> list[SlackUser]:
@@ -176,10 +198,30 @@ class SlackGateway:
         except SlackApiError as error:
             code = str(error.response.get("error", "unknown_error"))
             log.warning("Slack %s failed: %s", method, code)
-            raise SlackCallFailed(method, code, status=error.response.status_code) from None
-        except (TimeoutError, OSError) as error:
+            raise SlackCallFailed(
+                method,
+                code,
+                status=error.response.status_code,
+                retry_after=_retry_after(error.response.headers),
+            ) from None
+        except aiohttp.ClientConnectorError as error:
+            # never connected, so Slack cannot have acted on it
             log.warning("Slack %s failed: %s", method, type(error).__name__)
             raise SlackCallFailed(method, type(error).__name__) from None
+        except (TimeoutError, OSError, aiohttp.ClientError) as error:
+            log.warning("Slack %s failed: %s", method, type(error).__name__)
+            raise SlackCallFailed(method, type(error).__name__, unsure=True) from None
+
+
+def _retry_after(headers: Any) -> float | None:
+    for name, value in dict(headers or {}).items():
+        if str(name).lower() == "retry-after":
+            raw = value[0] if isinstance(value, list) and value else value
+            try:
+                return max(0.0, float(raw))
+            except (TypeError, ValueError):
+                return None
+    return None
 
 
 def _user_from(data: dict[str, Any]) -> SlackUser:

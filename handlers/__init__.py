@@ -3,7 +3,7 @@
 from slack_bolt.async_app import AsyncApp
 
 from bot.services import Services
-from handlers import actions, commands, errors, summary, views
+from handlers import actions, commands, errors, meetings, nudges, summary, views
 
 
 def register_all(app: AsyncApp, services: Services) -> None:
@@ -12,3 +12,5 @@ def register_all(app: AsyncApp, services: Services) -> None:
     actions.register(app, services)
     views.register(app, services)
     summary.register(app, services)
+    meetings.register(app, services)
+    nudges.register(app, services)

@@ -49,3 +49,20 @@ NEXT_STEP_VIEW = "pc.next_step"
 STEP_TEXT_BLOCK, STEP_TEXT_INPUT = "step_text", "step_text_input"
 STEP_OWNER_BLOCK, STEP_OWNER_INPUT = "step_owner", "step_owner_input"
 STEP_DUE_BLOCK, STEP_DUE_INPUT = "step_due", "step_due_input"
+# reflection nudges (DMs after a meeting) and the reflection modal
+REFLECT_NOW = "pc.reflect_now"
+SNOOZE_NUDGE = "pc.snooze_nudge"  # static select; option values "<request id>:hour|tomorrow"
+SKIP_NUDGE = "pc.skip_nudge"
+REFLECTION_VIEW = "pc.reflection"
+SHARE_BLOCK, SHARE_INPUT = "share", "share_input"
+
+
+# meetings (/partnership meeting, /partnership meetings)
+MEETING_VIEW = "pc.meeting"
+MEETING_MENU = "pc.meeting_menu"  # overflow on a listed meeting: "cancel:<id>" / "delete:<id>"
+MEETING_PARTNERSHIP_BLOCK, MEETING_PARTNERSHIP_INPUT = "m_partnership", "m_partnership_input"
+MEETING_TITLE_BLOCK, MEETING_TITLE_INPUT = "m_title", "m_title_input"
+MEETING_START_BLOCK, MEETING_START_INPUT = "m_start", "m_start_input"
+MEETING_LENGTH_BLOCK, MEETING_LENGTH_INPUT = "m_length", "m_length_input"
+MEETING_ENDED_BLOCK, MEETING_ENDED_INPUT = "m_just_ended", "m_just_ended_input"
+MEETING_PEOPLE_BLOCK, MEETING_PEOPLE_INPUT = "m_people", "m_people_input"

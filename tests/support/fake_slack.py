@@ -57,6 +57,7 @@ class _User:
     is_restricted: bool = False
     is_ultra_restricted: bool = False
     is_bot: bool = False
+    email: str | None = None
 
 
 @dataclass
@@ -228,7 +229,9 @@ class FakeSlack:
         is_bot: bool = False,
         is_owner: bool = False,
         is_ultra_restricted: bool = False,
+        email: str | None = None,
     ) -> None:
+        """`email` makes the person findable with users.lookupByEmail."""
         self._users[user_id] = _User(
             id=user_id,
             name=name or user_id.lower(),
@@ -239,6 +242,7 @@ class FakeSlack:
             is_restricted=is_restricted,
             is_ultra_restricted=is_ultra_restricted,
             is_bot=is_bot,
+            email=email,
         )
 
     def add_channel(
@@ -323,6 +327,7 @@ class FakeSlack:
                 "display_name_normalized": user.name,
                 "real_name_normalized": real_name,
                 "team": user.team_id,
+                **({"email": user.email} if user.email else {}),
             },
         }
 
@@ -473,6 +478,7 @@ class FakeSlack:
             "views.push": self._views,
             "views.publish": self._views,
             "users.info": self._users_info,
+            "users.lookupByEmail": self._users_lookup_by_email,
             "conversations.info": self._conversations_info,
             "conversations.members": self._conversations_members,
             "conversations.open": self._conversations_open,
@@ -592,6 +598,13 @@ class FakeSlack:
         if not user_id:
             return {"ok": False, "error": "user_not_found"}
         return {"ok": True, "user": self._user_json(str(user_id))}
+
+    def _users_lookup_by_email(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        email = str(args.get("email") or "").strip().lower()
+        for user in self._users.values():
+            if email and user.email and user.email.lower() == email:
+                return {"ok": True, "user": self._user_json(user.id)}
+        return {"ok": False, "error": "users_not_found"}
 
     def _conversations_info(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         channel_id = args.get("channel")

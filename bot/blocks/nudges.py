@@ -1,0 +1,161 @@
+"""Block Kit for reflection nudges: the DM, its later states, and the reflection modal."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.blocks import ids, modals
+from bot.blocks.checks import QuestionInfo
+from bot.blocks.text import button, context, escape, plain, section, slack_date, trim
+
+TITLE_MAX = 120
+
+
+@dataclass(frozen=True)
+class NudgeInfo:
+    request_id: int
+    meeting_title: str
+    partnership_name: str
+    channel_id: str
+    ended_at: datetime
+
+
+Message = tuple[str, list[dict[str, Any]]]
+
+
+def _meeting(info: NudgeInfo) -> str:
+    return f"*{escape(trim(info.meeting_title, TITLE_MAX))}* with {escape(info.partnership_name)}"
+
+
+def _controls(request_id: int) -> dict[str, Any]:
+    snooze = {
+        "type": "static_select",
+        "action_id": ids.SNOOZE_NUDGE,
+        "placeholder": plain("Snooze"),
+        "options": [
+            {"text": plain("Snooze 1 hour"), "value": f"{request_id}:hour"},
+            {"text": plain("Snooze until tomorrow morning"), "value": f"{request_id}:tomorrow"},
+        ],
+    }
+    return {
+        "type": "actions",
+        "block_id": f"nudge:{request_id}",
+        "elements": [
+            button("Reflect now", ids.REFLECT_NOW, str(request_id), style="primary"),
+            snooze,
+            button("Skip this one", ids.SKIP_NUDGE, str(request_id)),
+        ],
+    }
+
+
+def nudge_message(info: NudgeInfo) -> Message:
+    text = f"How did {info.meeting_title} with {info.partnership_name} go? Time to reflect."
+    blocks = [
+        section(
+            f"How did {_meeting(info)} go? A few minutes now, while it is fresh, "
+            "helps us serve them better next time."
+        ),
+        context(
+            f"The meeting ended {slack_date(info.ended_at)}. "
+            "Your answers stay private to you unless you choose to share them."
+        ),
+        _controls(info.request_id),
+    ]
+    return trim(text, 3000), blocks
+
+
+def reminder_message(info: NudgeInfo, *, snoozed: bool) -> Message:
+    if snoozed:
+        opening = f"Here is the reflection on {_meeting(info)} you asked me to bring back."
+        text = f"Your snoozed reflection on {info.meeting_title} is back."
+        note = "Skip it if it no longer fits; I won't ask again."
+    else:
+        opening = f"A gentle reminder: your reflection on {_meeting(info)} is still open."
+        text = f"Reminder: reflect on {info.meeting_title}."
+        note = "This is the only reminder; skip it and I won't ask again about this meeting."
+    blocks = [section(opening), context(note), _controls(info.request_id)]
+    return trim(text, 3000), blocks
+
+
+def answered_message(info: NudgeInfo, *, shared: bool) -> Message:
+    where = (
+        f"and shared in <#{info.channel_id}>"
+        if shared
+        else "and private to you: only you can see your answers"
+    )
+    text = f"Thank you: your reflection on {_meeting(info)} is saved {where}."
+    return text, [section(text)]
+
+
+def skipped_message(info: NudgeInfo) -> Message:
+    text = f"Skipped: no more reminders about {_meeting(info)}."
+    return text, [section(text)]
+
+
+def snoozed_message(info: NudgeInfo, until: datetime) -> Message:
+    text = f"Snoozed: I'll bring back your reflection on {_meeting(info)} {slack_date(until)}."
+    return text, [section(text)]
+
+
+def reflection_modal(
+    *,
+    request_id: int,
+    info: NudgeInfo,
+    questions: Sequence[QuestionInfo],
+    existing: Mapping[int, tuple[str | None, str | None]],
+) -> dict[str, Any]:
+    """Every reflection question, then an explicit choice to share the answers."""
+    view = modals.async_answers_modal(
+        check_id=request_id,
+        title="Meeting reflection",
+        questions=questions,
+        page=0,
+        total=len(questions),
+        existing=existing,
+    )
+    view["callback_id"] = ids.REFLECTION_VIEW
+    view["private_metadata"] = str(request_id)
+    view["submit"] = plain("Save", limit=24)
+    intro = section(
+        f"Reflecting on {_meeting(info)}. Answer what is useful and leave the rest blank."
+    )
+    share = {
+        "type": "input",
+        "block_id": ids.SHARE_BLOCK,
+        "optional": True,
+        "label": plain("Who sees this", limit=2000),
+        "element": {
+            "type": "checkboxes",
+            "action_id": ids.SHARE_INPUT,
+            "options": [
+                {
+                    "text": plain(f"Share my answers in #{info.partnership_name}", limit=75),
+                    "description": plain(
+                        "Posted in the channel, which the client may see. "
+                        "Leave this unticked to keep them private to you.",
+                        limit=75,
+                    ),
+                    "value": "share",
+                }
+            ],
+        },
+    }
+    view["blocks"] = [intro, *view["blocks"], share]
+    return view
+
+
+def shared_reflection(
+    *, user_id: str, info: NudgeInfo, answers: Sequence[tuple[str, str, str | None]]
+) -> Message:
+    """What <@user> chose to share: (question, answer label, comment) per answered question."""
+    lines = [f"<@{user_id}> shared their reflection on {_meeting(info)}:"]
+    for question, label, comment in answers:
+        line = f"• {escape(trim(question, 200))}: *{escape(trim(label, 500))}*"
+        if comment:
+            line += f" ({escape(trim(comment, 500))})"
+        lines.append(line)
+    text = "\n".join(lines)
+    return trim(f"A reflection on {info.meeting_title} was shared.", 3000), [section(text)]

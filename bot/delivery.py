@@ -1,0 +1,482 @@
+"""The dispatcher: sends due rows of the outbox, each at most once.
+
+One `run_once()` per tick:
+1. expired claims go back to pending; expired sends are marked failed, outcome unknown;
+2. claim a batch of due rows (compare-and-set; SKIP LOCKED on PostgreSQL);
+3. look up unknown time zones, then decide per row: send, wait (outside working hours,
+   workspace told to wait), or drop (answered, skipped, opted out, meeting cancelled);
+4. per row to send: wait for the workspace's pace, mark it sending (compare-and-set),
+   call chat.postMessage once, record the outcome.
+
+Outcomes: ok → sent. 429 → back to pending after Retry-After, and the whole workspace
+waits. 5xx or a refused connection → retried with backoff, then failed with the error.
+A timeout or dropped connection after the request left → failed "outcome unknown",
+never resent blindly. A row left in `sending` by a crash is reported the same way once
+its lease runs out, so the window for an unknown outcome is one call in flight per slot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+import uuid
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Generic, TypeVar
+
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db import outbox
+from bot.db.models import ScheduledMessage
+from bot.domain.nudge_timing import backoff
+from bot.services import Services
+from bot.slack_gateway import Posted, SlackCallFailed, SlackGateway
+from bot.usecases import nudges
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+MAX_ATTEMPTS = 5  # server errors and refused connections
+DELIVERY_TIMEOUT_SECONDS = 10
+MAX_RATE_LIMITED = 25  # 429 answers before we give up on one message
+SEND_LEASE = timedelta(seconds=DELIVERY_TIMEOUT_SECONDS + 5)  # a live sender is never this late
+SAME_CHANNEL_GAP = timedelta(seconds=1)  # between two messages to one DM (Slack: ~1/s)
+TZ_LOOKUP_CONCURRENCY = 8
+PACING_WINDOW = 60.0
+RECORD_TRIES = 6
+RETRYABLE_ERRORS = frozenset(
+    {
+        "internal_error",
+        "fatal_error",
+        "service_unavailable",
+        "request_timeout",
+        "ratelimited",
+        "not_authed",
+        "invalid_auth",
+        "ClientConnectorError",
+    }
+)
+PERMANENT_HINTS = {
+    "user_not_found": "Slack doesn't know this person any more",
+    "account_inactive": "this person's account is deactivated",
+    "cannot_dm_bot": "this is a bot account",
+    "channel_not_found": "Slack wouldn't open a DM with this person",
+    "missing_scope": "the app lacks a permission: reinstall it from deploy/slack-manifest.yml",
+}
+
+
+def worker_id() -> str:
+    return f"{socket.gethostname()[:30]}-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+
+
+def delivery_gateway(services: Services) -> SlackGateway:
+    """A client without automatic retries: the dispatcher decides what is safe to repeat."""
+    settings = services.settings
+    client = AsyncWebClient(
+        token=settings.slack_bot_token,
+        base_url=settings.slack_api_base_url,
+        timeout=DELIVERY_TIMEOUT_SECONDS,
+        retry_handlers=[],
+    )
+    return SlackGateway(client)
+
+
+class Pacer:
+    """Per workspace: at most `rate × window` sends in any rolling `window` seconds.
+
+    A send counts from when its answer arrived (never earlier than Slack counted it), and
+    sends in flight count too, so the pace holds with many concurrent calls.
+    """
+
+    def __init__(
+        self,
+        rate_per_second: float,
+        *,
+        window: float = PACING_WINDOW,
+        monotonic: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.limit = max(1, int(rate_per_second * window))
+        self.window = window
+        self.monotonic = monotonic
+        self.sleep = sleep
+        self._done: dict[str, deque[float]] = {}
+        self._in_flight: dict[str, int] = {}
+
+    async def acquire(self, team: str) -> None:
+        done = self._done.setdefault(team, deque())
+        while True:
+            now = self.monotonic()
+            while done and done[0] <= now - self.window:
+                done.popleft()
+            in_flight = self._in_flight.get(team, 0)
+            if len(done) + in_flight < self.limit:
+                self._in_flight[team] = in_flight + 1
+                return
+            wait = done[0] + self.window - now if done else 0.05
+            await self.sleep(max(0.01, wait))
+
+    def release(self, team: str, *, counted: bool) -> None:
+        """The call finished; `counted` when Slack may have counted it against the limit."""
+        self._in_flight[team] = max(0, self._in_flight.get(team, 0) - 1)
+        if counted:
+            self._done.setdefault(team, deque()).append(self.monotonic())
+
+
+class GroupCommit(Generic[T, R]):
+    """Concurrent callers each submit one item; whoever comes while a flush is running
+    joins the next one, so N rows cost one transaction instead of N. `flush` answers
+    per key."""
+
+    def __init__(self, flush: Callable[[list[T]], Awaitable[dict[int, R]]]) -> None:
+        self._flush = flush
+        self._waiting: list[tuple[int, T, asyncio.Future[R]]] = []
+        self._task: asyncio.Task[None] | None = None
+
+    async def submit(self, key: int, item: T) -> R:
+        future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
+        self._waiting.append((key, item, future))
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._drain())
+        return await future
+
+    async def _drain(self) -> None:
+        await asyncio.sleep(0)  # let the callers of this moment join the batch
+        while self._waiting:
+            batch, self._waiting = self._waiting, []
+            try:
+                results = await self._flush([item for _, item, _ in batch])
+            except Exception as error:
+                for _, _, future in batch:
+                    if not future.done():
+                        future.set_exception(error)
+                continue
+            for key, _, future in batch:
+                if not future.done():
+                    future.set_result(results[key])
+
+
+@dataclass
+class RunReport:
+    sent: int = 0
+    failed: int = 0
+    retried: int = 0
+    deferred: int = 0
+    dropped: int = 0
+    lost_claims: int = 0
+    recovered: int = 0
+    unknown: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+
+
+class Dispatcher:
+    def __init__(
+        self,
+        services: Services,
+        *,
+        gateway: SlackGateway | None = None,
+        worker: str | None = None,
+        batch_size: int = 200,
+        concurrency: int = 16,
+        pacer: Pacer | None = None,
+    ) -> None:
+        self.services = services
+        self.gateway = gateway or delivery_gateway(services)
+        self.worker = worker or worker_id()
+        self.batch_size = batch_size
+        self.concurrency = concurrency
+        self.pacer = pacer or Pacer(services.settings.slack_rate)
+        self.lease = timedelta(seconds=services.settings.claim_lease_seconds)
+        self._paused_until: dict[str, datetime] = {}
+        self._last_to_channel: dict[str, datetime] = {}
+        self._stopping = False
+        # SQLite has one writer: queue our own writes instead of sleeping in its busy handler
+        self._db_gate = asyncio.Semaphore(1 if services.db.is_sqlite else concurrency)
+        self._sending: GroupCommit[ScheduledMessage, bool] = GroupCommit(self._mark_sending)
+        self._recording: GroupCommit[tuple[ScheduledMessage, Posted], bool] = GroupCommit(
+            self._record_sent
+        )
+
+    @asynccontextmanager
+    async def _unit(self) -> AsyncIterator[AsyncSession]:
+        async with self._db_gate, self.services.db.unit_of_work() as session:
+            yield session
+
+    def stop(self) -> None:
+        """Finish the rows in hand, claim no more."""
+        self._stopping = True
+
+    async def run_once(self) -> RunReport:
+        """Send everything due now; returns what happened (for logs and tests)."""
+        report = RunReport()
+        clock = self.services.clock
+        self._last_to_channel = {
+            channel: at
+            for channel, at in self._last_to_channel.items()
+            if clock.now() - at < SAME_CHANNEL_GAP
+        }
+        async with self._unit() as session:
+            report.recovered, report.unknown = await outbox.recover_stale(
+                session=session, now=clock.now()
+            )
+        if report.unknown:
+            log.warning(
+                "%d messages were being sent when a worker stopped: marked unknown", report.unknown
+            )
+        while not self._stopping:
+            rows = await self._claim()
+            if not rows:
+                break
+            await self._handle_batch(rows, report)
+        return report
+
+    async def _claim(self) -> list[ScheduledMessage]:
+        # claim only what the pace lets us send well within the lease
+        limit = max(
+            1,
+            min(
+                self.batch_size,
+                int(self.pacer.limit * self.lease.total_seconds() / self.pacer.window / 2),
+            ),
+        )
+        async with self._unit() as session:
+            return await outbox.claim_due(
+                session=session,
+                worker=self.worker,
+                now=self.services.clock.now(),
+                lease=self.lease,
+                limit=limit,
+            )
+
+    async def _handle_batch(self, rows: list[ScheduledMessage], report: RunReport) -> None:
+        now = self.services.clock.now()
+        await self._learn_time_zones(rows, now)
+        async with self._unit() as session:
+            decisions = await nudges.prepare(session, rows=rows, now=now)
+            to_send: list[tuple[ScheduledMessage, nudges.Send]] = []
+            for row in rows:
+                decision = decisions.get(row.id) or nudges.Drop(f"unknown kind {row.kind}")
+                paused = self._paused_until.get(row.team_id or "")
+                if isinstance(decision, nudges.Drop):
+                    await outbox.cancel_claimed(
+                        session=session,
+                        row_id=row.id,
+                        worker=self.worker,
+                        now=now,
+                        reason=decision.reason,
+                    )
+                    report.dropped += 1
+                elif isinstance(decision, nudges.Later):
+                    await outbox.reschedule(
+                        session=session,
+                        row_id=row.id,
+                        worker=self.worker,
+                        now=now,
+                        due_at=decision.due_at,
+                        was="claimed",
+                        error=decision.reason,
+                    )
+                    report.deferred += 1
+                elif paused is not None and paused > now:
+                    await outbox.reschedule(
+                        session=session,
+                        row_id=row.id,
+                        worker=self.worker,
+                        now=now,
+                        due_at=paused,
+                        was="claimed",
+                    )
+                    report.deferred += 1
+                else:
+                    to_send.append((row, decision))
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one(row: ScheduledMessage, message: nudges.Send) -> None:
+            async with gate:
+                await self._send(row, message, report)
+
+        outcomes = await asyncio.gather(
+            *(one(row, message) for row, message in to_send), return_exceptions=True
+        )
+        for outcome in outcomes:
+            if isinstance(outcome, Exception):
+                # the row keeps its claim or sending state; its lease decides what happens next
+                log.error("Delivering a message failed: %s", type(outcome).__name__)
+
+    async def _learn_time_zones(self, rows: list[ScheduledMessage], now: datetime) -> None:
+        teams = {row.user_id: row.team_id for row in rows if row.user_id}
+        async with self._unit() as session:
+            needed = await nudges.people_needing_tz(session, user_ids=set(teams), now=now)
+        if not needed:
+            return
+        gate = asyncio.Semaphore(TZ_LOOKUP_CONCURRENCY)
+
+        async def lookup(user_id: str) -> tuple[str, str | None]:
+            async with gate:
+                try:
+                    return user_id, (await self.gateway.user(user_id)).tz
+                except SlackCallFailed:
+                    return user_id, None
+
+        found = await asyncio.gather(*(lookup(user_id) for user_id in sorted(needed)))
+        async with self._unit() as session:
+            for user_id, tz in found:
+                if tz:
+                    await nudges.save_tz(
+                        session, user_id=user_id, team_id=teams.get(user_id), tz=tz, now=now
+                    )
+
+    async def _send(self, row: ScheduledMessage, message: nudges.Send, report: RunReport) -> None:
+        team = row.team_id or ""
+        channel = row.user_id or row.channel_id or ""
+        clock = self.services.clock
+        last = self._last_to_channel.get(channel)
+        if last is not None and clock.now() - last < SAME_CHANNEL_GAP:
+            await self._later(row, last + SAME_CHANNEL_GAP, "claimed")
+            report.deferred += 1
+            return
+        self._last_to_channel[channel] = clock.now()
+        await self.pacer.acquire(team)
+        counted = False
+        try:
+            paused = self._paused_until.get(team)
+            if paused is not None and paused > clock.now():
+                await self._later(row, paused, "claimed")
+                report.deferred += 1
+                return
+            if not await self._sending.submit(row.id, row):
+                report.lost_claims += 1
+                return
+            try:
+                posted = await self.gateway.post_message(channel, message.text, message.blocks)
+            except SlackCallFailed as failure:
+                counted = failure.retry_after is None
+                await self._after_failure(row, failure, report)
+                return
+            counted = True
+            recorded = await self._recording.submit(row.id, (row, posted))
+            if not recorded:
+                log.error("Message %d was sent but its row had already been closed", row.id)
+            report.sent += 1
+        finally:
+            self.pacer.release(team, counted=counted)
+
+    async def _mark_sending(self, rows: list[ScheduledMessage]) -> dict[int, bool]:
+        async with self._unit() as session:
+            marked = await outbox.mark_sending_many(
+                session=session,
+                row_ids=[row.id for row in rows],
+                worker=self.worker,
+                now=self.services.clock.now(),
+                lease=SEND_LEASE,
+            )
+        return {row.id: row.id in marked for row in rows}
+
+    async def _record_sent(self, sent: list[tuple[ScheduledMessage, Posted]]) -> dict[int, bool]:
+        """Slack has these messages: record them, trying hard (a crash here leaves them
+        `sending`, later reported as unknown; never resent)."""
+        for attempt in range(RECORD_TRIES):
+            try:
+                now = self.services.clock.now()
+                async with self._unit() as session:
+                    recorded = await outbox.mark_sent_many(
+                        session=session,
+                        row_ids=[row.id for row, _ in sent],
+                        worker=self.worker,
+                        now=now,
+                    )
+                    await nudges.record_sent(
+                        session,
+                        sent=[
+                            (row, posted.channel, posted.ts)
+                            for row, posted in sent
+                            if row.id in recorded
+                        ],
+                        settings=self.services.settings,
+                        now=now,
+                    )
+                return {row.id: row.id in recorded for row, _ in sent}
+            except DBAPIError as error:
+                log.warning(
+                    "Recording sent messages failed (%s); trying again", type(error).__name__
+                )
+                await asyncio.sleep(0.1 * 2**attempt)
+        raise RuntimeError("could not record sent messages")
+
+    async def _after_failure(
+        self, row: ScheduledMessage, failure: SlackCallFailed, report: RunReport
+    ) -> None:
+        now = self.services.clock.now()
+        attempts = row.attempts + 1
+        report.errors[failure.error] = report.errors.get(failure.error, 0) + 1
+        if failure.retry_after is not None or failure.status == 429:
+            wait = timedelta(seconds=max(1.0, failure.retry_after or 1.0))
+            until = now + wait
+            team = row.team_id or ""
+            self._paused_until[team] = max(self._paused_until.get(team, until), until)
+            if attempts >= MAX_RATE_LIMITED:
+                await self._fail(row, f"Slack kept asking us to slow down ({attempts} tries)")
+                report.failed += 1
+            else:
+                await self._later(row, until, "sending", error="rate limited by Slack; waiting")
+                report.retried += 1
+            return
+        if failure.unsure:
+            await self._fail(
+                row,
+                f"outcome unknown: {failure.error} after the request was sent; not resent, "
+                "so the person may or may not have it",
+            )
+            report.failed += 1
+            return
+        transient = (failure.status or 0) >= 500 or failure.error in RETRYABLE_ERRORS
+        if transient and attempts < MAX_ATTEMPTS:
+            await self._later(
+                row,
+                now + backoff(attempts),
+                "sending",
+                error=f"Slack answered {failure.status or ''} {failure.error}; will retry".strip(),
+            )
+            report.retried += 1
+            return
+        hint = PERMANENT_HINTS.get(failure.error)
+        detail = f"{failure.error} ({hint})" if hint else failure.error
+        if transient:
+            detail = f"gave up after {attempts} tries: {detail}"
+        await self._fail(row, f"Slack refused the message: {detail}")
+        report.failed += 1
+
+    async def _later(
+        self, row: ScheduledMessage, due_at: datetime, was: str, *, error: str | None = None
+    ) -> None:
+        async with self._unit() as session:
+            await outbox.reschedule(
+                session=session,
+                row_id=row.id,
+                worker=self.worker,
+                now=self.services.clock.now(),
+                due_at=due_at,
+                was=was,
+                error=error,
+            )
+
+    async def _fail(self, row: ScheduledMessage, error: str) -> None:
+        async with self._unit() as session:
+            await outbox.mark_failed(
+                session=session,
+                row_id=row.id,
+                worker=self.worker,
+                now=self.services.clock.now(),
+                error=error,
+                was="sending",
+            )
