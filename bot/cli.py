@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -58,6 +59,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, UserError) as problem:
         print(f"partnercheck: {problem}", file=sys.stderr)
         return EXIT_USAGE if isinstance(problem, ConfigError) else EXIT_FAILED
+    except BrokenPipeError:  # e.g. `partnercheck questions list | head`: the reader left
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
     except (OSError, SQLAlchemyError) as problem:
         reason = str(getattr(problem, "orig", None) or problem).splitlines()[0][:200]
         print(
