@@ -8,7 +8,6 @@ import pytest
 
 from bot.domain.next_steps import InvalidStep, clean_step
 from bot.domain.summary import (
-    AnswerFacts,
     QuestionFacts,
     Rules,
     Summary,
@@ -17,6 +16,7 @@ from bot.domain.summary import (
     score_of,
     trend_between,
 )
+from tests.support.answer_tallies import AnswerFacts, tally
 
 TRUST = QuestionFacts(1, 0, "trust", "Trust", "scale", "How much do you trust them?")
 HISTORY = QuestionFacts(2, 1, "along", "Getting along", "tick", "Worked together?")
@@ -44,7 +44,7 @@ def summarise(rows, *, anonymous: bool = False, previous=None, rules: Rules | No
         anonymous=anonymous,
         closed_at=None,
         questions=QUESTIONS,
-        answers=rows,
+        tallies=tally(QUESTIONS, rows),
         previous=previous,
         rules=rules,
     )
