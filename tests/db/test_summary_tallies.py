@@ -14,10 +14,13 @@ from typing import Any
 
 import pytest
 from sqlalchemy import insert, select, text
+from sqlalchemy.dialects.postgresql import dialect as postgresql
+from sqlalchemy.dialects.sqlite import dialect as sqlite
 
 from bot.db import summaries
 from bot.db.engine import Database
 from bot.db.models import Answer, Check, CheckQuestion, Partnership, QuestionVersion
+from bot.db.types import bytewise
 from bot.domain.summary import COMMENTS_KEPT, Summary, compute_summary
 from bot.usecases.summary import count_answers, question_facts
 from tests.support.answer_tallies import AnswerFacts, tally
@@ -184,3 +187,9 @@ async def test_database_tallies_match_the_reference(
     if people > 3:
         assert counted.comments_total > COMMENTS_KEPT  # the quotas are exercised
         assert counted.deal_breakers
+
+
+def test_bytewise_ordering_is_spelt_per_database() -> None:
+    order = select(Answer.id).order_by(bytewise(Answer.comment))
+    assert 'ORDER BY (answers.comment) COLLATE "C"' in str(order.compile(dialect=postgresql()))
+    assert str(order.compile(dialect=sqlite())).endswith("ORDER BY answers.comment")
