@@ -8,6 +8,11 @@ A dimension is *ticked* when both sides' means reach the tick threshold and nobo
 deal breaker in it. In anonymous mode a side with fewer than MIN_ANONYMOUS_RESPONDENTS people
 answering a dimension has its figure withheld, and the tick cannot be told from the figures
 (it is shown as withheld, never as a hint about one person's answer).
+
+The maths works on tallies of the answers (how many gave each value, how many people
+answered), never on the answers themselves, so the storage can count and the work here does
+not grow with the answers. `tally_plan` says what to count; `comment_quotas` how many notes
+of each question can be kept.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ COMMENTS_KEPT = 80  # more than a message can show; every comment is in the expo
 TREND_STEP = 0.25
 YES = "yes"
 SCORED_KINDS = ("scale", "tick")
+TEXT_KIND = "text"
 
 
 class Trend:
@@ -54,14 +60,58 @@ class QuestionFacts:
     deal_breaker_values: frozenset[str] = frozenset()
 
 
-class AnswerFacts(NamedTuple):
-    """One answer; a tuple because a check may have thousands of them."""
+class ValueCount(NamedTuple):
+    """How many people on one side gave one value to one question."""
+
+    version_id: int
+    side: str
+    value: str
+    count: int
+
+
+class Raiser(NamedTuple):
+    """Someone who picked a deal-breaker option."""
 
     version_id: int
     user_id: str
     side: str
-    value: str | None
-    comment: str | None
+
+
+class Note(NamedTuple):
+    """A free-text answer (is_comment False) or a comment on an answer."""
+
+    version_id: int
+    side: str
+    user_id: str
+    text: str
+    is_comment: bool
+
+
+@dataclass(frozen=True)
+class TallyPlan:
+    """What to count among a check's answers, by question version."""
+
+    asked: tuple[int, ...]  # every question of the check; answers to others are ignored
+    tallied: tuple[int, ...]  # values counted: scored questions and those with deal breakers
+    scored: tuple[int, ...]
+    texts: tuple[int, ...]  # free-text questions: a non-empty answer is a note
+    deal_breakers: tuple[tuple[int, str], ...]  # (version_id, value)
+
+
+@dataclass(frozen=True)
+class AnswerTallies:
+    """Everything the summary needs from the answers, in sizes independent of their number.
+
+    `notes` may hold more than are kept (every one, in tests); at least each question's
+    `comment_quotas` first ones in `note_order`.
+    """
+
+    values: Sequence[ValueCount] = ()  # for TallyPlan.tallied questions
+    respondents: Mapping[str, int] = field(default_factory=dict)  # side → people with a value
+    scorers: Mapping[tuple[str, str], int] = field(default_factory=dict)  # (dimension, side)
+    raisers: Sequence[Raiser] = ()  # may be empty in anonymous mode: names are not shown
+    notes: Sequence[Note] = ()
+    notes_total: int = 0
 
 
 @dataclass(frozen=True)
@@ -196,6 +246,65 @@ def score_of(kind: str, value: str | None) -> float | None:
         return None
 
 
+def tally_plan(questions: Sequence[QuestionFacts]) -> TallyPlan:
+    """What the storage must count for these questions."""
+    return TallyPlan(
+        asked=tuple(q.version_id for q in questions),
+        tallied=tuple(
+            q.version_id for q in questions if q.kind in SCORED_KINDS or q.deal_breaker_values
+        ),
+        scored=tuple(q.version_id for q in questions if q.kind in SCORED_KINDS),
+        texts=tuple(q.version_id for q in questions if q.kind == TEXT_KIND),
+        deal_breakers=tuple(
+            (q.version_id, value) for q in questions for value in sorted(q.deal_breaker_values)
+        ),
+    )
+
+
+def unscored_values(
+    questions: Sequence[QuestionFacts], values: Iterable[ValueCount]
+) -> list[tuple[int, str]]:
+    """(version_id, value) given to a scored question that still scores nothing (not a number).
+
+    Whoever gave only such values does not count as having answered the dimension.
+    """
+    kinds = {q.version_id: q.kind for q in questions}
+    return sorted(
+        {
+            (tally.version_id, tally.value)
+            for tally in values
+            if kinds.get(tally.version_id) in SCORED_KINDS
+            and score_of(kinds[tally.version_id], tally.value) is None
+        }
+    )
+
+
+def comment_quotas(
+    questions: Sequence[QuestionFacts], notes_per_question: Mapping[int, int]
+) -> dict[int, int]:
+    """How many notes of each question (the first ones in `note_key` order) the summary keeps.
+
+    Round-robin in question order, COMMENTS_KEPT at most: a few from every question.
+    """
+    left = {
+        q.version_id: notes_per_question.get(q.version_id, 0)
+        for q in sorted(questions, key=lambda q: q.position)
+    }
+    quotas = dict.fromkeys(left, 0)
+    budget = min(COMMENTS_KEPT, sum(left.values()))
+    while budget:
+        for version, count in left.items():
+            if count > quotas[version] and budget:
+                quotas[version] += 1
+                budget -= 1
+    return quotas
+
+
+def note_key(note: Note, anonymous: bool) -> tuple[str, str, bool]:
+    """The order of one question's notes: by side, then by person (by text when anonymous)."""
+    return (note.side, note.text if anonymous else note.user_id, note.is_comment)
+
+
 def compute_summary(
     *,
     check_id: int,
@@ -206,39 +315,15 @@ def compute_summary(
     anonymous: bool,
     closed_at: str | None,
     questions: Sequence[QuestionFacts],
-    answers: Iterable[AnswerFacts],
+    tallies: AnswerTallies,
     previous: Mapping[str, Any] | None = None,
     next_steps: Sequence[StepLine] = (),
     rules: Rules | None = None,
 ) -> Summary:
-    """Everything the channel summary says, from the answers of one check. Linear in answers."""
+    """Everything the channel summary says, from the tallied answers of one check."""
     rules = rules or Rules()
     by_version = {q.version_id: q for q in questions}
-    sums: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
-    people: dict[tuple[str, str], set[str]] = defaultdict(set)
-    respondents: dict[str, set[str]] = {OUR_SIDE: set(), CLIENT_SIDE: set()}
-    raised: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    notes: list[tuple[int, str, str, str]] = []
-    for answer in answers:
-        question = by_version.get(answer.version_id)
-        if question is None:
-            continue
-        if answer.value is not None:
-            respondents.setdefault(answer.side, set()).add(answer.user_id)
-        score = score_of(question.kind, answer.value)
-        if score is not None:
-            key = (question.dimension, answer.side)
-            total = sums[key]
-            total[0] += score
-            total[1] += 1
-            people[key].add(answer.user_id)
-        if answer.value is not None and answer.value in question.deal_breaker_values:
-            raised[question.version_id].append((answer.user_id, answer.side))
-        if question.kind == "text" and answer.value:
-            notes.append((question.position, answer.side, answer.user_id, answer.value))
-        if answer.comment:
-            notes.append((question.position, answer.side, answer.user_id, answer.comment))
-
+    sums, raised = _sums_and_raised(by_version, tallies.values)
     deal_dimensions = {by_version[v].dimension for v in raised}
     scored_dimensions = list(
         dict.fromkeys(q.dimension for q in questions if q.kind in SCORED_KINDS)
@@ -247,23 +332,14 @@ def compute_summary(
     before = _previous_scores(previous)
     dimensions = []
     for key in scored_dimensions:
-        ours = _figure(sums.get((key, OUR_SIDE)), people.get((key, OUR_SIDE)), anonymous)
-        client = _figure(sums.get((key, CLIENT_SIDE)), people.get((key, CLIENT_SIDE)), anonymous)
+        ours, client = (
+            _figure(sums.get((key, side)), tallies.scorers.get((key, side), 0), anonymous)
+            for side in (OUR_SIDE, CLIENT_SIDE)
+        )
         dimensions.append(
             _dimension(key, labels[key], ours, client, key in deal_dimensions, before, rules)
         )
-
-    deal_breakers = tuple(
-        DealBreaker(
-            dimension_label=by_version[version].dimension_label,
-            question=by_version[version].text,
-            count=len(who),
-            people=() if anonymous else tuple(sorted(who)),
-        )
-        for version, who in sorted(raised.items(), key=lambda item: by_version[item[0]].position)
-    )
-    counts = {side: len(users) for side, users in respondents.items()}
-    comments = _comments(notes, {q.position: q for q in questions}, counts, anonymous)
+    respondents = {OUR_SIDE: 0, CLIENT_SIDE: 0, **tallies.respondents}
     return Summary(
         check_id=check_id,
         channel_id=channel_id,
@@ -272,13 +348,13 @@ def compute_summary(
         template_name=template_name,
         anonymous=anonymous,
         closed_at=closed_at,
-        respondents=counts,
+        respondents=respondents,
         dimensions=tuple(dimensions),
-        deal_breakers=deal_breakers,
-        comments=comments,
+        deal_breakers=_deal_breakers(by_version, raised, tallies.raisers, anonymous),
+        comments=_comments(tallies.notes, by_version, respondents, anonymous),
         next_steps=tuple(next_steps),
         rules=rules,
-        comments_total=len(notes),
+        comments_total=tallies.notes_total,
     )
 
 
@@ -294,8 +370,27 @@ def trend_between(previous: float | None, current: float | None, *, had_previous
     return Trend.SAME
 
 
-def _figure(total: list[float] | None, who: set[str] | None, anonymous: bool) -> SideFigure:
-    answered = len(who or ())
+def _sums_and_raised(
+    by_version: Mapping[int, QuestionFacts], values: Iterable[ValueCount]
+) -> tuple[dict[tuple[str, str], list[float]], dict[int, int]]:
+    """[score total, scored answers] per (dimension, side); deal breakers raised per question."""
+    sums: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0])
+    raised: dict[int, int] = defaultdict(int)
+    for tally in values:
+        question = by_version.get(tally.version_id)
+        if question is None or not tally.count:
+            continue
+        score = score_of(question.kind, tally.value)
+        if score is not None:
+            total = sums[(question.dimension, tally.side)]
+            total[0] += score * tally.count
+            total[1] += tally.count
+        if tally.value in question.deal_breaker_values:
+            raised[question.version_id] += tally.count
+    return sums, raised
+
+
+def _figure(total: list[float] | None, answered: int, anonymous: bool) -> SideFigure:
     if not total or not total[1]:
         return SideFigure(answered=answered)
     if anonymous and answered < MIN_ANONYMOUS_RESPONDENTS:
@@ -350,36 +445,59 @@ def _previous_scores(previous: Mapping[str, Any] | None) -> dict[str, float | No
     return {d["key"]: d.get("score") for d in previous.get("dimensions", ())}
 
 
+def _deal_breakers(
+    by_version: Mapping[int, QuestionFacts],
+    raised: Mapping[int, int],
+    raisers: Iterable[Raiser],
+    anonymous: bool,
+) -> tuple[DealBreaker, ...]:
+    """Each question where someone picked a deal breaker, in question order; names if allowed."""
+    who: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for raiser in raisers:
+        who[raiser.version_id].append((raiser.user_id, raiser.side))
+    return tuple(
+        DealBreaker(
+            dimension_label=by_version[version].dimension_label,
+            question=by_version[version].text,
+            count=count,
+            people=() if anonymous else tuple(sorted(who[version])),
+        )
+        for version, count in sorted(raised.items(), key=lambda item: by_version[item[0]].position)
+    )
+
+
 def _comments(
-    notes: list[tuple[int, str, str, str]],
-    by_position: Mapping[int, QuestionFacts],
+    notes: Iterable[Note],
+    by_version: Mapping[int, QuestionFacts],
     respondents: Mapping[str, int],
     anonymous: bool,
 ) -> tuple[Comment, ...]:
-    """Up to COMMENTS_KEPT comments, a few from every question, in question order.
+    """The comment_quotas first notes of every question, in question order.
 
     Anonymous ones carry no name, and no side when that side is too small to hide in.
     """
-    notes.sort(key=lambda note: (note[0], note[1], note[3] if anonymous else note[2]))
-    rank: dict[int, int] = defaultdict(int)
-    ranked = []
+    grouped: dict[int, list[Note]] = defaultdict(list)
     for note in notes:
-        ranked.append((rank[note[0]], note))
-        rank[note[0]] += 1
-    kept = sorted(ranked, key=lambda item: (item[0], item[1][0]))[:COMMENTS_KEPT]
+        if note.version_id in by_version:
+            grouped[note.version_id].append(note)
+    questions = list(by_version.values())
+    quotas = comment_quotas(questions, {v: len(group) for v, group in grouped.items()})
     comments = []
-    for _, (position, side, user_id, text) in sorted(kept, key=lambda item: item[1][0]):
-        question = by_position[position]
-        side_shown = (
-            side if not anonymous or respondents.get(side, 0) >= MIN_ANONYMOUS_RESPONDENTS else None
-        )
-        comments.append(
-            Comment(
-                dimension_label=question.dimension_label,
-                question=question.text,
-                text=text,
-                side=side_shown,
-                user_id=None if anonymous else user_id,
+    for question in sorted(questions, key=lambda q: q.position):
+        kept = sorted(grouped[question.version_id], key=lambda n: note_key(n, anonymous))
+        for note in kept[: quotas[question.version_id]]:
+            side_shown = (
+                note.side
+                if not anonymous or respondents.get(note.side, 0) >= MIN_ANONYMOUS_RESPONDENTS
+                else None
             )
-        )
+            comments.append(
+                Comment(
+                    dimension_label=question.dimension_label,
+                    question=question.text,
+                    text=note.text,
+                    side=side_shown,
+                    user_id=None if anonymous else note.user_id,
+                )
+            )
     return tuple(comments)

@@ -4,16 +4,30 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterable
 from typing import Any
+
+from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.blocks import summary as render
 from bot.db import checks as store
 from bot.db import next_steps as steps_store
 from bot.db import summaries
-from bot.db.models import Check, NextStep
+from bot.db.models import NextStep
 from bot.domain.check_flow import CheckState, Event, Mode, Status, TransitionRefused, apply
 from bot.domain.next_steps import DONE
-from bot.domain.summary import QuestionFacts, Rules, StepLine, Summary, compute_summary
+from bot.domain.summary import (
+    AnswerTallies,
+    QuestionFacts,
+    Rules,
+    StepLine,
+    Summary,
+    comment_quotas,
+    compute_summary,
+    tally_plan,
+    unscored_values,
+)
 from bot.errors import NotFound, UserError
 from bot.radar_chart import NoChart, chart_alt_text, render_radar
 from bot.services import Services
@@ -39,19 +53,21 @@ async def publish_summary(services: Services, check_id: int) -> Summary | None:
 async def summarise(services: Services, check_id: int) -> Summary | None:
     """Compute the summary and store it with the check (closed → summarised), in one go.
 
-    The statements issued do not depend on the number of answers: the check with its
-    questions and participants, every answer in one query, the previous summary, the next
-    steps, and the update.
+    The database counts the answers: the statements issued, and the rows they return, do not
+    depend on the number of answers (see count_answers), only the few deal-breaker rows do.
     """
     async with services.db.unit_of_work() as session:
-        check = await store.load_check(session=session, check_id=check_id)
+        check = await summaries.check_for_summary(session=session, check_id=check_id)
         if check is None:
             raise NotFound("That check no longer exists.")
+        questions = question_facts(
+            await summaries.questions_for_summary(session=session, check_id=check_id)
+        )
         try:
-            apply(_state(check), Event.SUMMARISE)
+            apply(_state(check, len(questions)), Event.SUMMARISE)
         except TransitionRefused:
             return None
-        answers = await summaries.answers_for_summary(session=session, check_id=check_id)
+        tallies = await count_answers(session, check_id, questions, anonymous=check.anonymous)
         previous = await summaries.previous_summary(
             session=session,
             partnership_id=check.partnership_id,
@@ -68,13 +84,13 @@ async def summarise(services: Services, check_id: int) -> Summary | None:
         summary = compute_summary(
             check_id=check.id,
             channel_id=check.channel_id,
-            partnership_name=check.partnership.name,
+            partnership_name=check.partnership_name,
             template_id=check.template_id,
             template_name=check.template_name,
             anonymous=check.anonymous,
             closed_at=check.closed_at.isoformat() if check.closed_at else None,
-            questions=question_facts(check),
-            answers=answers,
+            questions=questions,
+            tallies=tallies,
             previous=previous,
             next_steps=[step_line(step, check_id) for step in steps],
             rules=Rules(
@@ -86,6 +102,50 @@ async def summarise(services: Services, check_id: int) -> Summary | None:
             session=session, check_id=check_id, summary=summary.to_json()
         )
     return summary if stored else None
+
+
+async def count_answers(
+    session: AsyncSession, check_id: int, questions: list[QuestionFacts], *, anonymous: bool
+) -> AnswerTallies:
+    """Counts of the answers, made by the database: value histograms, people per side and
+    dimension, who raised deal breakers (not needed when anonymous), and only the notes kept.
+    """
+    plan = tally_plan(questions)
+    values = await summaries.value_counts(
+        session=session, check_id=check_id, version_ids=plan.tallied
+    )
+    respondents, scorers = await summaries.people_counts(
+        session=session,
+        check_id=check_id,
+        asked=plan.asked,
+        scored=plan.scored,
+        unscored=unscored_values(questions, values),
+    )
+    raisers = (
+        []
+        if anonymous
+        else await summaries.deal_breaker_raisers(
+            session=session, check_id=check_id, deal_breakers=plan.deal_breakers
+        )
+    )
+    counts = await summaries.notes_per_question(
+        session=session, check_id=check_id, asked=plan.asked, texts=plan.texts
+    )
+    notes = await summaries.first_notes(
+        session=session,
+        check_id=check_id,
+        texts=plan.texts,
+        quotas=comment_quotas(questions, counts),
+        by_text=anonymous,
+    )
+    return AnswerTallies(
+        values=values,
+        respondents=respondents,
+        scorers=scorers,
+        raisers=raisers,
+        notes=notes,
+        notes_total=sum(counts.values()),
+    )
 
 
 async def post_summary(
@@ -144,22 +204,21 @@ async def history(services: Services, *, channel_id: str) -> tuple[str, list[dic
     return render.history_message(partnership.name, entries, channel_id)
 
 
-def question_facts(check: Check) -> list[QuestionFacts]:
+def question_facts(rows: Iterable[Row[Any]]) -> list[QuestionFacts]:
+    """From summaries.questions_for_summary rows."""
     return [
         QuestionFacts(
-            version_id=item.question.id,
-            position=item.position,
-            dimension=item.question.dimension,
-            dimension_label=DIMENSIONS.get(item.question.dimension, item.question.dimension),
-            kind=item.question.kind,
-            text=item.question.text,
+            version_id=row.version_id,
+            position=row.position,
+            dimension=row.dimension,
+            dimension_label=DIMENSIONS.get(row.dimension, row.dimension),
+            kind=row.kind,
+            text=row.text,
             deal_breaker_values=frozenset(
-                str(option["value"])
-                for option in item.question.options
-                if option.get("deal_breaker")
+                str(option["value"]) for option in row.options if option.get("deal_breaker")
             ),
         )
-        for item in check.questions
+        for row in rows
     ]
 
 
@@ -197,10 +256,10 @@ async def _post_chart(services: Services, summary: Summary, thread_ts: str) -> N
         log.warning("Uploading the chart of check %s failed: %s", summary.check_id, failure.error)
 
 
-def _state(check: Check) -> CheckState:
+def _state(check: Row[Any], total: int) -> CheckState:
     return CheckState(
         status=Status(check.status),
         mode=Mode(check.mode),
         position=check.current_position,
-        total=len(check.questions),
+        total=total,
     )

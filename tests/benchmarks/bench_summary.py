@@ -1,8 +1,9 @@
 """Summary of a check with 200 people × 30 questions: time to compute and render, and SQL count.
 
-Compute = load the check and every answer, do the maths, store the summary (bot.usecases.
+Compute = count the answers in the database, do the maths, store the summary (bot.usecases.
 summary.summarise); render = the Block Kit messages and the radar PNG. Slack is not called.
-The statement count is taken at two sizes to show it does not grow with the answers.
+Also shown: the same without the radar PNG (compute + Block Kit only). The statement count is
+taken at two sizes, and must be the same at both: it does not grow with the answers.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import event, select, update
@@ -67,7 +68,14 @@ async def _reopen(services: Services, check_id: int) -> None:
         )
 
 
-async def _measure(services: Services, people: int) -> tuple[list[float], int, int]:
+class Figures(NamedTuple):
+    with_chart: list[float]  # ms: compute + Block Kit + radar PNG
+    without_chart: list[float]  # ms: compute + Block Kit
+    statements: int
+    answers: int
+
+
+async def _measure(services: Services, people: int) -> Figures:
     check_id = await _closed_check(services, f"C{people:05d}")
     answers = await seed_answers(services.db, check_id, people=people, now=NOW)
     statements = 0
@@ -77,7 +85,7 @@ async def _measure(services: Services, people: int) -> tuple[list[float], int, i
         statements += 1
 
     engine = services.db.engine.sync_engine
-    timings = []
+    timings, without_chart = [], []
     for run in range(RUNS):
         await _reopen(services, check_id)
         statements = 0
@@ -87,13 +95,16 @@ async def _measure(services: Services, people: int) -> tuple[list[float], int, i
         assert summary is not None
         headline_message(summary)
         details_message(summary)
+        before_chart = time.perf_counter()
         render_radar(summary)
-        timings.append((time.perf_counter() - started) * 1000)
+        finished = time.perf_counter()
+        timings.append((finished - started) * 1000)
+        without_chart.append((before_chart - started) * 1000)
         event.remove(engine, "before_cursor_execute", count)
         if run == 0:
             first_statements = statements
     assert statements == first_statements
-    return timings, statements, answers
+    return Figures(timings, without_chart, statements, answers)
 
 
 async def main() -> None:
@@ -105,13 +116,22 @@ async def main() -> None:
             client=AsyncWebClient(token="xoxb-bench", base_url="http://127.0.0.1:9/"),
         )
         try:
+            counts = set()
             for people in (20, 200):
-                timings, statements, answers = await _measure(services, people)
+                figures = await _measure(services, people)
+                timings = figures.with_chart
                 print(
-                    f"{people:>3} people × {QUESTIONS} questions ({answers} answers): "
+                    f"{people:>3} people × {QUESTIONS} questions ({figures.answers} answers): "
                     f"compute+render median {statistics.median(timings):.1f} ms, "
                     f"best {min(timings):.1f} ms, first {timings[0]:.1f} ms; "
-                    f"{statements} SQL statements"
+                    f"{figures.statements} SQL statements"
                 )
+                print(
+                    f"{'':>3} without the radar chart: median "
+                    f"{statistics.median(figures.without_chart):.1f} ms, "
+                    f"best {min(figures.without_chart):.1f} ms"
+                )
+                counts.add(figures.statements)
+            assert len(counts) == 1, f"the SQL statement count grows with the answers: {counts}"
         finally:
             await services.db.dispose()

@@ -13,7 +13,8 @@ from bot.blocks.summary import (
     pack_lines,
     private_summary_message,
 )
-from bot.domain.summary import AnswerFacts, QuestionFacts, StepLine, compute_summary
+from bot.domain.summary import QuestionFacts, StepLine, compute_summary
+from tests.support.answer_tallies import AnswerFacts, tally
 from tests.support.blockkit import check_message
 
 DIMENSIONS = ["goals", "vision", "along", "trust", "actions", "value"]
@@ -51,7 +52,7 @@ def big_summary(*, anonymous: bool = False, comment_length: int = 2000):
         anonymous=anonymous,
         closed_at=None,
         questions=QUESTIONS,
-        answers=answers,
+        tallies=tally(QUESTIONS, answers),
         next_steps=steps,
     )
 

@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import random
 from datetime import date
 
 import pytest
 
 from bot.domain.next_steps import InvalidStep, clean_step
 from bot.domain.summary import (
-    AnswerFacts,
+    COMMENTS_KEPT,
     QuestionFacts,
     Rules,
+    SideFigure,
     Summary,
     Trend,
+    ValueCount,
+    comment_quotas,
     compute_summary,
     score_of,
+    tally_plan,
     trend_between,
+    unscored_values,
 )
+from tests.support.answer_tallies import AnswerFacts, tally
 
 TRUST = QuestionFacts(1, 0, "trust", "Trust", "scale", "How much do you trust them?")
 HISTORY = QuestionFacts(2, 1, "along", "Getting along", "tick", "Worked together?")
@@ -44,7 +51,7 @@ def summarise(rows, *, anonymous: bool = False, previous=None, rules: Rules | No
         anonymous=anonymous,
         closed_at=None,
         questions=QUESTIONS,
-        answers=rows,
+        tallies=tally(QUESTIONS, rows),
         previous=previous,
         rules=rules,
     )
@@ -145,6 +152,73 @@ def test_summary_survives_a_json_round_trip() -> None:
     ]
     summary = summarise(rows)
     assert Summary.from_json(summary.to_json()) == summary
+
+
+def test_what_the_storage_is_asked_to_count() -> None:
+    plan = tally_plan([*QUESTIONS, QuestionFacts(5, 4, "vision", "Vision", "text", "Why?")])
+    assert plan.asked == (1, 2, 3, 4, 5)
+    assert plan.tallied == (1, 2, 3, 4)  # scored, or with a deal-breaker option
+    assert plan.scored == (1, 2, 4)
+    assert plan.texts == (5,)
+    assert plan.deal_breakers == ((3, "deal_breaker"),)
+
+
+def test_a_scale_value_that_is_no_number_counts_nobody_as_answering() -> None:
+    values = [
+        ValueCount(1, "ours", "n/a", 1),
+        ValueCount(1, "ours", "4", 2),
+        ValueCount(2, "ours", "maybe", 1),  # a tick that is not "yes" scores 1
+        ValueCount(3, "ours", "n/a", 1),  # not a scored question
+    ]
+    assert unscored_values(QUESTIONS, values) == [(1, "n/a")]
+    rows = [*answers(TRUST, "ours", ["n/a", "4"]), *answers(TRUST, "client", ["n/a"])]
+    trust = dimension(summarise(rows), "trust")
+    assert trust.ours == SideFigure(answered=1, mean=4.0)
+    assert trust.client.answered == 0 and trust.client.mean is None
+    assert summarise(rows).respondents == {"ours": 2, "client": 1}
+
+
+def _kept_round_robin(counts: dict[int, int]) -> dict[int, int]:
+    """The rule spelt out: rank every note within its question, keep the first
+    COMMENTS_KEPT by (rank, question position)."""
+    ranked = sorted((rank, position) for position, n in counts.items() for rank in range(n))
+    kept = dict.fromkeys(counts, 0)
+    for _, position in ranked[:COMMENTS_KEPT]:
+        kept[position] += 1
+    return kept
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_comment_quotas_take_a_few_from_every_question_in_turn(seed: int) -> None:
+    rng = random.Random(seed)
+    questions = [
+        QuestionFacts(100 + i, position, "d", "D", "scale", "Q")
+        for i, position in enumerate(rng.sample(range(60), rng.randint(1, 30)))
+    ]
+    counts = {q.version_id: rng.choice([0, 1, 2, 5, 40, 300]) for q in questions}
+    quotas = comment_quotas(questions, counts)
+    by_position = {q.position: counts[q.version_id] for q in questions}
+    expected = _kept_round_robin(by_position)
+    assert {q.position: quotas[q.version_id] for q in questions} == expected
+    assert sum(quotas.values()) == min(COMMENTS_KEPT, sum(counts.values()))
+
+
+def test_comments_keep_question_order_and_rank_by_side_then_person() -> None:
+    rows = [
+        AnswerFacts(GOALS.version_id, "Ub", "ours", "5", "goals by b"),
+        AnswerFacts(GOALS.version_id, "Ua", "ours", "5", "goals by a"),
+        AnswerFacts(TRUST.version_id, "Uz", "ours", "5", "a trust note"),
+        AnswerFacts(TRUST.version_id, "Uy", "client", "5", "z trust note"),
+    ]
+    attributed = [(c.question, c.user_id) for c in summarise(rows).comments]
+    assert attributed == [
+        (TRUST.text, "Uy"),  # client before ours
+        (TRUST.text, "Uz"),
+        (GOALS.text, "Ua"),
+        (GOALS.text, "Ub"),
+    ]
+    anonymous = [c.text for c in summarise(rows, anonymous=True).comments]
+    assert anonymous == ["z trust note", "a trust note", "goals by a", "goals by b"]
 
 
 def test_next_step_validation() -> None:
