@@ -19,7 +19,6 @@ from bot.db.models import (
     Meeting,
     MeetingAttendee,
     Partnership,
-    SeenDelivery,
     Signal,
 )
 from bot.db.upsert import insert_for
@@ -146,16 +145,6 @@ async def signals_of(*, session: AsyncSession, partnership_id: int) -> list[Sign
         select(Signal).where(Signal.partnership_id == partnership_id).order_by(Signal.id)
     )
     return list(rows)
-
-
-async def first_time(*, session: AsyncSession, key: str, now: datetime) -> bool:
-    """Record `key` as handled; False when it had been handled before (a retried delivery)."""
-    result = await session.execute(
-        insert_for(session, SeenDelivery)
-        .values(key=key, seen_at=now)
-        .on_conflict_do_nothing(index_elements=["key"])
-    )
-    return result.rowcount == 1
 
 
 # ---------------------------------------------------------------- calendar feeds

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from bot.blocks import ids
 from bot.blocks import meetings as cards
 from bot.db import checks as check_store
+from bot.db import deliveries
 from bot.db import meetings as store
 from bot.db.models import Meeting, Partnership
 from bot.errors import NotAllowed, NotFound, UserError
@@ -121,7 +122,7 @@ async def log_meeting(services: Services, form: MeetingForm) -> MeetingLogged | 
     ends_at = now if form.just_ended else (form.starts_at or now) + timedelta(minutes=form.minutes)
     starts_at = ends_at - timedelta(minutes=form.minutes)
     async with services.db.unit_of_work() as session:
-        if form.view_id and not await store.first_time(
+        if form.view_id and not await deliveries.claim(
             session=session, key=f"meeting-view:{form.view_id}", now=now
         ):
             return None
