@@ -22,7 +22,7 @@ from bot.blocks import meetings as cards
 from bot.calendar_fetch import FeedFetchFailed, FetchLimits, fetch_feed, normalise_feed_url
 from bot.db import checks as check_store
 from bot.db import meetings as store
-from bot.db.models import CalendarFeed, Meeting, MeetingAttendee, Partnership
+from bot.db.models import CalendarFeed, Meeting, MeetingAttendee
 from bot.domain.calendar_feed import (
     FeedEvent,
     FeedUnreadable,
@@ -37,6 +37,7 @@ from bot.errors import UserError
 from bot.services import Services
 from bot.slack_gateway import SlackCallFailed
 from bot.usecases import nudges
+from bot.usecases.partnerships import require_partnership
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +96,7 @@ async def follow_calendar(
 ) -> SyncReport:
     """Read the feed once (so a wrong address is refused now, not later), then follow it."""
     url = feed_url(raw_url)
-    partnership = await _partnership(services, channel_id)
+    partnership = await require_partnership(services, channel_id, then="set the calendar feed")
     now = services.clock.now()
     try:
         feed = await read_feed(await (fetch or default_fetch(services))(url), now)
@@ -120,7 +121,7 @@ async def follow_calendar(
 
 async def stop_calendar(services: Services, *, channel_id: str) -> bool:
     """Stop following; meetings already read stay, with their nudges."""
-    partnership = await _partnership(services, channel_id)
+    partnership = await require_partnership(services, channel_id, then="set the calendar feed")
     async with services.db.unit_of_work() as session:
         return await store.drop_feed(session=session, partnership_id=partnership.id)
 
@@ -133,19 +134,6 @@ async def calendar_status(services: Services, *, channel_id: str) -> CalendarFee
         if partnership is None:
             return None
         return await store.feed_of(session=session, partnership_id=partnership.id)
-
-
-async def _partnership(services: Services, channel_id: str) -> Partnership:
-    async with services.db.unit_of_work() as session:
-        partnership = await check_store.partnership_for_channel(
-            session=session, channel_id=channel_id
-        )
-    if partnership is None:
-        raise UserError(
-            "This channel has no partnership yet. Start one with `/partnership check` or log a "
-            "meeting with `/partnership meeting` (both ask for its name), then try again."
-        )
-    return partnership
 
 
 # ---------------------------------------------------------------- the scheduled read

@@ -23,6 +23,7 @@ from bot.errors import UserError
 from bot.services import Services
 from bot.slack_gateway import SlackCallFailed
 from bot.usecases.checks import CheckForm, FormInvalid, start_check
+from bot.usecases.partnerships import require_partnership
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ NOT_SCHEDULABLE = frozenset({"reflection"})  # reflections follow meetings, by D
 async def schedule_command(services: Services, *, channel_id: str, user_id: str, rest: str) -> str:
     """`schedule` lists; `schedule [template] <every>` sets; `schedule off [template]` stops."""
     words = rest.lower().split()
-    partnership = await _partnership(services, channel_id)
+    partnership = await require_partnership(services, channel_id, then="set the schedule")
     if not words:
         return await _listing(services, partnership)
     if words[0] == "off":
@@ -205,16 +206,3 @@ async def _zone(services: Services, user_id: str) -> ZoneInfo:
         return ZoneInfo((await services.gateway.user(user_id)).tz)
     except (SlackCallFailed, ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
-
-
-async def _partnership(services: Services, channel_id: str) -> Partnership:
-    async with services.db.unit_of_work() as session:
-        partnership = await check_store.partnership_for_channel(
-            session=session, channel_id=channel_id
-        )
-    if partnership is None:
-        raise UserError(
-            "This channel has no partnership yet. Start one with `/partnership check` (it asks "
-            "for its name), then set the schedule."
-        )
-    return partnership

@@ -1,0 +1,22 @@
+"""The partnership of a channel, for use cases that need one to exist already."""
+
+from __future__ import annotations
+
+from bot.db import checks as check_store
+from bot.db.models import Partnership
+from bot.errors import UserError
+from bot.services import Services
+
+
+async def require_partnership(services: Services, channel_id: str, *, then: str) -> Partnership:
+    """The channel's partnership, or a UserError saying how to start one and `then` what."""
+    async with services.db.unit_of_work() as session:
+        partnership = await check_store.partnership_for_channel(
+            session=session, channel_id=channel_id
+        )
+    if partnership is None:
+        raise UserError(
+            "This channel has no partnership yet. Start one with `/partnership check` or log a "
+            f"meeting with `/partnership meeting` (both ask for its name), then {then}."
+        )
+    return partnership
