@@ -12,9 +12,18 @@ from datetime import date, datetime
 from typing import Any
 
 from bot.blocks import ids
-from bot.blocks.text import SECTION_TEXT_MAX, button, context, escape, mention, section, trim
+from bot.blocks.text import (
+    SECTION_TEXT_MAX,
+    button,
+    context,
+    escape,
+    mention,
+    section,
+    slack_date,
+    trim,
+)
 from bot.domain.answers import SIDE_LABELS
-from bot.domain.summary import DimensionResult, SideFigure, Summary, Trend
+from bot.domain.summary import DimensionResult, SideFigure, SignalLine, Summary, Trend
 
 MAX_MESSAGE_BLOCKS = 50
 COMMENT_SHOWN_MAX = 500
@@ -72,6 +81,11 @@ def headline_message(
         f"{summary.respondents.get('client', 0)} on the client side."
     )
     where = "Shared again by " + mention(shared_by) + ". " if shared_by else ""
+    if summary.signals_total:
+        people += (
+            f" {summary.signals_total} meeting{'s' if summary.signals_total != 1 else ''} "
+            "moved or cancelled since the last check."
+        )
     blocks = [
         section(
             f"{icon} *Summary · {escape(summary.template_name)} · {name}*\n{escape(line)}",
@@ -97,6 +111,7 @@ def details_message(
         blocks += packed
         if left:
             blocks.append(context(f"…and {left} more; the export lists every answer."))
+    blocks += _signal_blocks(summary)
     dimension_lines = [_dimension_text(d) for d in summary.dimensions]
     if len(dimension_lines) <= 12:
         blocks += [section(text) for text in dimension_lines]
@@ -129,6 +144,39 @@ def details_message(
     blocks.append(footer)
     text = f"Details of the {summary.template_name} summary for {summary.partnership_name}"
     return trim(text, 3000), blocks[:max_blocks]
+
+
+def _signal_blocks(summary: Summary) -> list[dict[str, Any]]:
+    """Meetings moved or cancelled since the previous check: a warning sign beside the answers."""
+    if not summary.signals:
+        return []
+    lines = [_signal_text(line) for line in summary.signals]
+    more = summary.signals_total - len(summary.signals)
+    if more > 0:
+        lines.append(f"…and {more} more; `/partnership meetings` lists them.")
+    packed, _ = pack_lines(
+        lines, max_blocks=1, first=":calendar: *Warning signs since the last check*"
+    )
+    return packed
+
+
+def _signal_text(line: SignalLine) -> str:
+    title = escape(trim(line.title, 150))
+    when = _when(line.starts_at)
+    origin = " (from the calendar)" if line.source == "calendar" else ""
+    if line.kind == "meeting_moved":
+        target = _when(line.moved_to)
+        return f"• “{title}”{when} was moved{' to' + target if target else ''}{origin}"
+    return f"• “{title}”{when} was cancelled{origin}"
+
+
+def _when(iso: str | None) -> str:
+    if not iso:
+        return ""
+    try:
+        return " " + slack_date(datetime.fromisoformat(iso))
+    except ValueError:
+        return ""
 
 
 def private_summary_message(summary: Summary) -> tuple[str, list[dict[str, Any]]]:

@@ -16,6 +16,7 @@ from sqlalchemy import (
     func,
     literal,
     null,
+    or_,
     select,
     tuple_,
     union_all,
@@ -23,9 +24,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models import Answer, Check, CheckQuestion, Partnership, QuestionVersion
+from bot.db.models import Answer, Check, CheckQuestion, Partnership, QuestionVersion, Signal
 from bot.db.types import bytewise
-from bot.domain.summary import Note, Raiser, ValueCount
+from bot.domain.summary import Note, Raiser, SignalLine, ValueCount
 
 
 async def check_for_summary(*, session: AsyncSession, check_id: int) -> Row[Any] | None:
@@ -274,3 +275,51 @@ async def history(*, session: AsyncSession, partnership_id: int) -> list[Any]:
         .order_by(Check.created_at, Check.id)
     )
     return list(rows.all())
+
+
+async def signals_for_summary(
+    *,
+    session: AsyncSession,
+    partnership_id: int,
+    check_id: int,
+    started_at: datetime,
+    until: datetime,
+    limit: int,
+) -> tuple[list[SignalLine], int]:
+    """Warning signs recorded after the partnership's previous check closed, up to `until`.
+
+    At most `limit` of them (oldest first) and how many there were in all: two statements.
+    """
+    previous_close = (
+        select(func.max(Check.closed_at))
+        .where(
+            Check.partnership_id == partnership_id,
+            Check.id != check_id,
+            Check.closed_at.is_not(None),
+            Check.created_at <= started_at,
+        )
+        .scalar_subquery()
+    )
+    window = and_(
+        Signal.partnership_id == partnership_id,
+        Signal.occurred_at <= until,
+        or_(previous_close.is_(None), Signal.occurred_at > previous_close),
+    )
+    total = await session.scalar(select(func.count()).select_from(Signal).where(window)) or 0
+    rows = await session.execute(
+        select(Signal.kind, Signal.detail)
+        .where(window)
+        .order_by(Signal.occurred_at, Signal.id)
+        .limit(limit)
+    )
+    return [_signal_line(kind, detail or {}) for kind, detail in rows], int(total)
+
+
+def _signal_line(kind: str, detail: dict[str, Any]) -> SignalLine:
+    return SignalLine(
+        kind=kind,
+        title=str(detail.get("title") or "A meeting"),
+        starts_at=detail.get("starts_at") or detail.get("from"),
+        moved_to=detail.get("to"),
+        source=str(detail.get("source") or "manual"),
+    )

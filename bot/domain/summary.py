@@ -167,6 +167,17 @@ class StepLine:
 
 
 @dataclass(frozen=True)
+class SignalLine:
+    """A warning sign recorded since the previous check, e.g. a meeting the client moved."""
+
+    kind: str  # meeting_moved | meeting_cancelled
+    title: str
+    starts_at: str | None  # ISO: the meeting's (original) start
+    moved_to: str | None  # ISO: the new start, for a move
+    source: str  # calendar | manual
+
+
+@dataclass(frozen=True)
 class Summary:
     check_id: int
     channel_id: str
@@ -182,6 +193,8 @@ class Summary:
     next_steps: tuple[StepLine, ...] = ()
     rules: Rules = field(default_factory=Rules)
     comments_total: int = 0
+    signals: tuple[SignalLine, ...] = ()
+    signals_total: int = 0
 
     @property
     def ticked(self) -> int:
@@ -231,6 +244,8 @@ class Summary:
             next_steps=tuple(StepLine(**s) for s in data.get("next_steps", ())),
             rules=Rules(**data.get("rules", {})),
             comments_total=int(data.get("comments_total", 0)),
+            signals=tuple(SignalLine(**line) for line in data.get("signals", ())),
+            signals_total=int(data.get("signals_total", 0)),
         )
 
 
@@ -319,6 +334,8 @@ def compute_summary(
     previous: Mapping[str, Any] | None = None,
     next_steps: Sequence[StepLine] = (),
     rules: Rules | None = None,
+    signals: Sequence[SignalLine] = (),
+    signals_total: int | None = None,
 ) -> Summary:
     """Everything the channel summary says, from the tallied answers of one check."""
     rules = rules or Rules()
@@ -353,6 +370,8 @@ def compute_summary(
         deal_breakers=_deal_breakers(by_version, raised, tallies.raisers, anonymous),
         comments=_comments(tallies.notes, by_version, respondents, anonymous),
         next_steps=tuple(next_steps),
+        signals=tuple(signals),
+        signals_total=len(signals) if signals_total is None else signals_total,
         rules=rules,
         comments_total=tallies.notes_total,
     )

@@ -36,6 +36,7 @@ from questions.bank import DIMENSIONS
 
 log = logging.getLogger(__name__)
 
+SIGNALS_SHOWN = 10
 NO_PARTNERSHIP = (
     "There is no partnership in this channel yet. Start one with `/partnership check`; "
     "its summary appears here when the check closes."
@@ -81,6 +82,14 @@ async def summarise(services: Services, check_id: int) -> Summary | None:
             check_id=check_id,
             started_at=check.created_at,
         )
+        signals, signals_total = await summaries.signals_for_summary(
+            session=session,
+            partnership_id=check.partnership_id,
+            check_id=check_id,
+            started_at=check.created_at,
+            until=check.closed_at or services.clock.now(),
+            limit=SIGNALS_SHOWN,
+        )
         summary = compute_summary(
             check_id=check.id,
             channel_id=check.channel_id,
@@ -93,6 +102,8 @@ async def summarise(services: Services, check_id: int) -> Summary | None:
             tallies=tallies,
             previous=previous,
             next_steps=[step_line(step, check_id) for step in steps],
+            signals=signals,
+            signals_total=signals_total,
             rules=Rules(
                 tick_threshold=services.settings.tick_threshold,
                 divergence=services.settings.divergence,
