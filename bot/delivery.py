@@ -2,6 +2,7 @@
 
 One `run_once()` per tick:
 1. expired claims go back to pending; expired sends are marked failed, outcome unknown;
+   rows whose send ended unclearly and are due for a check are claimed and checked;
 2. claim a batch of due rows (compare-and-set; SKIP LOCKED on PostgreSQL);
 3. look up unknown time zones, then decide per row: send, wait (outside working hours,
    workspace told to wait), or drop (answered, skipped, opted out, meeting cancelled);
@@ -10,9 +11,13 @@ One `run_once()` per tick:
 
 Outcomes: ok → sent. 429 → back to pending after Retry-After, and the whole workspace
 waits. 5xx or a refused connection → retried with backoff, then failed with the error.
-A timeout or dropped connection after the request left → failed "outcome unknown",
-never resent blindly. A row left in `sending` by a crash is reported the same way once
-its lease runs out, so the window for an unknown outcome is one call in flight per slot.
+A timeout or dropped connection after the request left is never resent blindly: every
+message carries Slack metadata naming its row, and after the backoff the dispatcher asks
+Slack (conversations.history of the DM) whether it landed. Found → sent, never sent again.
+Not found → retried like a 5xx (same row, same attempt limit). The check itself failing →
+checked again later, and after the attempt limit failed "outcome unknown"; only a negative
+answer ever allows a resend. A row left in `sending` by a crash is still reported
+"outcome unknown" once its lease runs out: one call in flight per slot.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import DBAPIError
@@ -54,6 +59,11 @@ SAME_CHANNEL_GAP = timedelta(seconds=1)  # between two messages to one DM (Slack
 TZ_LOOKUP_CONCURRENCY = 8
 PACING_WINDOW = 60.0
 RECORD_TRIES = 6
+MESSAGE_EVENT = "partnercheck_message"  # the metadata event_type on every message we queue
+# the history searched after an unclear send: from a little before the attempt (clock skew)
+# to well after the client gave up (Slack may finish a request we stopped waiting for)
+CHECK_BEFORE = timedelta(minutes=1)
+CHECK_AFTER = SEND_LEASE + timedelta(minutes=5)
 RETRYABLE_ERRORS = frozenset(
     {
         "internal_error",
@@ -176,6 +186,7 @@ class RunReport:
     lost_claims: int = 0
     recovered: int = 0
     unknown: int = 0
+    landed: int = 0  # an unclear send that Slack's history showed had arrived
     errors: dict[str, int] = field(default_factory=dict)
 
 
@@ -229,10 +240,19 @@ class Dispatcher:
             report.recovered, report.unknown = await outbox.recover_stale(
                 session=session, now=clock.now()
             )
+            unsure = await outbox.claim_unsure(
+                session=session,
+                worker=self.worker,
+                now=clock.now(),
+                lease=self.lease,
+                limit=self.batch_size,
+            )
         if report.unknown:
             log.warning(
                 "%d messages were being sent when a worker stopped: marked unknown", report.unknown
             )
+        if unsure:
+            await self._check_all(unsure, report)
         while not self._stopping:
             rows = await self._claim()
             if not rows:
@@ -358,7 +378,9 @@ class Dispatcher:
                 report.lost_claims += 1
                 return
             try:
-                posted = await self.gateway.post_message(channel, message.text, message.blocks)
+                posted = await self.gateway.post_message(
+                    channel, message.text, message.blocks, metadata=message_metadata(row)
+                )
             except SlackCallFailed as failure:
                 counted = failure.retry_after is None
                 await self._after_failure(row, failure, report)
@@ -384,17 +406,22 @@ class Dispatcher:
 
     async def _record_sent(self, sent: list[tuple[ScheduledMessage, Posted]]) -> dict[int, bool]:
         """Slack has these messages: record them, trying hard (a crash here leaves them
-        `sending`, later reported as unknown; never resent)."""
+        `sending`, later reported as unknown; never resent). Rows found by a check are
+        `checking`, the rest `sending`."""
+        by_state: dict[str, list[int]] = {}
+        for row, _ in sent:
+            by_state.setdefault("checking" if row.status == "checking" else "sending", []).append(
+                row.id
+            )
         for attempt in range(RECORD_TRIES):
             try:
                 now = self.services.clock.now()
                 async with self._unit() as session:
-                    recorded = await outbox.mark_sent_many(
-                        session=session,
-                        row_ids=[row.id for row, _ in sent],
-                        worker=self.worker,
-                        now=now,
-                    )
+                    recorded: set[int] = set()
+                    for was, row_ids in by_state.items():
+                        recorded |= await outbox.mark_sent_many(
+                            session=session, row_ids=row_ids, worker=self.worker, now=now, was=was
+                        )
                     await nudges.record_sent(
                         session,
                         sent=[
@@ -432,12 +459,19 @@ class Dispatcher:
                 report.retried += 1
             return
         if failure.unsure:
-            await self._fail(
-                row,
-                f"outcome unknown: {failure.error} after the request was sent; not resent, "
-                "so the person may or may not have it",
-            )
-            report.failed += 1
+            # not resent blindly: after the backoff, Slack's history says whether it landed
+            async with self._unit() as session:
+                await outbox.mark_unsure(
+                    session=session,
+                    row_id=row.id,
+                    worker=self.worker,
+                    now=now,
+                    check_at=now + backoff(attempts),
+                    was="sending",
+                    error=f"{failure.error} after the request was sent; checking whether "
+                    "it arrived before sending again",
+                )
+            report.retried += 1
             return
         transient = (failure.status or 0) >= 500 or failure.error in RETRYABLE_ERRORS
         if transient and attempts < MAX_ATTEMPTS:
@@ -456,6 +490,82 @@ class Dispatcher:
         await self._fail(row, f"Slack refused the message: {detail}")
         report.failed += 1
 
+    async def _check_all(self, rows: list[ScheduledMessage], report: RunReport) -> None:
+        gate = asyncio.Semaphore(TZ_LOOKUP_CONCURRENCY)
+
+        async def one(row: ScheduledMessage) -> None:
+            async with gate:
+                await self._check(row, report)
+
+        outcomes = await asyncio.gather(*(one(row) for row in rows), return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, Exception):
+                # the row stays `checking`; once its lease ends it is checked again
+                log.error("Checking a message failed: %s", type(outcome).__name__)
+
+    async def _check(self, row: ScheduledMessage, report: RunReport) -> None:
+        """A send of `row` ended unclearly: did it land? Only "no" allows sending again."""
+        now = self.services.clock.now()
+        attempted = row.attempted_at or row.updated_at
+        if attempted.tzinfo is None:
+            attempted = attempted.replace(tzinfo=now.tzinfo)
+        try:
+            landed = await self.gateway.message_landed(
+                row.user_id or row.channel_id or "",
+                metadata=message_metadata(row),
+                oldest=(attempted - CHECK_BEFORE).timestamp(),
+                latest=(attempted + CHECK_AFTER).timestamp(),
+            )
+        except SlackCallFailed as failure:
+            report.errors[failure.error] = report.errors.get(failure.error, 0) + 1
+            attempts = row.attempts + 1
+            if attempts >= MAX_ATTEMPTS:
+                await self._fail(
+                    row,
+                    f"outcome unknown: the send ended unclearly and Slack could not tell "
+                    f"whether it arrived ({failure.error}); not resent, so the person may or "
+                    "may not have it",
+                    was="checking",
+                )
+                report.failed += 1
+                return
+            async with self._unit() as session:
+                await outbox.mark_unsure(
+                    session=session,
+                    row_id=row.id,
+                    worker=self.worker,
+                    now=now,
+                    check_at=now + backoff(attempts),
+                    was="checking",
+                    error=f"could not ask Slack whether it arrived ({failure.error}); "
+                    "will ask again",
+                    count_attempt=True,
+                )
+            report.retried += 1
+            return
+        if landed is not None:
+            if not await self._recording.submit(row.id, (row, landed)):
+                log.error("Message %d had arrived but its row had already been closed", row.id)
+            report.landed += 1
+            report.sent += 1
+            return
+        if row.attempts < MAX_ATTEMPTS:
+            await self._later(
+                row,
+                now + backoff(row.attempts),
+                "checking",
+                error="Slack does not have the message (the send ended unclearly); will retry",
+            )
+            report.retried += 1
+            return
+        await self._fail(
+            row,
+            f"Slack refused the message: gave up after {row.attempts} tries; the last ended "
+            "unclearly and the message did not arrive",
+            was="checking",
+        )
+        report.failed += 1
+
     async def _later(
         self, row: ScheduledMessage, due_at: datetime, was: str, *, error: str | None = None
     ) -> None:
@@ -470,7 +580,7 @@ class Dispatcher:
                 error=error,
             )
 
-    async def _fail(self, row: ScheduledMessage, error: str) -> None:
+    async def _fail(self, row: ScheduledMessage, error: str, *, was: str = "sending") -> None:
         async with self._unit() as session:
             await outbox.mark_failed(
                 session=session,
@@ -478,5 +588,10 @@ class Dispatcher:
                 worker=self.worker,
                 now=self.services.clock.now(),
                 error=error,
-                was="sending",
+                was=was,
             )
+
+
+def message_metadata(row: ScheduledMessage) -> dict[str, Any]:
+    """Slack message metadata naming the row, so an unclear send can be found again."""
+    return {"event_type": MESSAGE_EVENT, "event_payload": {"row": row.id, "key": row.dedupe_key}}

@@ -16,6 +16,7 @@ log = logging.getLogger(__name__)
 MEMBER_PAGE = 1000  # conversations.members' largest page
 USER_LOOKUP_CONCURRENCY = 8
 UPLOAD_TIMEOUT = 30
+HISTORY_PAGE = 50  # conversations.history around one send: a one-to-one DM, a few minutes
 
 
 class SlackCallFailed(Exception):
@@ -68,17 +69,57 @@ class SlackGateway:
         blocks: list[dict[str, Any]] | None = None,
         *,
         thread_ts: str | None = None,
+        metadata: dict[str, Any] | None = None,
     ) -> Posted:
+        """`metadata` is Slack message metadata ({"event_type", "event_payload"}), which
+        `message_landed` can find again."""
         response = await self._call(
             "chat_postMessage",
             channel=channel,
             text=text,
             blocks=blocks,
             thread_ts=thread_ts,
+            metadata=metadata,
             unfurl_links=False,
             unfurl_media=False,
         )
         return Posted(channel=str(response["channel"]), ts=str(response["ts"]))
+
+    async def message_landed(
+        self,
+        channel: str,
+        *,
+        metadata: dict[str, Any],
+        oldest: float,
+        latest: float,
+    ) -> Posted | None:
+        """The message posted to `channel` (a person's id means their DM with the app)
+        between `oldest` and `latest` (Unix seconds) whose metadata has this event_type and
+        at least these event_payload values; None when Slack has no such message. Raises
+        SlackCallFailed when Slack could not be asked (needs im:history)."""
+        if channel[:1] in ("U", "W"):
+            channel = await self.open_dm(channel)
+        response = await self._call(
+            "conversations_history",
+            channel=channel,
+            oldest=f"{oldest:.6f}",
+            latest=f"{latest:.6f}",
+            inclusive=True,
+            include_all_metadata=True,
+            limit=HISTORY_PAGE,
+        )
+        wanted = metadata.get("event_payload") or {}
+        for message in response.get("messages") or []:
+            found = message.get("metadata") or {}
+            payload = found.get("event_payload") or {}
+            if found.get("event_type") == metadata.get("event_type") and all(
+                payload.get(key) == value for key, value in wanted.items()
+            ):
+                return Posted(channel=channel, ts=str(message["ts"]))
+        if response.get("has_more"):
+            # not on the first page is no proof that it is not there
+            raise SlackCallFailed("conversations_history", "too_many_messages_to_tell")
+        return None
 
     async def update_message(
         self, channel: str, ts: str, text: str, blocks: list[dict[str, Any]] | None = None

@@ -305,7 +305,8 @@ class ScheduledMessage(Base):
     """Every message the app sends on its own is a row: the database says what is due.
 
     status: pending → claimed → sending → sent, or failed, or cancelled. A row is marked
-    sending before the Web API call and is never blindly resent after an unclear failure.
+    sending before the Web API call and is never blindly resent after an unclear failure:
+    it goes to unsure (→ checking) until Slack's history of the DM says whether it landed.
     """
 
     __tablename__ = "scheduled_messages"
@@ -326,6 +327,7 @@ class ScheduledMessage(Base):
     lease_until: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime | None]
+    attempted_at: Mapped[datetime | None]  # when the last chat.postMessage for it left
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

@@ -1,6 +1,8 @@
 """The scheduled-message outbox: every message the app sends on its own is a row here.
 
-status: pending → claimed → sending → sent; or failed; or cancelled.
+status: pending → claimed → sending → sent; or failed; or cancelled. After an unclear
+failure (timeout, dropped connection): sending → unsure → checking → sent (it landed),
+pending (it did not: a normal retry), failed, or unsure again (the check itself failed).
 
 - enqueue: insert-or-ignore on dedupe_key, so a message can never be queued twice.
 - claim_due: PostgreSQL picks rows with SELECT … FOR UPDATE SKIP LOCKED, so two
@@ -9,7 +11,8 @@ status: pending → claimed → sending → sent; or failed; or cancelled.
 - Every later transition is a compare-and-set on (status, claimed_by): a worker that lost
   its claim (lease expired, meeting moved or cancelled) can change nothing.
 - A stale claimed row goes back to pending; a stale sending row is never resent: its
-  outcome is unknown, so it is marked failed with that reason.
+  outcome is unknown, so it is marked failed with that reason. A stale checking row goes
+  back to unsure (a check can always be repeated).
 
 The caller owns the transaction.
 """
@@ -116,6 +119,7 @@ async def mark_sending(
             status="sending",
             attempts=ScheduledMessage.attempts + 1,
             lease_until=now + lease,
+            attempted_at=now,
             updated_at=now,
         )
         .execution_options(synchronize_session=False)
@@ -140,6 +144,7 @@ async def mark_sending_many(
             status="sending",
             attempts=ScheduledMessage.attempts + 1,
             lease_until=now + lease,
+            attempted_at=now,
             updated_at=now,
         )
         .returning(ScheduledMessage.id)
@@ -149,16 +154,22 @@ async def mark_sending_many(
 
 
 async def mark_sent_many(
-    *, session: AsyncSession, row_ids: Sequence[int], worker: str, now: datetime
+    *,
+    session: AsyncSession,
+    row_ids: Sequence[int],
+    worker: str,
+    now: datetime,
+    was: str = "sending",
 ) -> set[int]:
-    """sending → sent for several rows in one statement; returns the ids recorded."""
+    """sending (or checking: it landed) → sent for several rows in one statement; returns
+    the ids recorded."""
     if not row_ids:
         return set()
     marked = await session.scalars(
         update(ScheduledMessage)
         .where(
             ScheduledMessage.id.in_(row_ids),
-            ScheduledMessage.status == "sending",
+            ScheduledMessage.status == was,
             ScheduledMessage.claimed_by == worker,
         )
         .values(
@@ -215,6 +226,70 @@ async def reschedule(
     if error is not None:
         values["last_error"] = error[:ERROR_MAX]
     return await _finish(session, row_id, worker, was, **values)
+
+
+async def mark_unsure(
+    *,
+    session: AsyncSession,
+    row_id: int,
+    worker: str,
+    now: datetime,
+    check_at: datetime,
+    was: str,
+    error: str,
+    count_attempt: bool = False,
+) -> bool:
+    """sending (an unclear failure) or checking (the check failed) → unsure: ask Slack
+    whether it landed at `check_at`. Never pending: only a negative answer allows a resend.
+    `count_attempt` counts a failed check against the row's attempts."""
+    values: dict[str, Any] = {
+        "status": "unsure",
+        "due_at": check_at,
+        "last_error": error[:ERROR_MAX],
+        "updated_at": now,
+    }
+    if count_attempt:
+        values["attempts"] = ScheduledMessage.attempts + 1
+    return await _finish(session, row_id, worker, was, **values)
+
+
+async def claim_unsure(
+    *, session: AsyncSession, worker: str, now: datetime, lease: timedelta, limit: int
+) -> list[ScheduledMessage]:
+    """Claim unsure rows due for a check (and checks a stopped worker left) → checking."""
+    candidates = (
+        select(ScheduledMessage.id)
+        .where(
+            ((ScheduledMessage.status == "unsure") & (ScheduledMessage.due_at <= now))
+            | ((ScheduledMessage.status == "checking") & (ScheduledMessage.lease_until < now))
+        )
+        .order_by(ScheduledMessage.due_at, ScheduledMessage.id)
+        .limit(limit)
+    )
+    if _dialect(session) == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    claimed = (
+        await session.scalars(
+            update(ScheduledMessage)
+            .where(
+                ScheduledMessage.id.in_(candidates),
+                ((ScheduledMessage.status == "unsure") & (ScheduledMessage.due_at <= now))
+                | ((ScheduledMessage.status == "checking") & (ScheduledMessage.lease_until < now)),
+            )
+            .values(status="checking", claimed_by=worker, lease_until=now + lease, updated_at=now)
+            .returning(ScheduledMessage.id)
+            .execution_options(synchronize_session=False)
+        )
+    ).all()
+    if not claimed:
+        return []
+    rows = await session.scalars(
+        select(ScheduledMessage)
+        .where(ScheduledMessage.id.in_(claimed))
+        .order_by(ScheduledMessage.due_at, ScheduledMessage.id)
+        .execution_options(populate_existing=True)
+    )
+    return list(rows.all())
 
 
 async def cancel_claimed(

@@ -97,6 +97,7 @@ async def seed(services, count: int) -> None:
 async def run(url: str, schema: str | None, count: int, per_minute: int) -> None:
     async with FakeSlack() as fake:
         fake.enforce_rate_limits(per_channel_per_second=1, workspace_per_minute=per_minute)
+        fake.message_clock = time.time  # real ts, so a check after a timeout can find them
         settings = settings_for(url, fake, PARTNERCHECK_SLACK_RATE=str(per_minute / 60))
         services = await prepare_services(
             settings,
@@ -114,7 +115,9 @@ async def run(url: str, schema: str | None, count: int, per_minute: int) -> None
                     open_rows = await session.scalar(
                         select(func.count()).where(
                             ScheduledMessage.kind == NUDGE,
-                            ScheduledMessage.status.in_(("pending", "claimed", "sending")),
+                            ScheduledMessage.status.in_(
+                                ("pending", "claimed", "sending", "unsure", "checking")
+                            ),
                         )
                     )
                 if not open_rows:

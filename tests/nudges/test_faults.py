@@ -11,8 +11,9 @@ from sqlalchemy import func, select
 
 from bot.app import build_client, prepare_services
 from bot.db.engine import Database
-from bot.db.models import ScheduledMessage
-from bot.delivery import MAX_ATTEMPTS, Dispatcher
+from bot.db.models import ReflectionRequest, ScheduledMessage
+from bot.delivery import MAX_ATTEMPTS, Dispatcher, RunReport
+from bot.domain.nudge_timing import backoff
 from bot.services import Services
 from bot.slack_gateway import SlackGateway
 from bot.usecases.nudges import nudge_states, save_tz
@@ -37,7 +38,9 @@ async def settle(services: Services, dispatcher: Dispatcher, *, ticks: int = 40)
     for _ in range(ticks):
         await dispatcher.run_once()
         left = await statuses(services)
-        if not (left["pending"] or left["claimed"] or left["sending"]):
+        if not any(
+            left[status] for status in ("pending", "claimed", "sending", "unsure", "checking")
+        ):
             return
         services.clock.advance(timedelta(minutes=1))
     raise AssertionError(f"rows still open after {ticks} ticks: {await statuses(services)}")
@@ -87,27 +90,128 @@ async def test_permanent_error_fails_at_once(services, fake_slack):
     assert "deactivated" in (state.last_error or "")
 
 
-async def test_timeout_after_sending_is_reported_unknown_and_never_resent(services, fake_slack):
-    meeting = await plan_meeting(services, attendees=["UANN"], ends_at=START)
-    services.clock.advance(timedelta(minutes=30))
-    async with services.db.unit_of_work() as session:  # time zone known: one call only
-        await save_tz(session, user_id="UANN", team_id=TEAM, tz="UTC", now=START)
-    impatient = SlackGateway(
+def impatient(services: Services, fake_slack) -> Dispatcher:
+    """A dispatcher whose client gives up after 0.2 s; the fake stamps messages on the
+    test's clock, so conversations.history's `oldest` means what it does on Slack."""
+    fake_slack.message_clock = lambda: services.clock.now().timestamp()
+    gateway = SlackGateway(
         AsyncWebClient(
             token="xoxb-test-token", base_url=fake_slack.base_url, timeout=0.2, retry_handlers=[]
         )
     )
-    dispatcher = Dispatcher(services, gateway=impatient)
+    return Dispatcher(services, gateway=gateway)
+
+
+async def one_nudge_due(services: Services):
+    meeting = await plan_meeting(services, attendees=["UANN"], ends_at=START)
+    services.clock.advance(timedelta(minutes=30))
+    async with services.db.unit_of_work() as session:  # time zone known: one call only
+        await save_tz(session, user_id="UANN", team_id=TEAM, tz="UTC", now=START)
+    return meeting
+
+
+async def the_nudge(services: Services) -> ScheduledMessage:
+    async with services.db.unit_of_work() as session:
+        return await session.scalar(
+            select(ScheduledMessage).where(ScheduledMessage.kind == "reflection_nudge")
+        )
+
+
+async def test_timeout_but_the_message_landed_is_found_and_never_resent(services, fake_slack):
+    meeting = await one_nudge_due(services)
+    dispatcher = impatient(services, fake_slack)
+    fake_slack.delay_seconds = 1.0  # Slack has it, but the answer comes too late
+    first = await dispatcher.run_once()
+    fake_slack.delay_seconds = 0
+    assert first.retried == 1 and first.sent == 0
+    row = await the_nudge(services)
+    assert row.status == "unsure" and row.attempts == 1
+    assert await dispatcher.run_once() == RunReport()  # no check before the backoff
+    assert fake_slack.calls_to("conversations.history") == []
+    services.clock.advance(timedelta(seconds=30))
+    checked = await dispatcher.run_once()
+    assert checked.landed == 1 and checked.sent == 1
+    history = fake_slack.last("conversations.history")
+    assert history.args["channel"] == "DUANN"
+    assert history.args["include_all_metadata"] in ("1", "true")
+    assert float(history.args["oldest"]) < (START + timedelta(minutes=30)).timestamp()
+    await settle(services, dispatcher)
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1  # never sent again
+    (message,) = fake_slack.messages["DUANN"]
+    row = await the_nudge(services)
+    assert message["metadata"] == {
+        "event_type": "partnercheck_message",
+        "event_payload": {"row": row.id, "key": row.dedupe_key},
+    }
+    assert row.status == "sent" and row.sent_at is not None
+    async with services.db.unit_of_work() as session:
+        (state,) = (await nudge_states(session, meeting_ids=[meeting.id]))[meeting.id]
+        request = await session.get(ReflectionRequest, row.reference_id)
+    assert state.label == "sent"
+    assert request is not None and request.message_ts == message["ts"]
+    assert request.dm_channel_id == "DUANN"
+
+
+async def test_timeout_and_the_message_did_not_land_is_retried_and_sent_once(services, fake_slack):
+    await one_nudge_due(services)
+    dispatcher = impatient(services, fake_slack)
+    fake_slack.fail_next("chat.postMessage", status=504)  # Slack's edge gave up: nothing posted
+    fake_slack.delay_seconds = 1.0  # … and so slowly that the client timed out first
+    await dispatcher.run_once()
+    fake_slack.delay_seconds = 0
+    assert (await the_nudge(services)).status == "unsure"
+    services.clock.advance(timedelta(seconds=30))
+    checked = await dispatcher.run_once()
+    assert checked.retried == 1 and checked.landed == 0
+    row = await the_nudge(services)
+    assert row.status == "pending"  # a negative answer: an ordinary retry, with backoff
+    assert row.due_at.replace(tzinfo=None) == (services.clock.now() + backoff(1)).replace(
+        tzinfo=None
+    )
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+    await settle(services, dispatcher)
+    row = await the_nudge(services)
+    assert row.status == "sent" and row.attempts == 2
+    assert len(fake_slack.calls_to("chat.postMessage")) == 2
+    assert len(fake_slack.messages["DUANN"]) == 1  # delivered exactly once
+
+
+async def test_a_failing_check_never_resends_and_ends_outcome_unknown(services, fake_slack):
+    meeting = await one_nudge_due(services)
+    dispatcher = impatient(services, fake_slack)
+    fake_slack.fail_next("conversations.history", status=503, times=MAX_ATTEMPTS)
     fake_slack.delay_seconds = 1.0
-    report = await dispatcher.run_once()
+    await dispatcher.run_once()
     fake_slack.delay_seconds = 0
     await settle(services, dispatcher)
-    assert report.failed == 1
-    assert len(fake_slack.calls_to("chat.postMessage")) == 1  # reached Slack; never repeated
+    checks = fake_slack.calls_to("conversations.history")
+    assert len(checks) == MAX_ATTEMPTS - 1  # the send was attempt 1; each check counts
+    assert all(call.status == 503 for call in checks)
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1  # no resend without a "no"
     async with services.db.unit_of_work() as session:
         (state,) = (await nudge_states(session, meeting_ids=[meeting.id]))[meeting.id]
     assert state.label == "failed"
     assert (state.last_error or "").startswith("outcome unknown")
+
+
+async def test_a_check_that_fails_then_says_no_allows_one_resend(services, fake_slack):
+    await one_nudge_due(services)
+    dispatcher = impatient(services, fake_slack)
+    fake_slack.fail_next("chat.postMessage", status=504)
+    fake_slack.fail_next("conversations.history", status=503, times=2)
+    fake_slack.delay_seconds = 1.0
+    await dispatcher.run_once()
+    fake_slack.delay_seconds = 0
+    for _ in range(2):  # the check fails twice: still unsure, nothing resent
+        services.clock.advance(timedelta(minutes=2))
+        await dispatcher.run_once()
+        assert (await the_nudge(services)).status == "unsure"
+        assert len(fake_slack.calls_to("chat.postMessage")) == 1
+    await settle(services, dispatcher)
+    row = await the_nudge(services)
+    assert row.status == "sent"
+    assert len(fake_slack.calls_to("conversations.history")) == 3
+    assert len(fake_slack.messages["DUANN"]) == 1
 
 
 async def test_two_dispatchers_on_two_engines_send_1000_nudges_exactly_once(

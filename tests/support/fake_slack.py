@@ -114,7 +114,15 @@ class FakeSlack:
         self.uploads: dict[str, bytes] = {}
         self.responses: list[dict[str, Any]] = []
         self.responses_by_key: dict[str, list[dict[str, Any]]] = {}
+        # Answers wait this long; the call's work (e.g. a posted message) is done first, so
+        # a client that times out may still have "delivered".
         self.delay_seconds: float = 0.0
+        # Posted messages by channel (a person's id is filed under their DM, "D" + id),
+        # oldest first, as conversations.history answers them.
+        self.messages: dict[str, list[dict[str, Any]]] = {}
+        # Stamps message ts (Unix seconds) when set, e.g. with the test's manual clock;
+        # otherwise ts count up from 1700000000.
+        self.message_clock: Callable[[], float] | None = None
         self._users: dict[str, _User] = {}
         self._channels: dict[str, _Channel] = {}
         self._faults: dict[str, deque[_Fault]] = {}
@@ -211,6 +219,7 @@ class FakeSlack:
     def clear(self) -> None:
         """Forget recorded calls, uploads and responses (configuration is kept)."""
         self.calls.clear()
+        self.messages.clear()
         self.uploads.clear()
         self.responses.clear()
         self.responses_by_key.clear()
@@ -297,7 +306,15 @@ class FakeSlack:
     def _next_ts(self) -> str:
         self._ts_counter += 1
         micros = 100 * self._ts_counter
-        return f"{1_700_000_000 + micros // 1_000_000}.{micros % 1_000_000:06d}"
+        if self.message_clock is not None:
+            micros += int(self.message_clock() * 1_000_000)
+        else:
+            micros += 1_700_000_000_000_000
+        return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    @staticmethod
+    def _dm_key(channel: str) -> str:
+        return "D" + channel if channel[:1] in ("U", "W") else channel
 
     def _user_json(self, user_id: str) -> dict[str, Any]:
         user = self._users.get(user_id) or _User(
@@ -405,11 +422,6 @@ class FakeSlack:
         self.calls.append(call)
         async with self._arrived:
             self._arrived.notify_all()
-        if self.delay_seconds > 0:
-            # Ends early when the fake stops, so a slow call never delays teardown.
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._stopping.wait(), self.delay_seconds)
-
         headers: dict[str, str] = {}
         faults = self._faults.get(method)
         if faults:
@@ -433,6 +445,10 @@ class FakeSlack:
         else:
             body = self._answer(method, args)
         call.response = body
+        if self.delay_seconds > 0:
+            # Ends early when the fake stops, so a slow call never delays teardown.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), self.delay_seconds)
         return web.json_response(body, status=call.status, headers=headers)
 
     async def _handle_upload(self, request: web.Request) -> web.Response:
@@ -482,6 +498,7 @@ class FakeSlack:
             "conversations.info": self._conversations_info,
             "conversations.members": self._conversations_members,
             "conversations.open": self._conversations_open,
+            "conversations.history": self._conversations_history,
             "files.getUploadURLExternal": self._get_upload_url,
             "files.completeUploadExternal": self._complete_upload,
         }.get(method)
@@ -527,11 +544,13 @@ class FakeSlack:
         if self._missing_content(args):
             return {"ok": False, "error": "no_text"}
         ts = self._next_ts()
+        message = self._message(args, ts)
+        self.messages.setdefault(self._dm_key(str(args["channel"])), []).append(message)
         return {
             "ok": True,
             "channel": args["channel"],
             "ts": ts,
-            "message": self._message(args, ts),
+            "message": message,
         }
 
     def _chat_update(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
@@ -674,6 +693,33 @@ class FakeSlack:
         else:
             return {"ok": False, "error": "users_list_not_supplied"}
         return {"ok": True, "channel": {"id": channel_id}}
+
+    def _conversations_history(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        """Newest first; honours oldest, latest, inclusive (as "1"), limit and
+        include_all_metadata (metadata is left out without it, as Slack does)."""
+        channel_id = args.get("channel")
+        if not channel_id:
+            return {"ok": False, "error": "channel_not_found"}
+        try:
+            oldest = float(args.get("oldest") or 0)
+            latest = float(args["latest"]) if args.get("latest") else math.inf
+            limit = max(1, min(int(args.get("limit") or 100), 999))
+        except (TypeError, ValueError):
+            return {"ok": False, "error": "invalid_arguments"}
+        inclusive = str(args.get("inclusive") or "") in ("1", "true")
+        with_metadata = str(args.get("include_all_metadata") or "") in ("1", "true")
+
+        def within(ts: float) -> bool:
+            if inclusive:
+                return oldest <= ts <= latest
+            return oldest < ts < latest
+
+        found = [m for m in self.messages.get(str(channel_id), []) if within(float(m["ts"]))][::-1]
+        page = [
+            m if with_metadata else {k: v for k, v in m.items() if k != "metadata"}
+            for m in found[:limit]
+        ]
+        return {"ok": True, "messages": page, "has_more": len(found) > limit}
 
     def _get_upload_url(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if not args.get("filename") or args.get("length") in (None, ""):

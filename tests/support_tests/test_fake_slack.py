@@ -393,3 +393,31 @@ async def test_response_url_records_json(fake: FakeSlack) -> None:
     assert resp.body == "ok"
     assert fake.responses == [{"text": "done", "replace_original": True}]
     assert fake.responses_by_key == {"r7": fake.responses}
+
+
+async def test_history_answers_posted_messages_with_metadata_when_asked(
+    fake: FakeSlack, client: AsyncWebClient
+) -> None:
+    fake.message_clock = lambda: 2_000_000_000.0
+    meta = {"event_type": "partnercheck_message", "event_payload": {"row": 7, "key": "nudge:7"}}
+    posted = await client.chat_postMessage(channel="UANN", text="one", metadata=meta)
+    await client.chat_postMessage(channel="UANN", text="two")
+    assert float(posted["ts"]) >= 2_000_000_000.0
+    history = await client.conversations_history(
+        channel="DUANN", oldest="1999999999", include_all_metadata=True, limit=5
+    )
+    assert [m["text"] for m in history["messages"]] == ["two", "one"]  # newest first
+    assert history["messages"][1]["metadata"] == meta
+    plain = await client.conversations_history(channel="DUANN", limit=1)
+    assert [m["text"] for m in plain["messages"]] == ["two"] and plain["has_more"] is True
+    assert "metadata" not in plain["messages"][0]
+    later = await client.conversations_history(channel="DUANN", oldest="2000000001")
+    assert later["messages"] == []
+
+
+async def test_a_delayed_answer_still_delivers(fake: FakeSlack) -> None:
+    fake.delay_seconds = 2.0
+    client = AsyncWebClient(token="xoxb-test", base_url=fake.base_url, timeout=0.2)  # type: ignore[arg-type]
+    with pytest.raises(TimeoutError):
+        await client.chat_postMessage(channel="C1", text="late")
+    assert [m["text"] for m in fake.messages["C1"]] == ["late"]
