@@ -71,6 +71,7 @@ async def serve(settings: Settings, *, socket_mode: bool, port: int | None = Non
         except TimeoutError:
             log.warning("Stopped with %d follow-ups unfinished", services.background.pending)
         await _drain(SHUTDOWN_GRACE_SECONDS)
+        await services.close()
         await services.db.dispose()
         log.info("Stopped cleanly")
 

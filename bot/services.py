@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import aiohttp
+
 from bot.background import Background
 from bot.cache import Lru
 from bot.clock import Clock
@@ -27,3 +29,10 @@ class Services:
     # checks with their questions and participants, which never change once started;
     # status, position and message timestamps are always read fresh from storage
     started_checks: Lru[int, Check] = field(default_factory=lambda: Lru(256))
+    # the Slack client's shared HTTP session, when prepare_services opened it
+    http: aiohttp.ClientSession | None = None
+
+    async def close(self) -> None:
+        """Close the Slack session (not the database)."""
+        if self.http is not None and not self.http.closed:
+            await self.http.close()

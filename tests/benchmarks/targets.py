@@ -99,6 +99,7 @@ async def full_app(name: str, database_url: str, slack_url: str, *, schema: str 
 
     async def stop() -> None:
         await runner.cleanup()
+        await services.close()
         await services.db.dispose()
 
     return Target(name, url, stop, services=services)
