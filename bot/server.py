@@ -66,6 +66,7 @@ async def serve(settings: Settings, *, socket_mode: bool, port: int | None = Non
         if socket_handler is not None:
             await socket_handler.close_async()
         await runner.cleanup()
+        await services.answers.stop()  # clicks still queued are stored before we go
         try:  # confirmations and counts refreshes of the last requests
             await asyncio.wait_for(services.background.drain(), SHUTDOWN_GRACE_SECONDS)
         except TimeoutError:

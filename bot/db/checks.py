@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -264,3 +264,90 @@ async def answers_of_check(*, session: AsyncSession, check_id: int) -> list[Answ
         select(Answer).where(Answer.check_id == check_id).order_by(Answer.id)
     )
     return list(rows)
+
+
+# ---------------------------------------------------------------- answer clicks in batches
+# Core statements (no ORM objects) for bot/answer_writer.py; built once, compiled once.
+
+ANSWERS = Answer.__table__
+_CHECK_STATES = select(Check.id, Check.status, Check.current_position).where(
+    Check.id.in_(bindparam("check_ids", expanding=True))
+)
+_ANSWER_VALUES = select(
+    ANSWERS.c.check_id, ANSWERS.c.question_version_id, ANSWERS.c.user_id, ANSWERS.c.value
+).where(
+    ANSWERS.c.check_id.in_(bindparam("check_ids", expanding=True)),
+    ANSWERS.c.user_id.in_(bindparam("user_ids", expanding=True)),
+)
+
+AnswerKey = tuple[int, int, str]  # check_id, question_version_id, user_id
+
+
+async def check_states(
+    *, session: AsyncSession, check_ids: Collection[int]
+) -> dict[int, tuple[str, int]]:
+    """(status, current position) of each check that exists, read fresh, in one query."""
+    result = await session.execute(_CHECK_STATES, {"check_ids": list(check_ids)})
+    return {check_id: (status, position) for check_id, status, position in result}
+
+
+async def answer_values(
+    *, session: AsyncSession, keys: Collection[AnswerKey]
+) -> dict[AnswerKey, str | None]:
+    """The stored value of each of these answers that exists, in one query."""
+    if not keys:
+        return {}
+    result = await session.execute(
+        _ANSWER_VALUES,
+        {
+            "check_ids": sorted({key[0] for key in keys}),
+            "user_ids": sorted({key[2] for key in keys}),
+        },
+    )
+    wanted = set(keys)
+    found: dict[AnswerKey, str | None] = {}
+    for check_id, version_id, user_id, value in result:
+        if (check_id, version_id, user_id) in wanted:
+            found[(check_id, version_id, user_id)] = value
+    return found
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    check_id: int
+    question_version_id: int
+    user_id: str
+    side: str
+    value: str | None
+    now: datetime
+
+
+async def save_answer_values(*, session: AsyncSession, rows: Sequence[AnswerRow]) -> None:
+    """Insert or change many answers' values in one statement (at most one row per key)."""
+    if not rows:
+        return
+    statement = insert_for(session, ANSWERS).values(
+        [
+            {
+                "check_id": row.check_id,
+                "question_version_id": row.question_version_id,
+                "user_id": row.user_id,
+                "side": row.side,
+                "value": row.value,
+                "comment": None,
+                "created_at": row.now,
+                "updated_at": row.now,
+            }
+            for row in rows
+        ]
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["check_id", "question_version_id", "user_id"],
+            set_={
+                "updated_at": statement.excluded.updated_at,
+                "side": statement.excluded.side,
+                "value": statement.excluded.value,
+            },
+        )
+    )
