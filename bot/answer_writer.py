@@ -2,11 +2,12 @@
 
 A click that passed the checks needing no storage (value, side, channel membership) is
 queued with `write`; one writer task takes everything queued and stores it in ONE
-transaction of four statements: the checks' state, the delivery keys (a replay claims
-nothing), the answers already stored (to say "changed" rather than "saved"), and one
-multi-row upsert of the answers. Only after the commit is each click told its outcome, so an
-acknowledgement still means "stored". While one batch commits the next one gathers, so the
-busier the front door, the fewer transactions per click.
+transaction of three statements: one SELECT of the checks' state joined with the answers
+already stored (to say "changed" rather than "saved"), one multi-row INSERT of the delivery
+keys (a replay claims nothing), and one multi-row upsert of the answers. Only after the
+commit is each click told its outcome, so an acknowledgement still means "stored". While
+one batch commits the next one gathers, so the busier the front door, the fewer
+transactions per click.
 
 Within a batch the clicks keep their order: a person's last click on a question wins, a
 delivery key seen earlier in the batch (or before) is a replay, and a click refused because
@@ -170,8 +171,10 @@ class AnswerWriter:
         outcomes: list[Outcome] = [None] * len(clicks)
         keys = list(dict.fromkeys(c.delivery_key for c in clicks if c.delivery_key))
         async with self._db.unit_of_work() as session:
-            states = await store.check_states(
-                session=session, check_ids={click.check_id for click in clicks}
+            state = await store.batch_state(
+                session=session,
+                check_ids={click.check_id for click in clicks},
+                user_ids={click.user_id for click in clicks},
             )
             claimed = await deliveries.claim_many(
                 session=session, keys=keys, now=max(click.now for click in clicks)
@@ -182,7 +185,7 @@ class AnswerWriter:
                 key = click.delivery_key
                 if key and (key not in claimed or key in used):
                     continue  # a replay: no second effect
-                refused = refusal(click, states.get(click.check_id))
+                refused = refusal(click, state.checks.get(click.check_id))
                 if refused is not None:
                     outcomes[index] = refused
                     continue
@@ -191,9 +194,7 @@ class AnswerWriter:
                 accepted.append(index)
             if claimed - used:  # refused clicks claim no key, as if never seen
                 await deliveries.forget(session=session, keys=claimed - used)
-            stored = await store.answer_values(
-                session=session, keys={clicks[index].answer for index in accepted}
-            )
+            stored = state.answers
             latest: dict[store.AnswerKey, AnswerClick] = {}
             for index in accepted:
                 click = clicks[index]

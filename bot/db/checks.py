@@ -7,7 +7,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -267,49 +267,52 @@ async def answers_of_check(*, session: AsyncSession, check_id: int) -> list[Answ
 
 
 # ---------------------------------------------------------------- answer clicks in batches
-# Core statements (no ORM objects) for bot/answer_writer.py; built once, compiled once.
+# Core statements (no ORM objects) for bot/answer_writer.py; the SELECT is built once.
 
 ANSWERS = Answer.__table__
-_CHECK_STATES = select(Check.id, Check.status, Check.current_position).where(
-    Check.id.in_(bindparam("check_ids", expanding=True))
-)
-_ANSWER_VALUES = select(
-    ANSWERS.c.check_id, ANSWERS.c.question_version_id, ANSWERS.c.user_id, ANSWERS.c.value
-).where(
-    ANSWERS.c.check_id.in_(bindparam("check_ids", expanding=True)),
-    ANSWERS.c.user_id.in_(bindparam("user_ids", expanding=True)),
+_BATCH_STATE = (
+    select(
+        Check.id,
+        Check.status,
+        Check.current_position,
+        ANSWERS.c.question_version_id,
+        ANSWERS.c.user_id,
+        ANSWERS.c.value,
+    )
+    .select_from(
+        Check.__table__.outerjoin(
+            ANSWERS,
+            and_(
+                ANSWERS.c.check_id == Check.id,
+                ANSWERS.c.user_id.in_(bindparam("user_ids", expanding=True)),
+            ),
+        )
+    )
+    .where(Check.id.in_(bindparam("check_ids", expanding=True)))
 )
 
 AnswerKey = tuple[int, int, str]  # check_id, question_version_id, user_id
 
 
-async def check_states(
-    *, session: AsyncSession, check_ids: Collection[int]
-) -> dict[int, tuple[str, int]]:
-    """(status, current position) of each check that exists, read fresh, in one query."""
-    result = await session.execute(_CHECK_STATES, {"check_ids": list(check_ids)})
-    return {check_id: (status, position) for check_id, status, position in result}
+@dataclass(frozen=True)
+class BatchState:
+    checks: dict[int, tuple[str, int]]  # check id -> (status, current position)
+    answers: dict[AnswerKey, str | None]  # the stored value of each answer that exists
 
 
-async def answer_values(
-    *, session: AsyncSession, keys: Collection[AnswerKey]
-) -> dict[AnswerKey, str | None]:
-    """The stored value of each of these answers that exists, in one query."""
-    if not keys:
-        return {}
+async def batch_state(
+    *, session: AsyncSession, check_ids: Collection[int], user_ids: Collection[str]
+) -> BatchState:
+    """In one query, read fresh: each check's state, and these people's answers to them."""
     result = await session.execute(
-        _ANSWER_VALUES,
-        {
-            "check_ids": sorted({key[0] for key in keys}),
-            "user_ids": sorted({key[2] for key in keys}),
-        },
+        _BATCH_STATE, {"check_ids": sorted(check_ids), "user_ids": sorted(user_ids)}
     )
-    wanted = set(keys)
-    found: dict[AnswerKey, str | None] = {}
-    for check_id, version_id, user_id, value in result:
-        if (check_id, version_id, user_id) in wanted:
-            found[(check_id, version_id, user_id)] = value
-    return found
+    state = BatchState(checks={}, answers={})
+    for check_id, status, position, version_id, user_id, value in result:
+        state.checks[check_id] = (status, position)
+        if user_id is not None:
+            state.answers[(check_id, version_id, user_id)] = value
+    return state
 
 
 @dataclass(frozen=True)
