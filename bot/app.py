@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -26,17 +27,33 @@ from questions.bank import Bank, load_bank
 log = logging.getLogger(__name__)
 
 
-def build_client(settings: Settings) -> AsyncWebClient:
+SLACK_TIMEOUT_SECONDS = 10
+
+
+def build_client(
+    settings: Settings, *, session: aiohttp.ClientSession | None = None
+) -> AsyncWebClient:
+    """The app's Web API client; with `session`, every call reuses its connections.
+
+    Without one, slack_sdk opens (and closes) a new aiohttp session for every call. The
+    session's own timeout applies then, so open it with `slack_session()`.
+    """
     return AsyncWebClient(
         token=settings.slack_bot_token,
         base_url=settings.slack_api_base_url,
-        timeout=10,
+        timeout=SLACK_TIMEOUT_SECONDS,
+        session=session,
         retry_handlers=[
             AsyncConnectionErrorRetryHandler(max_retry_count=2),
             AsyncRateLimitErrorRetryHandler(max_retry_count=2),
             AsyncServerErrorRetryHandler(max_retry_count=2),
         ],
     )
+
+
+def slack_session() -> aiohttp.ClientSession:
+    """One HTTP session for all the app's Slack calls; open it inside the running loop."""
+    return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=SLACK_TIMEOUT_SECONDS))
 
 
 async def prepare_services(
@@ -47,7 +64,11 @@ async def prepare_services(
     client: AsyncWebClient | None = None,
     db: Database | None = None,
 ) -> Services:
-    """Open storage, bring it up to date, load and sync the bank: what serving needs first."""
+    """Open storage, bring it up to date, load and sync the bank: what serving needs first.
+
+    Without `client`, the Slack client gets one shared HTTP session, which `Services.close`
+    closes.
+    """
     clock = clock or SystemClock()
     bank = bank or load_bank()
     db = db or Database(settings.database_url)
@@ -55,7 +76,11 @@ async def prepare_services(
     async with db.unit_of_work() as session:
         report = await sync_bank(session=session, bank=bank, now=clock.now())
     log.info("Question bank ready: %d new versions, %d unchanged", report.added, report.unchanged)
-    gateway = SlackGateway(client or build_client(settings))
+    http = None
+    if client is None:
+        http = slack_session()
+        client = build_client(settings, session=http)
+    gateway = SlackGateway(client)
     return Services(
         settings=settings,
         db=db,
@@ -63,6 +88,7 @@ async def prepare_services(
         gateway=gateway,
         clock=clock,
         members=ChannelMembers(gateway, clock),
+        http=http,
     )
 
 

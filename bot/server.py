@@ -66,11 +66,13 @@ async def serve(settings: Settings, *, socket_mode: bool, port: int | None = Non
         if socket_handler is not None:
             await socket_handler.close_async()
         await runner.cleanup()
+        await services.answers.stop()  # clicks still queued are stored before we go
         try:  # confirmations and counts refreshes of the last requests
             await asyncio.wait_for(services.background.drain(), SHUTDOWN_GRACE_SECONDS)
         except TimeoutError:
             log.warning("Stopped with %d follow-ups unfinished", services.background.pending)
         await _drain(SHUTDOWN_GRACE_SECONDS)
+        await services.close()
         await services.db.dispose()
         log.info("Stopped cleanly")
 

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import aiohttp
+
+from bot.answer_writer import AnswerWriter
 from bot.background import Background
 from bot.cache import Lru
 from bot.clock import Clock
@@ -27,3 +30,16 @@ class Services:
     # checks with their questions and participants, which never change once started;
     # status, position and message timestamps are always read fresh from storage
     started_checks: Lru[int, Check] = field(default_factory=lambda: Lru(256))
+    # the Slack client's shared HTTP session, when prepare_services opened it
+    http: aiohttp.ClientSession | None = None
+    # answer clicks, stored in batches (group commit)
+    answers: AnswerWriter = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "answers", AnswerWriter(self.db))
+
+    async def close(self) -> None:
+        """Store the clicks still queued and close the Slack session (not the database)."""
+        await self.answers.stop()
+        if self.http is not None and not self.http.closed:
+            await self.http.close()

@@ -2,9 +2,10 @@
 
 Every request is checked by bot/front_door.py (type, size, signature, shape) before anything
 else happens; refusals are a 4xx with a short phrase, never a traceback. Answer clicks, the
-one request that arrives in bursts, take a fast lane: stored durably in one short
-transaction, answered 200 at once, confirmed to the person in the background (Bolt's default
-runner would add its ~10 ms acknowledgement polling to each). Everything else goes to Bolt.
+one request that arrives in bursts, take a fast lane: stored durably (clicks arriving together
+share one short transaction, bot/answer_writer.py), answered 200 once committed, confirmed to
+the person in the background (Bolt's default runner would add its ~10 ms acknowledgement
+polling to each). Everything else goes to Bolt.
 """
 
 from __future__ import annotations

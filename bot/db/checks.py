@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
@@ -264,3 +264,93 @@ async def answers_of_check(*, session: AsyncSession, check_id: int) -> list[Answ
         select(Answer).where(Answer.check_id == check_id).order_by(Answer.id)
     )
     return list(rows)
+
+
+# ---------------------------------------------------------------- answer clicks in batches
+# Core statements (no ORM objects) for bot/answer_writer.py; the SELECT is built once.
+
+ANSWERS = Answer.__table__
+_BATCH_STATE = (
+    select(
+        Check.id,
+        Check.status,
+        Check.current_position,
+        ANSWERS.c.question_version_id,
+        ANSWERS.c.user_id,
+        ANSWERS.c.value,
+    )
+    .select_from(
+        Check.__table__.outerjoin(
+            ANSWERS,
+            and_(
+                ANSWERS.c.check_id == Check.id,
+                ANSWERS.c.user_id.in_(bindparam("user_ids", expanding=True)),
+            ),
+        )
+    )
+    .where(Check.id.in_(bindparam("check_ids", expanding=True)))
+)
+
+AnswerKey = tuple[int, int, str]  # check_id, question_version_id, user_id
+
+
+@dataclass(frozen=True)
+class BatchState:
+    checks: dict[int, tuple[str, int]]  # check id -> (status, current position)
+    answers: dict[AnswerKey, str | None]  # the stored value of each answer that exists
+
+
+async def batch_state(
+    *, session: AsyncSession, check_ids: Collection[int], user_ids: Collection[str]
+) -> BatchState:
+    """In one query, read fresh: each check's state, and these people's answers to them."""
+    result = await session.execute(
+        _BATCH_STATE, {"check_ids": sorted(check_ids), "user_ids": sorted(user_ids)}
+    )
+    state = BatchState(checks={}, answers={})
+    for check_id, status, position, version_id, user_id, value in result:
+        state.checks[check_id] = (status, position)
+        if user_id is not None:
+            state.answers[(check_id, version_id, user_id)] = value
+    return state
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    check_id: int
+    question_version_id: int
+    user_id: str
+    side: str
+    value: str | None
+    now: datetime
+
+
+async def save_answer_values(*, session: AsyncSession, rows: Sequence[AnswerRow]) -> None:
+    """Insert or change many answers' values in one statement (at most one row per key)."""
+    if not rows:
+        return
+    statement = insert_for(session, ANSWERS).values(
+        [
+            {
+                "check_id": row.check_id,
+                "question_version_id": row.question_version_id,
+                "user_id": row.user_id,
+                "side": row.side,
+                "value": row.value,
+                "comment": None,
+                "created_at": row.now,
+                "updated_at": row.now,
+            }
+            for row in rows
+        ]
+    )
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["check_id", "question_version_id", "user_id"],
+            set_={
+                "updated_at": statement.excluded.updated_at,
+                "side": statement.excluded.side,
+                "value": statement.excluded.value,
+            },
+        )
+    )

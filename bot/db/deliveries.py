@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import delete
@@ -21,3 +22,22 @@ async def claim(*, session: AsyncSession, key: str, now: datetime) -> bool:
 async def forget_before(*, session: AsyncSession, moment: datetime) -> int:
     result = await session.execute(delete(SeenDelivery).where(SeenDelivery.seen_at < moment))
     return result.rowcount or 0
+
+
+async def claim_many(*, session: AsyncSession, keys: Collection[str], now: datetime) -> set[str]:
+    """Record each of `keys` in one statement; returns those not recorded before."""
+    if not keys:
+        return set()
+    statement = insert_for(session, SeenDelivery).values(
+        [{"key": key, "seen_at": now} for key in keys]
+    )
+    result = await session.execute(
+        statement.on_conflict_do_nothing(index_elements=["key"]).returning(SeenDelivery.key)
+    )
+    return set(result.scalars())
+
+
+async def forget(*, session: AsyncSession, keys: Collection[str]) -> None:
+    """Un-record keys claimed in this transaction whose delivery was refused after all."""
+    if keys:
+        await session.execute(delete(SeenDelivery).where(SeenDelivery.key.in_(list(keys))))

@@ -10,10 +10,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.answer_writer import AnswerClick
 from bot.blocks import checks as cards
 from bot.blocks import ids, modals
 from bot.db import checks as store
-from bot.db import deliveries
 from bot.db.models import Check, CheckQuestion, Partnership
 from bot.db.questions import versions_for
 from bot.domain.answers import (
@@ -275,7 +275,7 @@ async def record_answer(
     channel_id: str | None = None,
     delivery_key: str | None = None,
 ) -> AnswerOutcome | None:
-    """Store (or change) a person's answer durably, in one short transaction.
+    """Store (or change) a person's answer durably, batched with other clicks (group commit).
 
     The visible counts are refreshed afterwards in the background (at most one refresh in
     flight per question). None when `delivery_key` was seen before: a replay changes nothing.
@@ -292,25 +292,21 @@ async def record_answer(
     except InvalidAnswer as problem:
         raise UserError(problem.reason) from None
     await _require_member(services, check, user_id)
-    now = services.clock.now()
-    async with services.db.unit_of_work() as session:
-        if delivery_key and not await deliveries.claim(session=session, key=delivery_key, now=now):
-            return None
-        _refuse_unless_answerable(
-            check, position, await store.check_state(session=session, check_id=check_id)
-        )
-        existed, before = await store.answer_value(
-            session=session, check_id=check_id, question_version_id=question.id, user_id=user_id
-        )
-        await store.save_answer(
-            session=session,
+    stored = await services.answers.write(
+        AnswerClick(
             check_id=check_id,
+            position=position,
+            live=check.mode == Mode.LIVE,
             question_version_id=question.id,
             user_id=user_id,
             side=side,
-            now=now,
             value=value,
+            now=services.clock.now(),
+            delivery_key=delivery_key,
         )
+    )
+    if stored is None:
+        return None
     services.background.coalesce(
         f"counts:{check_id}:{position}", lambda: refresh_counts(services, check_id, position)
     )
@@ -318,7 +314,7 @@ async def record_answer(
         channel_id=channel_id or check.channel_id,
         question_text=question.text,
         label=option_label(question.options, value) if question.kind != "text" else "your text",
-        changed=existed and before is not None,
+        changed=stored.changed,
     )
 
 
@@ -614,16 +610,6 @@ async def _started_check(services: Services, check_id: int) -> Check:
             check = await _require_check(session, check_id)
         services.started_checks.put(check_id, check)
     return check
-
-
-def _refuse_unless_answerable(check: Check, position: int, state: tuple[str, int] | None) -> None:
-    if state is None:
-        raise NotFound("That check no longer exists.")
-    status, current = state
-    if status != Status.OPEN:
-        raise UserError("This check is closed, so answers can no longer change.")
-    if check.mode == Mode.LIVE and position > current:
-        raise UserError("That question hasn't been asked yet.")
 
 
 async def _require_our_side(

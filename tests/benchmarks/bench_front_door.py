@@ -5,9 +5,9 @@
 Servers (tests/benchmarks/targets.py): a bare aiohttp endpoint that only verifies the
 signature, a default Bolt AsyncApp whose listeners only acknowledge, and the full app on
 SQLite and on PostgreSQL, each on 127.0.0.1. The load generator (loadgen.py) runs in a
-separate process so it does not share the server's event loop; the fake Slack Web API the
-app talks to runs in the server's process, so the app's follow-up calls (ephemeral
-confirmations, counts refreshes) are charged to the app.
+separate process so it does not share the server's event loop, and so does the fake Slack Web
+API the app talks to (fake_slack_server.py): the server's process pays for the app's side of
+its follow-up calls (ephemeral confirmations, counts refreshes), not for Slack's side.
 
 Workloads: `clicks` (answer buttons, a new person each time) and `mix` (80 % answer clicks,
 10 % `/partnership help`, 10 % comment submissions). After every run on the full app the
@@ -32,9 +32,9 @@ from bot.blocks import ids
 from bot.db.models import Answer
 from bot.usecases import checks
 from tests.benchmarks import targets
+from tests.benchmarks.fake_slack_server import RemoteFakeSlack
 from tests.benchmarks.loadgen import LoadResult, Request, run_load
 from tests.support import signing
-from tests.support.fake_slack import FakeSlack
 
 CONCURRENCY = (1, 10, 50, 100)
 CHANNEL = "C0BENCH"
@@ -206,11 +206,11 @@ async def main() -> None:
     context = multiprocessing.get_context("spawn")
     builders: list[tuple[str, Callable]] = [
         ("bare", lambda fake, tmp: targets.bare()),
-        ("bolt", lambda fake, tmp: targets.bolt(fake)),
+        ("bolt", lambda fake, tmp: targets.bolt(fake.base_url)),
         (
             "sqlite",
             lambda fake, tmp: targets.full_app(
-                "full app, SQLite", f"sqlite:///{tmp / 'bench.db'}", fake, schema=None
+                "full app, SQLite", f"sqlite:///{tmp / 'bench.db'}", fake.base_url, schema=None
             ),
         ),
     ]
@@ -222,7 +222,7 @@ async def main() -> None:
             (
                 "postgres",
                 lambda fake, tmp: targets.full_app(
-                    "full app, PostgreSQL", postgres_url, fake, schema=schema
+                    "full app, PostgreSQL", postgres_url, fake.base_url, schema=schema
                 ),
             )
         )
@@ -233,7 +233,7 @@ async def main() -> None:
             tempfile.TemporaryDirectory() as tmp,
             ProcessPoolExecutor(max_workers=1, mp_context=context) as pool,
         ):
-            async with FakeSlack() as fake:
+            async with RemoteFakeSlack() as fake:
                 run_no = 0
                 for key, build in builders:
                     target = await build(fake, Path(tmp))
@@ -246,13 +246,13 @@ async def main() -> None:
                         for n in range(run_no + 1, run_no + 2 * len(CONCURRENCY) + 1)
                         for user in Workload(check_id, values, f"{n:02d}").users()
                     ]
-                    fake.set_channel_members(CHANNEL, [LEAD, *everyone])
+                    await fake.set_channel_members(CHANNEL, [LEAD, *everyone])
                     try:
                         for workload_name in ("clicks", "mix"):
                             for concurrency in CONCURRENCY:
                                 run_no += 1
                                 workload = Workload(check_id, values, f"{run_no:02d}")
-                                fake.calls.clear()
+                                await fake.clear_calls()
                                 result, note = await measure(
                                     pool, target, workload, concurrency, workload_name == "mix"
                                 )

@@ -1,6 +1,6 @@
 """Where an answer click's time goes: `python -m tests.benchmarks.profile_answer_click`.
 
-Starts the full app on SQLite with the fake Slack in this process, sends 1000 signed clicks
+Starts the full app on SQLite with the fake Slack in a child process, sends 1000 signed clicks
 at concurrency 10 from this process under cProfile, and prints the top N functions
 (arguments: N, then the sort key, e.g. `40 tottime`; default cumulative).
 """
@@ -18,18 +18,20 @@ import aiohttp
 
 from tests.benchmarks import targets
 from tests.benchmarks.bench_front_door import CHANNEL, LEAD, Workload, start_live_check
-from tests.support.fake_slack import FakeSlack
+from tests.benchmarks.fake_slack_server import RemoteFakeSlack
 
 CLICKS = 1000
 
 
 async def run(tmp: Path, profiler: cProfile.Profile) -> None:
-    async with FakeSlack() as fake:
-        target = await targets.full_app("sqlite", f"sqlite:///{tmp / 'p.db'}", fake, schema=None)
+    async with RemoteFakeSlack() as fake:
+        target = await targets.full_app(
+            "sqlite", f"sqlite:///{tmp / 'p.db'}", fake.base_url, schema=None
+        )
         assert target.services is not None
         check_id, values = await start_live_check(target.services)
         workload = Workload(check_id, values, "P")
-        fake.set_channel_members(CHANNEL, [LEAD, *workload.users()])
+        await fake.set_channel_members(CHANNEL, [LEAD, *workload.users()])
         requests = workload.batch(CLICKS, mix=False)
         async with aiohttp.ClientSession() as session:
             queue = iter(requests)

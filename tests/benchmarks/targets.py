@@ -26,7 +26,6 @@ from bot.db.engine import Database
 from bot.services import Services
 from bot.web import build_web_app
 from tests.support import signing
-from tests.support.fake_slack import FakeSlack
 
 
 @dataclass
@@ -62,9 +61,9 @@ async def bare() -> Target:
     return Target("bare aiohttp", url, runner.cleanup)
 
 
-async def bolt(fake: FakeSlack) -> Target:
+async def bolt(slack_url: str) -> Target:
     bolt_app = AsyncApp(
-        client=AsyncWebClient(token="xoxb-bench", base_url=fake.base_url),
+        client=AsyncWebClient(token="xoxb-bench", base_url=slack_url),
         signing_secret=signing.SIGNING_SECRET,
     )
 
@@ -85,13 +84,13 @@ async def bolt(fake: FakeSlack) -> Target:
     return Target("default Bolt", url, runner.cleanup)
 
 
-async def full_app(name: str, database_url: str, fake: FakeSlack, *, schema: str | None) -> Target:
+async def full_app(name: str, database_url: str, slack_url: str, *, schema: str | None) -> Target:
     settings = Settings.from_env(
         {
             "SLACK_BOT_TOKEN": "xoxb-bench-token",
             "SLACK_SIGNING_SECRET": signing.SIGNING_SECRET,
             "DATABASE_URL": database_url,
-            "SLACK_API_BASE_URL": fake.base_url,
+            "SLACK_API_BASE_URL": slack_url,
         }
     )
     services = await prepare_services(settings, db=Database(settings.database_url, schema=schema))
@@ -100,6 +99,7 @@ async def full_app(name: str, database_url: str, fake: FakeSlack, *, schema: str
 
     async def stop() -> None:
         await runner.cleanup()
+        await services.close()
         await services.db.dispose()
 
     return Target(name, url, stop, services=services)

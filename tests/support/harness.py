@@ -11,7 +11,7 @@ from typing import Any
 from aiohttp.test_utils import TestClient, TestServer
 from slack_bolt.async_app import AsyncApp
 
-from bot.app import build_app, build_client, prepare_services
+from bot.app import build_app, prepare_services
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.db.engine import Database
@@ -62,6 +62,7 @@ class Harness:
     async def stop(self) -> None:
         if self.client is not None:
             await self.client.close()
+        await self.services.close()
         await self.services.db.dispose()
 
     async def post(self, body: str, headers: Mapping[str, str] | None = None) -> Reply:
@@ -112,7 +113,6 @@ async def make_harness(
         settings,
         clock=clock,
         bank=bank,
-        client=build_client(settings),
         db=Database(settings.database_url, schema=schema, **db_options),
     )
     bolt = build_app(services, process_before_response=True)

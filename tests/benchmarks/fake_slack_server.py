@@ -1,0 +1,90 @@
+"""The fake Slack Web API in a process of its own, so a benchmarked app pays only for itself.
+
+    python -m tests.benchmarks.fake_slack_server     (prints its base_url, serves until killed)
+
+`RemoteFakeSlack` starts it as a child process (spawn) and controls it over a pipe: channel
+members are set and recorded calls cleared between runs, exactly as on an in-process fake.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+from multiprocessing.connection import Connection
+from types import TracebackType
+from typing import Any
+
+from tests.support.fake_slack import FakeSlack
+
+
+async def _serve(control: Connection) -> None:
+    async with FakeSlack() as fake:
+        control.send(fake.base_url)
+        while True:
+            command: tuple[Any, ...] = await asyncio.to_thread(control.recv)
+            if command[0] == "members":
+                fake.set_channel_members(command[1], list(command[2]))
+            elif command[0] == "clear":
+                fake.calls.clear()
+            elif command[0] == "count":
+                control.send(len(fake.calls))
+                continue
+            elif command[0] == "stop":
+                control.send("stopped")
+                return
+            control.send("ok")
+
+
+def _child(control: Connection) -> None:
+    asyncio.run(_serve(control))
+
+
+class RemoteFakeSlack:
+    """A FakeSlack running in a child process; use as `async with RemoteFakeSlack() as fake`."""
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._control, child_end = context.Pipe()
+        self._process = context.Process(target=_child, args=(child_end,), daemon=True)
+        self.base_url = ""
+
+    async def _ask(self, *command: Any) -> Any:
+        self._control.send(command)
+        return await asyncio.to_thread(self._control.recv)
+
+    async def __aenter__(self) -> RemoteFakeSlack:
+        self._process.start()
+        self.base_url = await asyncio.to_thread(self._control.recv)
+        return self
+
+    async def __aexit__(
+        self,
+        _type: type[BaseException] | None,
+        _value: BaseException | None,
+        _traceback: TracebackType | None,
+    ) -> None:
+        try:
+            await self._ask("stop")
+        finally:
+            await asyncio.to_thread(self._process.join, 10)
+            if self._process.is_alive():
+                self._process.terminate()
+
+    async def set_channel_members(self, channel_id: str, user_ids: list[str]) -> None:
+        await self._ask("members", channel_id, user_ids)
+
+    async def clear_calls(self) -> None:
+        await self._ask("clear")
+
+    async def call_count(self) -> int:
+        return int(await self._ask("count"))
+
+
+async def _main() -> None:
+    async with FakeSlack() as fake:
+        print(fake.base_url, flush=True)
+        await asyncio.Event().wait()
+
+
+if __name__ == "__main__":
+    asyncio.run(_main())
