@@ -77,8 +77,8 @@ async def take_answer_click(
         return
     verb = "Changed your answer to" if outcome.changed else "Saved your answer:"
     text = (
-        f"{verb} *{escape(outcome.label)}* for “{escape(trim(outcome.question_text, 200))}”. "
-        "Pick another button any time before the check closes to change it."
+        f"{verb} *{escape(outcome.label)}* for “{escape(trim(outcome.question_text, 200))}” — "
+        "pick another answer any time before the check closes to change it."
     )
     services.background.spawn(tell(services, body, text))
 
