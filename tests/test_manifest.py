@@ -1,0 +1,55 @@
+"""The Slack app manifest creates an app that can do everything the code asks of Slack."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).parents[1]
+MANIFEST = yaml.safe_load((ROOT / "deploy" / "slack-manifest.yml").read_text())
+
+# The bot scopes each Web API method the gateway calls needs (none: views.* and auth.test).
+SCOPES = {
+    "chat_postMessage": {"chat:write"},
+    "chat_update": {"chat:write"},
+    "chat_postEphemeral": {"chat:write"},
+    "views_open": set(),
+    "views_update": set(),
+    "views_push": set(),
+    "views_publish": set(),
+    "conversations_open": {"im:write"},
+    "conversations_members": {"channels:read", "groups:read"},
+    "conversations_history": {"im:history"},
+    "users_info": {"users:read"},
+    "users_lookupByEmail": {"users:read.email"},
+    "files_getUploadURLExternal": {"files:write"},
+    "files_completeUploadExternal": {"files:write"},
+}
+
+
+def called_methods() -> set[str]:
+    source = (ROOT / "bot" / "slack_gateway.py").read_text()
+    return set(re.findall(r'_call\(\s*"([A-Za-z_]+)"', source))
+
+
+def test_every_method_the_gateway_calls_has_its_scopes_in_the_manifest() -> None:
+    methods = called_methods()
+    assert methods, "found no Web API calls in bot/slack_gateway.py"
+    unknown = methods - SCOPES.keys()
+    assert not unknown, f"add the scopes these methods need to SCOPES and the manifest: {unknown}"
+    granted = set(MANIFEST["oauth_config"]["scopes"]["bot"])
+    needed = set().union(*(SCOPES[method] for method in methods)) | {"commands"}
+    assert needed <= granted, f"missing from deploy/slack-manifest.yml: {needed - granted}"
+
+
+def test_the_command_and_interactivity_point_at_the_one_endpoint() -> None:
+    [command] = MANIFEST["features"]["slash_commands"]
+    assert command["command"] == "/partnership"
+    assert command["url"].endswith("/slack/events")
+    interactivity = MANIFEST["settings"]["interactivity"]
+    assert interactivity["is_enabled"] is True
+    assert interactivity["request_url"].endswith("/slack/events")
+    for name in ("check", "summary", "meeting", "settings", "help"):
+        assert name in command["usage_hint"]
