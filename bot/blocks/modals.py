@@ -138,60 +138,70 @@ def start_check_modal(
 
 
 def comment_modal(*, reference: str, question_text: str, current: str | None) -> dict[str, Any]:
-    element: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": ids.COMMENT_INPUT,
-        "multiline": True,
-        "max_length": COMMENT_MAX,
-    }
-    if current:
-        element["initial_value"] = current
-    return {
-        "type": "modal",
-        "callback_id": ids.COMMENT_VIEW,
-        "private_metadata": reference,
-        "title": plain("Add a comment", limit=24),
-        "submit": plain("Save", limit=24),
-        "close": plain("Cancel", limit=24),
-        "blocks": [
-            section(question_text),
-            {
-                "type": "input",
-                "block_id": ids.COMMENT_BLOCK,
-                "optional": True,
-                "label": plain("Your comment"),
-                "hint": plain("Leave it empty to remove your comment.", limit=2000),
-                "element": element,
-            },
-        ],
-    }
+    return _one_text_modal(
+        callback_id=ids.COMMENT_VIEW,
+        title="Add a comment",
+        reference=reference,
+        question_text=question_text,
+        input_ids=(ids.COMMENT_BLOCK, ids.COMMENT_INPUT),
+        label="Your comment",
+        max_length=COMMENT_MAX,
+        current=current,
+        optional_hint="Leave it empty to remove your comment.",
+    )
 
 
 def text_answer_modal(*, reference: str, question_text: str, current: str | None) -> dict[str, Any]:
+    return _one_text_modal(
+        callback_id=ids.TEXT_ANSWER_VIEW,
+        title="Your answer",
+        reference=reference,
+        question_text=question_text,
+        input_ids=(ids.TEXT_ANSWER_BLOCK, ids.TEXT_ANSWER_INPUT),
+        label="Your answer",
+        max_length=TEXT_ANSWER_MAX,
+        current=current,
+    )
+
+
+def _one_text_modal(
+    *,
+    callback_id: str,
+    title: str,
+    reference: str,
+    question_text: str,
+    input_ids: tuple[str, str],
+    label: str,
+    max_length: int,
+    current: str | None,
+    optional_hint: str | None = None,
+) -> dict[str, Any]:
+    """A question and one multi-line text box, prefilled; optional when it has a hint."""
+    block_id, action_id = input_ids
     element: dict[str, Any] = {
         "type": "plain_text_input",
-        "action_id": ids.TEXT_ANSWER_INPUT,
+        "action_id": action_id,
         "multiline": True,
-        "max_length": TEXT_ANSWER_MAX,
+        "max_length": max_length,
     }
     if current:
         element["initial_value"] = current
+    text_input: dict[str, Any] = {
+        "type": "input",
+        "block_id": block_id,
+        "label": plain(label),
+        "element": element,
+    }
+    if optional_hint:
+        text_input.update(optional=True, hint=plain(optional_hint, limit=2000))
     return {
         "type": "modal",
-        "callback_id": ids.TEXT_ANSWER_VIEW,
+        "callback_id": callback_id,
         "private_metadata": reference,
-        "title": plain("Your answer", limit=24),
+        "title": plain(title, limit=24),
         "submit": plain("Save", limit=24),
         "close": plain("Cancel", limit=24),
-        "blocks": [
-            section(question_text),
-            {
-                "type": "input",
-                "block_id": ids.TEXT_ANSWER_BLOCK,
-                "label": plain("Your answer"),
-                "element": element,
-            },
-        ],
+        "blocks": [section(question_text), text_input],
     }
 
 
