@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -135,7 +136,9 @@ def _number(
     try:
         value = float(raw)
     except ValueError:
-        raise ConfigError(f"{name} must be a number, not {raw!r}.") from None
+        value = math.nan
+    if not math.isfinite(value):
+        raise ConfigError(f"{name} must be a number, not {raw!r}.")
     if value < low:
         raise ConfigError(f"{name} must be at least {low:g}, not {raw}.")
     if value > high:

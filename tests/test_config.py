@@ -47,6 +47,8 @@ def test_every_variable_is_read() -> None:
         ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL must start with sqlite:// or postgresql://"),
         ({"SLACK_API_BASE_URL": "slack.com"}, "SLACK_API_BASE_URL must be an http"),
         ({"PARTNERCHECK_TICK_SECONDS": "soon"}, "PARTNERCHECK_TICK_SECONDS must be a number"),
+        ({"PARTNERCHECK_TICK_SECONDS": "nan"}, "PARTNERCHECK_TICK_SECONDS must be a number"),
+        ({"PARTNERCHECK_NUDGE_DELAY": "inf"}, "PARTNERCHECK_NUDGE_DELAY must be a number"),
         ({"PARTNERCHECK_TICK_SECONDS": "0"}, "PARTNERCHECK_TICK_SECONDS must be at least"),
     ],
 )
