@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import ScheduledMessage
@@ -72,23 +72,41 @@ async def claim_due(
     *, session: AsyncSession, worker: str, now: datetime, lease: timedelta, limit: int
 ) -> list[ScheduledMessage]:
     """Claim up to `limit` due pending rows for `worker`, oldest due first."""
+    eligible = (ScheduledMessage.status == "pending") & (ScheduledMessage.due_at <= now)
+    return await _claim(
+        session, eligible, status="claimed", worker=worker, now=now, lease=lease, limit=limit
+    )
+
+
+async def _claim(
+    session: AsyncSession,
+    eligible: ColumnElement[bool],
+    *,
+    status: str,
+    worker: str,
+    now: datetime,
+    lease: timedelta,
+    limit: int,
+) -> list[ScheduledMessage]:
+    """Compare-and-set up to `limit` eligible rows to `status` for `worker`; the rows won.
+
+    PostgreSQL skips rows another worker has locked; on SQLite the update takes the write
+    lock before it reads, so it is atomic. A row taken by someone else in between simply
+    no longer matches `eligible`.
+    """
     candidates = (
         select(ScheduledMessage.id)
-        .where(ScheduledMessage.status == "pending", ScheduledMessage.due_at <= now)
+        .where(eligible)
         .order_by(ScheduledMessage.due_at, ScheduledMessage.id)
         .limit(limit)
     )
     if _dialect(session) == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
-    # one statement: on SQLite it takes the write lock before reading, so it is atomic
     claimed = (
         await session.scalars(
             update(ScheduledMessage)
-            .where(
-                ScheduledMessage.id.in_(candidates),
-                ScheduledMessage.status == "pending",
-            )
-            .values(status="claimed", claimed_by=worker, lease_until=now + lease, updated_at=now)
+            .where(ScheduledMessage.id.in_(candidates), eligible)
+            .values(status=status, claimed_by=worker, lease_until=now + lease, updated_at=now)
             .returning(ScheduledMessage.id)
             .execution_options(synchronize_session=False)
         )
@@ -257,39 +275,12 @@ async def claim_unsure(
     *, session: AsyncSession, worker: str, now: datetime, lease: timedelta, limit: int
 ) -> list[ScheduledMessage]:
     """Claim unsure rows due for a check (and checks a stopped worker left) → checking."""
-    candidates = (
-        select(ScheduledMessage.id)
-        .where(
-            ((ScheduledMessage.status == "unsure") & (ScheduledMessage.due_at <= now))
-            | ((ScheduledMessage.status == "checking") & (ScheduledMessage.lease_until < now))
-        )
-        .order_by(ScheduledMessage.due_at, ScheduledMessage.id)
-        .limit(limit)
+    eligible = ((ScheduledMessage.status == "unsure") & (ScheduledMessage.due_at <= now)) | (
+        (ScheduledMessage.status == "checking") & (ScheduledMessage.lease_until < now)
     )
-    if _dialect(session) == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
-    claimed = (
-        await session.scalars(
-            update(ScheduledMessage)
-            .where(
-                ScheduledMessage.id.in_(candidates),
-                ((ScheduledMessage.status == "unsure") & (ScheduledMessage.due_at <= now))
-                | ((ScheduledMessage.status == "checking") & (ScheduledMessage.lease_until < now)),
-            )
-            .values(status="checking", claimed_by=worker, lease_until=now + lease, updated_at=now)
-            .returning(ScheduledMessage.id)
-            .execution_options(synchronize_session=False)
-        )
-    ).all()
-    if not claimed:
-        return []
-    rows = await session.scalars(
-        select(ScheduledMessage)
-        .where(ScheduledMessage.id.in_(claimed))
-        .order_by(ScheduledMessage.due_at, ScheduledMessage.id)
-        .execution_options(populate_existing=True)
+    return await _claim(
+        session, eligible, status="checking", worker=worker, now=now, lease=lease, limit=limit
     )
-    return list(rows.all())
 
 
 async def cancel_claimed(
