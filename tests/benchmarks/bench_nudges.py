@@ -19,7 +19,6 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from datetime import timedelta
 from pathlib import Path
 
 import asyncpg
@@ -30,16 +29,13 @@ from bot.clock import SystemClock
 from bot.config import normalise_database_url
 from bot.db.engine import Database
 from bot.db.models import (
-    Meeting,
-    MeetingAttendee,
-    Partnership,
-    PersonSettings,
     ScheduledMessage,
 )
 from bot.delivery import Dispatcher
-from bot.usecases.nudges import NUDGE, schedule_reflections
+from bot.usecases.nudges import NUDGE
 from tests.support.fake_slack import FakeSlack
 from tests.support.harness import settings_for
+from tests.support.seeding import seed_due_reflections
 
 TEAM = "T0OURS"
 
@@ -52,45 +48,13 @@ def percentile(values: list[float], share: float) -> float:
 
 
 async def seed(services, count: int) -> None:
-    now = services.clock.now()
-    people = [f"U{n:06d}" for n in range(count)]
-    async with services.db.unit_of_work() as session:
-        partnership = Partnership(
-            team_id=TEAM, channel_id="C0BENCH", name="Bench", created_by="ULEAD", created_at=now
-        )
-        session.add(partnership)
-        await session.flush()
-        ends = now - services.settings.nudge_delay
-        meeting = Meeting(
-            partnership_id=partnership.id,
-            title="Quarterly review",
-            starts_at=ends - timedelta(hours=1),
-            ends_at=ends,
-            status="scheduled",
-            source="manual",
-            created_at=now,
-            updated_at=now,
-            attendees=[MeetingAttendee(user_id=user_id) for user_id in people],
-        )
-        session.add(meeting)
-        session.add_all(
-            PersonSettings(
-                user_id=user_id,
-                team_id=TEAM,
-                tz="UTC",
-                tz_checked_at=now,
-                work_days="0,1,2,3,4,5,6",
-                work_start="00:00",
-                work_end="23:59",
-                opted_out=False,
-                updated_at=now,
-            )
-            for user_id in people
-        )
-        await session.flush()
-        made = await schedule_reflections(
-            session, meeting=meeting, team_id=TEAM, settings=services.settings, now=now
-        )
+    made = await seed_due_reflections(
+        services,
+        people=[f"U{n:06d}" for n in range(count)],
+        channel_id="C0BENCH",
+        ends_at=services.clock.now() - services.settings.nudge_delay,
+        team_id=TEAM,
+    )
     assert made == count, made
 
 

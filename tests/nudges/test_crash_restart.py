@@ -32,12 +32,13 @@ from bot.app import build_client, prepare_services
 from bot.clock import SystemClock
 from bot.config import normalise_database_url
 from bot.db.engine import Database
-from bot.db.models import Meeting, MeetingAttendee, Partnership, PersonSettings, ScheduledMessage
+from bot.db.models import ScheduledMessage
 from bot.delivery import SEND_LEASE
-from bot.usecases.nudges import NUDGE, schedule_reflections
+from bot.usecases.nudges import NUDGE
 from tests.conftest import POSTGRES_URL
 from tests.support import signing
 from tests.support.harness import settings_for
+from tests.support.seeding import seed_due_reflections
 
 COUNT = 300
 CONCURRENCY = 16  # Dispatcher's default: the most rows that can be in flight at a kill
@@ -74,48 +75,15 @@ async def seed(url: str, fake) -> None:
     services = await prepare_services(
         settings, clock=SystemClock(), client=build_client(settings), db=Database(url)
     )
-    now = services.clock.now()
-    people = [f"U{n:05d}" for n in range(COUNT)]
     try:
-        async with services.db.unit_of_work() as session:
-            partnership = Partnership(
-                team_id="T0OURS", channel_id="C0CRASH", name="Acme", created_by="UL", created_at=now
-            )
-            session.add(partnership)
-            await session.flush()
-            meeting = Meeting(
-                partnership_id=partnership.id,
-                title="Review",
-                starts_at=now - timedelta(hours=2),
-                ends_at=now - timedelta(hours=1),
-                status="scheduled",
-                source="manual",
-                created_at=now,
-                updated_at=now,
-                attendees=[MeetingAttendee(user_id=user_id) for user_id in people],
-            )
-            session.add(meeting)
-            # whatever the real time of day, everyone is working: this test is about crashes
-            session.add_all(
-                PersonSettings(
-                    user_id=user_id,
-                    tz="UTC",
-                    tz_checked_at=now,
-                    work_days="0,1,2,3,4,5,6",
-                    work_start="00:00",
-                    work_end="23:59",
-                    opted_out=False,
-                    updated_at=now,
-                )
-                for user_id in people
-            )
-            await session.flush()
-            assert (
-                await schedule_reflections(
-                    session, meeting=meeting, team_id="T0OURS", settings=settings, now=now
-                )
-                == COUNT
-            )
+        made = await seed_due_reflections(
+            services,
+            people=[f"U{n:05d}" for n in range(COUNT)],
+            channel_id="C0CRASH",
+            ends_at=services.clock.now() - timedelta(hours=1),
+            team_id="T0OURS",
+        )
+        assert made == COUNT
     finally:
         await services.db.dispose()
 

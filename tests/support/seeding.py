@@ -1,14 +1,24 @@
-"""Filling a check with many answers at once, for size tests and benchmarks."""
+"""Filling storage at once for size tests and benchmarks: many answers, many due nudges."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import insert, select
 
 from bot.db.engine import Database
-from bot.db.models import Answer, CheckQuestion, QuestionVersion
+from bot.db.models import (
+    Answer,
+    CheckQuestion,
+    Meeting,
+    MeetingAttendee,
+    Partnership,
+    PersonSettings,
+    QuestionVersion,
+)
+from bot.services import Services
+from bot.usecases.nudges import schedule_reflections
 
 LONG_COMMENT = "<!channel> this needs <@U123> attention. " + "A long and thoughtful remark. " * 64
 
@@ -49,3 +59,47 @@ def _value(kind: str, options: list[dict[str, Any]], person: int) -> str:
         return f"Free-text answer from person {person}"
     values = [str(option["value"]) for option in options]
     return values[(person * 7) % len(values)]
+
+
+async def seed_due_reflections(
+    services: Services, *, people: list[str], channel_id: str, ends_at: datetime, team_id: str
+) -> int:
+    """A partnership and one meeting with `people` attending, who work round the clock (so
+    working hours never hold a nudge back), and its reflections scheduled; how many."""
+    now = services.clock.now()
+    async with services.db.unit_of_work() as session:
+        partnership = Partnership(
+            team_id=team_id, channel_id=channel_id, name="Acme", created_by="ULEAD", created_at=now
+        )
+        session.add(partnership)
+        await session.flush()
+        meeting = Meeting(
+            partnership_id=partnership.id,
+            title="Review",
+            starts_at=ends_at - timedelta(hours=1),
+            ends_at=ends_at,
+            status="scheduled",
+            source="manual",
+            created_at=now,
+            updated_at=now,
+            attendees=[MeetingAttendee(user_id=user_id) for user_id in people],
+        )
+        session.add(meeting)
+        session.add_all(
+            PersonSettings(
+                user_id=user_id,
+                team_id=team_id,
+                tz="UTC",
+                tz_checked_at=now,
+                work_days="0,1,2,3,4,5,6",
+                work_start="00:00",
+                work_end="23:59",
+                opted_out=False,
+                updated_at=now,
+            )
+            for user_id in people
+        )
+        await session.flush()
+        return await schedule_reflections(
+            session, meeting=meeting, team_id=team_id, settings=services.settings, now=now
+        )
