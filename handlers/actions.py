@@ -92,29 +92,29 @@ def register(app: AsyncApp, services: Services) -> None:
     app.action(ids.ANSWER_PATTERN)(on_answer)
     app.action(ids.ANSWER_SELECT)(on_answer)
 
+    async def open_one_box(body: dict[str, Any], *, comment: bool) -> None:
+        """Write-your-answer or comment modal for one question, prefilled with what is stored."""
+        check_id, position, _ = _ref(body)
+        text, value, stored_comment = await checks.current_answer(
+            services, check_id=check_id, position=position, user_id=user_id_of(body)
+        )
+        build = modals.comment_modal if comment else modals.text_answer_modal
+        view = build(
+            reference=f"{check_id}:{position}",
+            question_text=text,
+            current=stored_comment if comment else value,
+        )
+        await services.gateway.open_view(str(body["trigger_id"]), view)
+
     @app.action(ids.WRITE_ANSWER)
     async def on_write_answer(ack: Ack, body: dict[str, Any]) -> None:
         await ack()
-        check_id, position, _ = _ref(body)
-        text, value, _comment = await checks.current_answer(
-            services, check_id=check_id, position=position, user_id=user_id_of(body)
-        )
-        view = modals.text_answer_modal(
-            reference=f"{check_id}:{position}", question_text=text, current=value
-        )
-        await services.gateway.open_view(str(body["trigger_id"]), view)
+        await open_one_box(body, comment=False)
 
     @app.action(ids.ADD_COMMENT)
     async def on_add_comment(ack: Ack, body: dict[str, Any]) -> None:
         await ack()
-        check_id, position, _ = _ref(body)
-        text, _value, comment = await checks.current_answer(
-            services, check_id=check_id, position=position, user_id=user_id_of(body)
-        )
-        view = modals.comment_modal(
-            reference=f"{check_id}:{position}", question_text=text, current=comment
-        )
-        await services.gateway.open_view(str(body["trigger_id"]), view)
+        await open_one_box(body, comment=True)
 
     @app.action(ids.NEXT_QUESTION)
     async def on_next(ack: Ack, body: dict[str, Any]) -> None:
