@@ -6,14 +6,16 @@ global figure state), so it is safe to call from a worker thread.
 
 from __future__ import annotations
 
-import io
 import math
+import struct
+import zlib
 from functools import lru_cache
 
 import matplotlib
 
 matplotlib.use("Agg")
 
+import numpy
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
@@ -77,7 +79,7 @@ def render_radar(summary: Summary) -> bytes:
     # Artists go straight on the figure, in figure coordinates: no Axes, no ticks, no polar
     # projection, and text drawn as outlines; together several times faster than pyplot's way.
     figure = Figure(figsize=(WIDTH_INCHES, HEIGHT_INCHES), dpi=DPI)
-    FigureCanvasAgg(figure)
+    canvas = FigureCanvasAgg(figure)
     grey = {"color": "#cccccc", "linewidth": 0.8}
     for ring in range(1, 6):
         figure.add_artist(Line2D(*outline([ring] * count), **grey))
@@ -113,9 +115,32 @@ def render_radar(summary: Summary) -> bytes:
         key_x += 0.22
     _label(figure, (key_x, 0.04), f"- - tick at {threshold:g}", colour="#2e7d32", align="left")
     _label(figure, (0.5, 0.95), f"{summary.partnership_name} · {summary.template_name}", size=9)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
-    return buffer.getvalue()
+    canvas.draw()
+    return _png(numpy.asarray(canvas.buffer_rgba()))
+
+
+def _png(pixels: numpy.ndarray) -> bytes:
+    """A PNG of an RGBA image (height × width × 4 bytes), made for speed over size.
+
+    Rows go unfiltered into zlib's fastest level: about twice as fast as savefig's PNG
+    writer at the same compression level, and the chart's flat colours still shrink to ~60 KB.
+    """
+    height, width, _ = pixels.shape
+    rows = numpy.zeros((height, 1 + width * 4), dtype=numpy.uint8)  # each row: filter 0, RGBA
+    rows[:, 1:] = pixels.reshape(height, width * 4)
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)  # 8-bit RGBA, no interlace
+    return b"".join(
+        (
+            b"\x89PNG\r\n\x1a\n",
+            _chunk(b"IHDR", header),
+            _chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)),
+            _chunk(b"IEND", b""),
+        )
+    )
+
+
+def _chunk(kind: bytes, data: bytes) -> bytes:
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
 @lru_cache(maxsize=256)

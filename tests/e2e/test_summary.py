@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import timedelta
 
 import pytest
+from PIL import Image
+from PIL.ImageColor import getrgb
 
 from bot.blocks import ids
+from bot.radar_chart import CLIENT_COLOUR, OUR_COLOUR
 from bot.usecases.export import export_partnership
 from tests.e2e.checkflow import CHANNEL, LEAD, button, press, start_check
 from tests.e2e.summaryflow import (
@@ -90,7 +94,12 @@ async def test_summary_compares_both_sides_and_posts_the_chart(harness: Harness)
     assert complete.args["thread_ts"] == headline.response["ts"]
     assert complete.ok
     [png] = h.fake.uploads.values()
-    assert png.startswith(PNG_MAGIC) and len(png) > 5000
+    assert png.startswith(PNG_MAGIC)
+    picture = Image.open(io.BytesIO(png))
+    picture.load()  # decodes every row: a broken PNG fails here
+    assert picture.size == (640, 500)
+    colours = {colour for _, colour in picture.convert("RGB").getcolors(maxcolors=1 << 16)}
+    assert {getrgb(OUR_COLOUR), getrgb(CLIENT_COLOUR)} <= colours  # both sides are drawn
 
     data = await export_partnership(h.db(), CHANNEL)
     [check] = data["checks"]
