@@ -17,9 +17,14 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bot.db.types import UTCDateTime
+
+# The condition of the partial index of commented answers, written as the queries that use it
+# write it (with '' inline: a bound parameter would keep the planner from using the index).
+HAS_COMMENT = "comment != ''"
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -76,7 +81,11 @@ class Check(Base):
     """One run of a template with a partnership (the state machine is in bot.domain.check_flow)."""
 
     __tablename__ = "checks"
-    __table_args__ = (Index("ix_checks_status_deadline", "status", "deadline_at"),)
+    __table_args__ = (
+        Index("ix_checks_status_deadline", "status", "deadline_at"),
+        # a partnership's checks in time order: history, latest and previous summaries
+        Index("ix_checks_partnership_created", "partnership_id", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
@@ -136,7 +145,20 @@ class Answer(Base):
     """One person's answer to one question of one check; answering again updates this row."""
 
     __tablename__ = "answers"
-    __table_args__ = (UniqueConstraint("check_id", "question_version_id", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("check_id", "question_version_id", "user_id"),
+        # Only the commented answers, in the order a summary lists them: it reads the first
+        # few of each question from here without visiting the others.
+        Index(
+            "ix_answers_comments",
+            "check_id",
+            "question_version_id",
+            "side",
+            "user_id",
+            sqlite_where=sql_text(HAS_COMMENT),
+            postgresql_where=sql_text(HAS_COMMENT),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     check_id: Mapped[int] = mapped_column(ForeignKey("checks.id", ondelete="CASCADE"), index=True)

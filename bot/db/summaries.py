@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Collection, Mapping
 from datetime import datetime
 from typing import Any
@@ -11,10 +12,10 @@ from sqlalchemy import (
     Row,
     Select,
     and_,
-    case,
     distinct,
     func,
     literal,
+    literal_column,
     null,
     or_,
     select,
@@ -23,10 +24,15 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.db.models import Answer, Check, CheckQuestion, Partnership, QuestionVersion, Signal
 from bot.db.types import bytewise
-from bot.domain.summary import Note, Raiser, SignalLine, ValueCount
+from bot.domain.summary import Note, Raiser, SignalLine, ValueCount, note_key
+
+# '' written inline, as in ix_answers_comments (bot.db.models.HAS_COMMENT): compared with a
+# bound parameter instead, the planner could not tell that the index holds every comment.
+EMPTY = literal_column("''")
 
 
 async def check_for_summary(*, session: AsyncSession, check_id: int) -> Row[Any] | None:
@@ -135,18 +141,27 @@ async def deal_breaker_raisers(
 
 
 async def notes_per_question(
-    *, session: AsyncSession, check_id: int, asked: Collection[int], texts: Collection[int]
+    *, session: AsyncSession, check_id: int, texts: Collection[int]
 ) -> dict[int, int]:
-    """Non-empty free-text answers (to `texts` questions) and comments, per question."""
-    is_note = case(
-        (and_(Answer.question_version_id.in_(texts), Answer.value != ""), 1), else_=0
-    ) + case((Answer.comment != "", 1), else_=0)
-    rows = await session.execute(
-        select(Answer.question_version_id, func.sum(is_note))
-        .where(Answer.check_id == check_id, Answer.question_version_id.in_(asked))
+    """Comments, and non-empty answers to the `texts` (free-text) questions, per question."""
+    comments = (
+        select(Answer.question_version_id, func.count())
+        .where(Answer.check_id == check_id, Answer.comment != EMPTY)
         .group_by(Answer.question_version_id)
     )
-    return {version_id: int(count) for version_id, count in rows if count}
+    answers = (
+        select(Answer.question_version_id, func.count())
+        .where(
+            Answer.check_id == check_id,
+            Answer.question_version_id.in_(texts),
+            Answer.value != EMPTY,
+        )
+        .group_by(Answer.question_version_id)
+    )
+    counts: dict[int, int] = defaultdict(int)
+    for version_id, count in await session.execute(union_all(comments, answers)):
+        counts[version_id] += count
+    return dict(counts)
 
 
 async def first_notes(
@@ -157,40 +172,35 @@ async def first_notes(
     quotas: Mapping[int, int],
     by_text: bool,
 ) -> list[Note]:
-    """The quotas[question] first notes of each question, ranked as bot.domain.summary.note_key.
+    """The quotas[question] first notes of each question, in bot.domain.summary.note_key order.
 
-    Ranked by side, then person (by text when `by_text`), a text answer before a comment;
-    strings by code point, as Python compares them. Only the kept notes' text is read.
+    Each question's first comments, and first free-text answers, are read in that order with
+    a LIMIT per question, from indexes: the other notes are never visited. Strings are ordered
+    by code point, as Python orders them.
     """
     wanted = {version_id: quota for version_id, quota in quotas.items() if quota}
     if not wanted:
         return []
-    answer_notes = _note_keys(Answer.value, 0, by_text).where(
-        Answer.check_id == check_id, Answer.question_version_id.in_(texts), Answer.value != ""
+    limit = max(wanted.values())
+    comments = _first_of_each_question(
+        check_id, wanted, comments=True, by_text=by_text, limit=limit
     )
-    comments = _note_keys(Answer.comment, 1, by_text).where(
-        Answer.check_id == check_id, Answer.comment != ""
+    answers = _first_of_each_question(
+        check_id,
+        [version_id for version_id in texts if version_id in wanted],
+        comments=False,
+        by_text=by_text,
+        limit=limit,
     )
-    notes = union_all(answer_notes, comments).subquery()
-    rank = func.row_number().over(
-        partition_by=notes.c.version_id,
-        order_by=(bytewise(notes.c.side), bytewise(notes.c.key), notes.c.part),
-    )
-    ranked = select(notes.c.id, notes.c.version_id, notes.c.part, rank.label("rank")).subquery()
-    rows = await session.execute(
-        select(
-            ranked.c.version_id,
-            Answer.side,
-            Answer.user_id,
-            case((ranked.c.part == 0, Answer.value), else_=Answer.comment),
-            ranked.c.part,
-        )
-        .join(Answer, Answer.id == ranked.c.id)
-        .where(ranked.c.rank <= case(wanted, value=ranked.c.version_id, else_=0))
-    )
+    grouped: dict[int, list[Note]] = defaultdict(list)
+    for version_id, side, user_id, text, is_comment in await session.execute(
+        union_all(comments, answers)
+    ):
+        grouped[version_id].append(Note(version_id, side, user_id, text, bool(is_comment)))
     return [
-        Note(version_id, side, user_id, text, bool(part))
-        for version_id, side, user_id, text, part in rows
+        note
+        for version_id, notes in grouped.items()
+        for note in sorted(notes, key=lambda n: note_key(n, by_text))[: wanted[version_id]]
     ]
 
 
@@ -203,14 +213,41 @@ def _given(check_id: int, version_ids: Collection[int]) -> ColumnElement[bool]:
     )
 
 
-def _note_keys(text: ColumnElement[str | None], part: int, by_text: bool) -> Select[Any]:
-    """The answer, its question, and what its notes are ranked by (not the text unless needed)."""
-    return select(
-        Answer.id.label("id"),
-        Answer.question_version_id.label("version_id"),
-        Answer.side.label("side"),
-        (text if by_text else Answer.user_id).label("key"),
-        literal(part).label("part"),
+def _first_of_each_question(
+    check_id: int, version_ids: Collection[int], *, comments: bool, by_text: bool, limit: int
+) -> Select[Any]:
+    """(version_id, side, user_id, text, is_comment) of the `limit` first comments (or
+    free-text answers) to each of these questions, by side then person (text when `by_text`).
+    """
+    candidate = aliased(Answer)
+    candidate_text = candidate.comment if comments else candidate.value
+    first = (
+        select(candidate.id)
+        .where(
+            candidate.check_id == CheckQuestion.check_id,
+            candidate.question_version_id == CheckQuestion.question_version_id,
+            candidate_text != EMPTY,
+        )
+        .order_by(
+            bytewise(candidate.side),
+            bytewise(candidate_text if by_text else candidate.user_id),
+        )
+        .limit(limit)
+        .correlate(CheckQuestion)
+    )
+    return (
+        select(
+            CheckQuestion.question_version_id,
+            Answer.side,
+            Answer.user_id,
+            Answer.comment if comments else Answer.value,
+            literal(comments),
+        )
+        .join(Answer, Answer.id.in_(first))
+        .where(
+            CheckQuestion.check_id == check_id,
+            CheckQuestion.question_version_id.in_(version_ids),
+        )
     )
 
 

@@ -140,7 +140,7 @@ async def count_answers(
         )
     )
     counts = await summaries.notes_per_question(
-        session=session, check_id=check_id, asked=plan.asked, texts=plan.texts
+        session=session, check_id=check_id, texts=plan.texts
     )
     notes = await summaries.first_notes(
         session=session,

@@ -1,0 +1,33 @@
+"""Indexes for the summary: ix_answers_comments holds the commented answers of a check in the
+order a summary lists them, so it reads the first few of each question without visiting every
+answer; ix_checks_partnership_created finds a partnership's checks in time order.
+
+Revision ID: 0004
+Revises: 0003
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0004"
+down_revision = "0003"
+branch_labels = None
+depends_on = None
+
+HAS_COMMENT = "comment != ''"  # as bot.db.models.HAS_COMMENT was when this was written
+
+
+def upgrade() -> None:
+    op.create_index(
+        "ix_answers_comments",
+        "answers",
+        ["check_id", "question_version_id", "side", "user_id"],
+        sqlite_where=sa.text(HAS_COMMENT),
+        postgresql_where=sa.text(HAS_COMMENT),
+    )
+    op.create_index("ix_checks_partnership_created", "checks", ["partnership_id", "created_at"])
+
+
+def downgrade() -> None:
+    op.drop_index("ix_checks_partnership_created", table_name="checks")
+    op.drop_index("ix_answers_comments", table_name="answers")
