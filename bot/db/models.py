@@ -22,9 +22,10 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bot.db.types import UTCDateTime
 
-# The condition of the partial index of commented answers, written as the queries that use it
-# write it (with '' inline: a bound parameter would keep the planner from using the index).
+# The conditions of the partial indexes on answers, written as the queries that use them write
+# them (with '' inline: a bound parameter would keep the planner from using the index).
 HAS_COMMENT = "comment != ''"
+HAS_VALUE = "value IS NOT NULL"
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -149,6 +150,16 @@ class Answer(Base):
         UniqueConstraint("check_id", "question_version_id", "user_id"),
         # Only the commented answers, in the order a summary lists them: it reads the first
         # few of each question from here without visiting the others.
+        # Who answered, person by person: the summary counts people per side and dimension.
+        Index(
+            "ix_answers_given",
+            "check_id",
+            "side",
+            "user_id",
+            "question_version_id",
+            sqlite_where=sql_text(HAS_VALUE),
+            postgresql_where=sql_text(HAS_VALUE),
+        ),
         Index(
             "ix_answers_comments",
             "check_id",

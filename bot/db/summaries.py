@@ -8,17 +8,20 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
-    ColumnElement,
+    BindParameter,
     Row,
     Select,
+    String,
     and_,
-    distinct,
+    bindparam,
+    case,
+    cast,
     func,
     literal,
     literal_column,
-    null,
     or_,
     select,
+    true,
     tuple_,
     union_all,
     update,
@@ -34,46 +37,206 @@ from bot.domain.summary import Note, Raiser, SignalLine, ValueCount, note_key
 # bound parameter instead, the planner could not tell that the index holds every comment.
 EMPTY = literal_column("''")
 
+# The statements a summary runs are built once, here, with parameters: building an ORM
+# statement of this size each time costs about as much as SQLite takes to run it.
+CHECK_ID = bindparam("check_id")
+
+
+def _many(name: str) -> BindParameter[Any]:
+    """A list parameter, for IN."""
+    return bindparam(name, expanding=True)
+
+
+_earlier = aliased(Check)
+
+_PREVIOUS_SUMMARY = (
+    select(_earlier.summary)
+    .where(
+        _earlier.partnership_id == Check.partnership_id,
+        _earlier.template_id == Check.template_id,
+        _earlier.id != Check.id,
+        _earlier.summary.is_not(None),
+        _earlier.created_at <= Check.created_at,
+    )
+    .order_by(_earlier.created_at.desc(), _earlier.id.desc())
+    .limit(1)
+    .correlate(Check)
+    .scalar_subquery()
+)
+
+_CHECK = (
+    select(
+        Check.id,
+        Check.channel_id,
+        Check.partnership_id,
+        Check.template_id,
+        Check.template_name,
+        Check.anonymous,
+        Check.status,
+        Check.mode,
+        Check.current_position,
+        Check.created_at,
+        Check.closed_at,
+        Partnership.name.label("partnership_name"),
+        _PREVIOUS_SUMMARY.label("previous_summary"),
+    )
+    .join(Partnership, Partnership.id == Check.partnership_id)
+    .where(Check.id == CHECK_ID)
+)
+
+_QUESTIONS = (
+    select(
+        CheckQuestion.position,
+        QuestionVersion.id.label("version_id"),
+        QuestionVersion.dimension,
+        QuestionVersion.kind,
+        QuestionVersion.text,
+        QuestionVersion.options,
+    )
+    .join(QuestionVersion, QuestionVersion.id == CheckQuestion.question_version_id)
+    .where(CheckQuestion.check_id == CHECK_ID)
+    .order_by(CheckQuestion.position)
+)
+
+_VALUE_COUNTS = (
+    select(Answer.question_version_id, Answer.side, Answer.value, func.count())
+    .where(
+        Answer.check_id == CHECK_ID,
+        Answer.question_version_id.in_(_many("versions")),
+        Answer.value.is_not(None),
+    )
+    .group_by(Answer.question_version_id, Answer.side, Answer.value)
+)
+
+
+def _people(excluding: bool) -> Select[Any]:
+    """One row per person who gave a value: side, and the scored questions they answered
+    (minus the `unscored` (version, value) pairs when `excluding`), comma-separated.
+
+    Read in the order of ix_answers_given. Every answer of a check is to one of its
+    questions, so they are not filtered by question: that would steer the planner to an
+    index in the wrong order.
+    """
+    scoring = Answer.question_version_id.in_(_many("scored"))
+    if excluding:
+        scoring = and_(
+            scoring, tuple_(Answer.question_version_id, Answer.value).not_in(_many("unscored"))
+        )
+    return (
+        select(
+            Answer.side,
+            func.aggregate_strings(case((scoring, cast(Answer.question_version_id, String))), ","),
+        )
+        .where(Answer.check_id == CHECK_ID, Answer.value.is_not(None))
+        .group_by(Answer.side, Answer.user_id)
+    )
+
+
+_PEOPLE = {excluding: _people(excluding) for excluding in (False, True)}
+
+_RAISERS = select(Answer.question_version_id, Answer.user_id, Answer.side).where(
+    Answer.check_id == CHECK_ID,
+    tuple_(Answer.question_version_id, Answer.value).in_(_many("pairs")),
+)
+
+_NOTE_COUNTS = union_all(
+    select(Answer.question_version_id, func.count())
+    .where(Answer.check_id == CHECK_ID, Answer.comment != EMPTY)
+    .group_by(Answer.question_version_id),
+    select(Answer.question_version_id, func.count())
+    .where(
+        Answer.check_id == CHECK_ID,
+        Answer.question_version_id.in_(_many("texts")),
+        Answer.value != EMPTY,
+    )
+    .group_by(Answer.question_version_id),
+)
+
+
+def _first_of_each_question(*, comments: bool, by_text: bool, lateral: bool) -> Select[Any]:
+    """(version_id, side, user_id, text, is_comment) of the `limit` first comments (or
+    free-text answers) to each of the `commented` (or `written`) questions, by side then
+    person (by text when `by_text`): a LIMIT per question.
+
+    SQLite runs `id IN (… LIMIT)` once per question, reading an index in that order; the
+    PostgreSQL planner would run it once per answer, so there it is a LATERAL join instead
+    (which SQLite lacks).
+    """
+    candidate = aliased(Answer)
+    candidate_text = candidate.comment if comments else candidate.value
+    first = (
+        select(candidate.id)
+        .where(
+            candidate.check_id == CheckQuestion.check_id,
+            candidate.question_version_id == CheckQuestion.question_version_id,
+            candidate_text != EMPTY,
+        )
+        .order_by(
+            bytewise(candidate.side),
+            bytewise(candidate_text if by_text else candidate.user_id),
+        )
+        .limit(bindparam("limit"))
+    )
+    notes = select(
+        CheckQuestion.question_version_id,
+        Answer.side,
+        Answer.user_id,
+        Answer.comment if comments else Answer.value,
+        literal(comments),
+    )
+    if lateral:
+        each = first.lateral()
+        notes = (
+            notes.select_from(CheckQuestion).join(each, true()).join(Answer, Answer.id == each.c.id)
+        )
+    else:
+        notes = notes.join(Answer, Answer.id.in_(first.correlate(CheckQuestion)))
+    return notes.where(
+        CheckQuestion.check_id == CHECK_ID,
+        CheckQuestion.question_version_id.in_(_many("commented" if comments else "written")),
+    )
+
+
+_FIRST_NOTES = {
+    (by_text, lateral): union_all(
+        _first_of_each_question(comments=True, by_text=by_text, lateral=lateral),
+        _first_of_each_question(comments=False, by_text=by_text, lateral=lateral),
+    )
+    for by_text in (False, True)
+    for lateral in (False, True)
+}
+
+_previous_close = (
+    select(func.max(_earlier.closed_at))
+    .where(
+        _earlier.partnership_id == bindparam("partnership_id"),
+        _earlier.id != CHECK_ID,
+        _earlier.closed_at.is_not(None),
+        _earlier.created_at <= bindparam("started_at"),
+    )
+    .scalar_subquery()
+)
+_SIGNALS = (
+    select(Signal.kind, Signal.detail, func.count().over())
+    .where(
+        Signal.partnership_id == bindparam("partnership_id"),
+        Signal.occurred_at <= bindparam("until"),
+        or_(_previous_close.is_(None), Signal.occurred_at > _previous_close),
+    )
+    .order_by(Signal.occurred_at, Signal.id)
+    .limit(bindparam("limit"))
+)
+
 
 async def check_for_summary(*, session: AsyncSession, check_id: int) -> Row[Any] | None:
-    """The check's own columns the summary needs, with its partnership's name."""
-    result = await session.execute(
-        select(
-            Check.id,
-            Check.channel_id,
-            Check.partnership_id,
-            Check.template_id,
-            Check.template_name,
-            Check.anonymous,
-            Check.status,
-            Check.mode,
-            Check.current_position,
-            Check.created_at,
-            Check.closed_at,
-            Partnership.name.label("partnership_name"),
-        )
-        .join(Partnership, Partnership.id == Check.partnership_id)
-        .where(Check.id == check_id)
-    )
-    return result.first()
+    """The check's own columns the summary needs, its partnership's name, and the summary of
+    the latest earlier check of the same template in that partnership (previous_summary)."""
+    return (await session.execute(_CHECK, {"check_id": check_id})).first()
 
 
 async def questions_for_summary(*, session: AsyncSession, check_id: int) -> list[Row[Any]]:
     """(position, version_id, dimension, kind, text, options) of every question, in order."""
-    result = await session.execute(
-        select(
-            CheckQuestion.position,
-            QuestionVersion.id.label("version_id"),
-            QuestionVersion.dimension,
-            QuestionVersion.kind,
-            QuestionVersion.text,
-            QuestionVersion.options,
-        )
-        .join(QuestionVersion, QuestionVersion.id == CheckQuestion.question_version_id)
-        .where(CheckQuestion.check_id == check_id)
-        .order_by(CheckQuestion.position)
-    )
-    return list(result.all())
+    return list((await session.execute(_QUESTIONS, {"check_id": check_id})).all())
 
 
 async def value_counts(
@@ -81,9 +244,7 @@ async def value_counts(
 ) -> list[ValueCount]:
     """How many people on each side gave each value to each of these questions."""
     rows = await session.execute(
-        select(Answer.question_version_id, Answer.side, Answer.value, func.count())
-        .where(_given(check_id, version_ids))
-        .group_by(Answer.question_version_id, Answer.side, Answer.value)
+        _VALUE_COUNTS, {"check_id": check_id, "versions": list(version_ids)}
     )
     return [ValueCount._make(row) for row in rows]
 
@@ -92,37 +253,25 @@ async def people_counts(
     *,
     session: AsyncSession,
     check_id: int,
-    asked: Collection[int],
-    scored: Collection[int],
+    scored: Mapping[int, str],
     unscored: Collection[tuple[int, str]],
 ) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
     """People who gave a value, per side; and per (dimension, side) among scored answers.
 
-    `unscored` are (version_id, value) pairs of scored questions that score nothing.
+    `scored` maps each scored question to its dimension; `unscored` are (version_id, value)
+    pairs of scored questions that score nothing.
     """
-    people = func.count(distinct(Answer.user_id))
-    per_side = (
-        select(null().label("dimension"), Answer.side, people)
-        .where(_given(check_id, asked))
-        .group_by(Answer.side)
-    )
-    scoring = _given(check_id, scored)
+    parameters: dict[str, Any] = {"check_id": check_id, "scored": list(scored)}
     if unscored:
-        scoring = and_(scoring, tuple_(Answer.question_version_id, Answer.value).not_in(unscored))
-    per_dimension = (
-        select(QuestionVersion.dimension, Answer.side, people)
-        .join(QuestionVersion, QuestionVersion.id == Answer.question_version_id)
-        .where(scoring)
-        .group_by(QuestionVersion.dimension, Answer.side)
-    )
-    respondents: dict[str, int] = {}
-    scorers: dict[tuple[str, str], int] = {}
-    for dimension, side, count in await session.execute(union_all(per_side, per_dimension)):
-        if dimension is None:
-            respondents[side] = count
-        else:
-            scorers[(dimension, side)] = count
-    return dict(sorted(respondents.items())), scorers
+        parameters["unscored"] = list(unscored)
+    respondents: dict[str, int] = defaultdict(int)
+    scorers: dict[tuple[str, str], int] = defaultdict(int)
+    for side, versions in await session.execute(_PEOPLE[bool(unscored)], parameters):
+        respondents[side] += 1
+        answered = {int(version) for version in (versions or "").split(",") if version}
+        for dimension in {scored[version] for version in answered}:
+            scorers[(dimension, side)] += 1
+    return dict(sorted(respondents.items())), dict(scorers)
 
 
 async def deal_breaker_raisers(
@@ -131,12 +280,7 @@ async def deal_breaker_raisers(
     """Who picked which deal-breaker (version_id, value)."""
     if not deal_breakers:
         return []
-    rows = await session.execute(
-        select(Answer.question_version_id, Answer.user_id, Answer.side).where(
-            Answer.check_id == check_id,
-            tuple_(Answer.question_version_id, Answer.value).in_(deal_breakers),
-        )
-    )
+    rows = await session.execute(_RAISERS, {"check_id": check_id, "pairs": list(deal_breakers)})
     return [Raiser._make(row) for row in rows]
 
 
@@ -144,22 +288,10 @@ async def notes_per_question(
     *, session: AsyncSession, check_id: int, texts: Collection[int]
 ) -> dict[int, int]:
     """Comments, and non-empty answers to the `texts` (free-text) questions, per question."""
-    comments = (
-        select(Answer.question_version_id, func.count())
-        .where(Answer.check_id == check_id, Answer.comment != EMPTY)
-        .group_by(Answer.question_version_id)
-    )
-    answers = (
-        select(Answer.question_version_id, func.count())
-        .where(
-            Answer.check_id == check_id,
-            Answer.question_version_id.in_(texts),
-            Answer.value != EMPTY,
-        )
-        .group_by(Answer.question_version_id)
-    )
     counts: dict[int, int] = defaultdict(int)
-    for version_id, count in await session.execute(union_all(comments, answers)):
+    for version_id, count in await session.execute(
+        _NOTE_COUNTS, {"check_id": check_id, "texts": list(texts)}
+    ):
         counts[version_id] += count
     return dict(counts)
 
@@ -181,20 +313,15 @@ async def first_notes(
     wanted = {version_id: quota for version_id, quota in quotas.items() if quota}
     if not wanted:
         return []
-    limit = max(wanted.values())
-    comments = _first_of_each_question(
-        check_id, wanted, comments=True, by_text=by_text, limit=limit
-    )
-    answers = _first_of_each_question(
-        check_id,
-        [version_id for version_id in texts if version_id in wanted],
-        comments=False,
-        by_text=by_text,
-        limit=limit,
-    )
     grouped: dict[int, list[Note]] = defaultdict(list)
     for version_id, side, user_id, text, is_comment in await session.execute(
-        union_all(comments, answers)
+        _FIRST_NOTES[(by_text, session.get_bind().dialect.name == "postgresql")],
+        {
+            "check_id": check_id,
+            "commented": list(wanted),
+            "written": [version_id for version_id in texts if version_id in wanted],
+            "limit": max(wanted.values()),
+        },
     ):
         grouped[version_id].append(Note(version_id, side, user_id, text, bool(is_comment)))
     return [
@@ -204,74 +331,33 @@ async def first_notes(
     ]
 
 
-def _given(check_id: int, version_ids: Collection[int]) -> ColumnElement[bool]:
-    """Answers of the check to these questions that carry a value."""
-    return and_(
-        Answer.check_id == check_id,
-        Answer.question_version_id.in_(version_ids),
-        Answer.value.is_not(None),
-    )
-
-
-def _first_of_each_question(
-    check_id: int, version_ids: Collection[int], *, comments: bool, by_text: bool, limit: int
-) -> Select[Any]:
-    """(version_id, side, user_id, text, is_comment) of the `limit` first comments (or
-    free-text answers) to each of these questions, by side then person (text when `by_text`).
-    """
-    candidate = aliased(Answer)
-    candidate_text = candidate.comment if comments else candidate.value
-    first = (
-        select(candidate.id)
-        .where(
-            candidate.check_id == CheckQuestion.check_id,
-            candidate.question_version_id == CheckQuestion.question_version_id,
-            candidate_text != EMPTY,
-        )
-        .order_by(
-            bytewise(candidate.side),
-            bytewise(candidate_text if by_text else candidate.user_id),
-        )
-        .limit(limit)
-        .correlate(CheckQuestion)
-    )
-    return (
-        select(
-            CheckQuestion.question_version_id,
-            Answer.side,
-            Answer.user_id,
-            Answer.comment if comments else Answer.value,
-            literal(comments),
-        )
-        .join(Answer, Answer.id.in_(first))
-        .where(
-            CheckQuestion.check_id == check_id,
-            CheckQuestion.question_version_id.in_(version_ids),
-        )
-    )
-
-
-async def previous_summary(
+async def signals_for_summary(
     *,
     session: AsyncSession,
     partnership_id: int,
-    template_id: str,
     check_id: int,
-    started_before: datetime,
-) -> dict[str, Any] | None:
-    """The summary of the latest earlier check of the same template in this partnership."""
-    return await session.scalar(
-        select(Check.summary)
-        .where(
-            Check.partnership_id == partnership_id,
-            Check.template_id == template_id,
-            Check.id != check_id,
-            Check.summary.is_not(None),
-            Check.created_at <= started_before,
+    started_at: datetime,
+    until: datetime,
+    limit: int,
+) -> tuple[list[SignalLine], int]:
+    """Warning signs recorded after the partnership's previous check closed, up to `until`.
+
+    At most `limit` of them (oldest first), and how many there were in all.
+    """
+    rows = (
+        await session.execute(
+            _SIGNALS,
+            {
+                "partnership_id": partnership_id,
+                "check_id": check_id,
+                "started_at": started_at,
+                "until": until,
+                "limit": limit,
+            },
         )
-        .order_by(Check.created_at.desc(), Check.id.desc())
-        .limit(1)
-    )
+    ).all()
+    total = rows[0][2] if rows else 0
+    return [_signal_line(kind, detail or {}) for kind, detail, _ in rows], int(total)
 
 
 async def store_summary(*, session: AsyncSession, check_id: int, summary: dict[str, Any]) -> bool:
@@ -312,44 +398,6 @@ async def history(*, session: AsyncSession, partnership_id: int) -> list[Any]:
         .order_by(Check.created_at, Check.id)
     )
     return list(rows.all())
-
-
-async def signals_for_summary(
-    *,
-    session: AsyncSession,
-    partnership_id: int,
-    check_id: int,
-    started_at: datetime,
-    until: datetime,
-    limit: int,
-) -> tuple[list[SignalLine], int]:
-    """Warning signs recorded after the partnership's previous check closed, up to `until`.
-
-    At most `limit` of them (oldest first) and how many there were in all: two statements.
-    """
-    previous_close = (
-        select(func.max(Check.closed_at))
-        .where(
-            Check.partnership_id == partnership_id,
-            Check.id != check_id,
-            Check.closed_at.is_not(None),
-            Check.created_at <= started_at,
-        )
-        .scalar_subquery()
-    )
-    window = and_(
-        Signal.partnership_id == partnership_id,
-        Signal.occurred_at <= until,
-        or_(previous_close.is_(None), Signal.occurred_at > previous_close),
-    )
-    total = await session.scalar(select(func.count()).select_from(Signal).where(window)) or 0
-    rows = await session.execute(
-        select(Signal.kind, Signal.detail)
-        .where(window)
-        .order_by(Signal.occurred_at, Signal.id)
-        .limit(limit)
-    )
-    return [_signal_line(kind, detail or {}) for kind, detail in rows], int(total)
 
 
 def _signal_line(kind: str, detail: dict[str, Any]) -> SignalLine:

@@ -91,9 +91,8 @@ class Note(NamedTuple):
 class TallyPlan:
     """What to count among a check's answers, by question version."""
 
-    asked: tuple[int, ...]  # every question of the check; answers to others are ignored
     tallied: tuple[int, ...]  # values counted: scored questions and those with deal breakers
-    scored: tuple[int, ...]
+    scored: Mapping[int, str]  # scored question → its dimension
     texts: tuple[int, ...]  # free-text questions: a non-empty answer is a note
     deal_breakers: tuple[tuple[int, str], ...]  # (version_id, value)
 
@@ -264,11 +263,10 @@ def score_of(kind: str, value: str | None) -> float | None:
 def tally_plan(questions: Sequence[QuestionFacts]) -> TallyPlan:
     """What the storage must count for these questions."""
     return TallyPlan(
-        asked=tuple(q.version_id for q in questions),
         tallied=tuple(
             q.version_id for q in questions if q.kind in SCORED_KINDS or q.deal_breaker_values
         ),
-        scored=tuple(q.version_id for q in questions if q.kind in SCORED_KINDS),
+        scored={q.version_id: q.dimension for q in questions if q.kind in SCORED_KINDS},
         texts=tuple(q.version_id for q in questions if q.kind == TEXT_KIND),
         deal_breakers=tuple(
             (q.version_id, value) for q in questions for value in sorted(q.deal_breaker_values)

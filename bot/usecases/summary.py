@@ -69,13 +69,6 @@ async def summarise(services: Services, check_id: int) -> Summary | None:
         except TransitionRefused:
             return None
         tallies = await count_answers(session, check_id, questions, anonymous=check.anonymous)
-        previous = await summaries.previous_summary(
-            session=session,
-            partnership_id=check.partnership_id,
-            template_id=check.template_id,
-            check_id=check_id,
-            started_before=check.created_at,
-        )
         steps = await steps_store.steps_for_summary(
             session=session,
             partnership_id=check.partnership_id,
@@ -100,7 +93,7 @@ async def summarise(services: Services, check_id: int) -> Summary | None:
             closed_at=check.closed_at.isoformat() if check.closed_at else None,
             questions=questions,
             tallies=tallies,
-            previous=previous,
+            previous=check.previous_summary,
             next_steps=[step_line(step, check_id) for step in steps],
             signals=signals,
             signals_total=signals_total,
@@ -128,7 +121,6 @@ async def count_answers(
     respondents, scorers = await summaries.people_counts(
         session=session,
         check_id=check_id,
-        asked=plan.asked,
         scored=plan.scored,
         unscored=unscored_values(questions, values),
     )

@@ -4,10 +4,15 @@ Compute = count the answers in the database, do the maths, store the summary (bo
 summary.summarise); render = the Block Kit messages and the radar PNG. Slack is not called.
 Also shown: the same without the radar PNG (compute + Block Kit only). The statement count is
 taken at two sizes, and must be the same at both: it does not grow with the answers.
+
+Runs on SQLite, in attributed and in anonymous mode (anonymous comments are ordered by their
+text); and on PostgreSQL too, in a fresh schema, when BENCH_DATABASE_URL or TEST_DATABASE_URL
+is set.
 """
 
 from __future__ import annotations
 
+import os
 import statistics
 import tempfile
 import time
@@ -22,10 +27,12 @@ from bot.app import prepare_services
 from bot.blocks.summary import details_message, headline_message
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.db.engine import Database
 from bot.db.models import Check, CheckQuestion, Partnership, QuestionVersion
 from bot.radar_chart import render_radar
 from bot.services import Services
 from bot.usecases.summary import summarise
+from tests.benchmarks.targets import postgres_schema
 from tests.support.seeding import seed_answers
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
@@ -33,7 +40,7 @@ QUESTIONS = 30
 RUNS = 15
 
 
-async def _closed_check(services: Services, channel: str) -> int:
+async def _closed_check(services: Services, channel: str, *, anonymous: bool = False) -> int:
     async with services.db.unit_of_work() as session:
         versions = (await session.scalars(select(QuestionVersion.id).limit(QUESTIONS))).all()
         partnership = Partnership(
@@ -47,7 +54,7 @@ async def _closed_check(services: Services, channel: str) -> int:
             template_name="Partnership check",
             lead_user_id="U0000",
             mode="live",
-            anonymous=False,
+            anonymous=anonymous,
             status="closed",
             channel_id=channel,
             created_at=NOW,
@@ -75,8 +82,8 @@ class Figures(NamedTuple):
     answers: int
 
 
-async def _measure(services: Services, people: int) -> Figures:
-    check_id = await _closed_check(services, f"C{people:05d}")
+async def _measure(services: Services, people: int, *, anonymous: bool) -> Figures:
+    check_id = await _closed_check(services, f"C{people:05d}{anonymous:d}", anonymous=anonymous)
     answers = await seed_answers(services.db, check_id, people=people, now=NOW)
     statements = 0
 
@@ -109,29 +116,43 @@ async def _measure(services: Services, people: int) -> Figures:
 
 async def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
-        settings = Settings.from_env({"DATABASE_URL": f"sqlite:///{Path(folder) / 'bench.db'}"})
-        services = await prepare_services(
-            settings,
-            clock=ManualClock(NOW),
-            client=AsyncWebClient(token="xoxb-bench", base_url="http://127.0.0.1:9/"),
-        )
-        try:
+        await _run("SQLite", f"sqlite:///{Path(folder) / 'bench.db'}", schema=None)
+    postgres_url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
+    if not postgres_url:
+        print("(PostgreSQL skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL)")
+        return
+    schema, drop = await postgres_schema(postgres_url)
+    try:
+        await _run("PostgreSQL", postgres_url, schema=schema)
+    finally:
+        await drop()
+
+
+async def _run(backend: str, url: str, *, schema: str | None) -> None:
+    settings = Settings.from_env({"DATABASE_URL": url})
+    services = await prepare_services(
+        settings,
+        clock=ManualClock(NOW),
+        client=AsyncWebClient(token="xoxb-bench", base_url="http://127.0.0.1:9/"),
+        db=Database(settings.database_url, schema=schema),
+    )
+    try:
+        for anonymous in (False, True):
             counts = set()
             for people in (20, 200):
-                figures = await _measure(services, people)
+                figures = await _measure(services, people, anonymous=anonymous)
                 timings = figures.with_chart
                 print(
-                    f"{people:>3} people × {QUESTIONS} questions ({figures.answers} answers): "
+                    f"{backend}, {'anonymous' if anonymous else 'attributed'}: "
+                    f"{people} people × {QUESTIONS} questions ({figures.answers} answers): "
                     f"compute+render median {statistics.median(timings):.1f} ms, "
                     f"best {min(timings):.1f} ms, first {timings[0]:.1f} ms; "
-                    f"{figures.statements} SQL statements"
-                )
-                print(
-                    f"{'':>3} without the radar chart: median "
+                    f"{figures.statements} SQL statements\n"
+                    f"    without the radar chart: median "
                     f"{statistics.median(figures.without_chart):.1f} ms, "
                     f"best {min(figures.without_chart):.1f} ms"
                 )
                 counts.add(figures.statements)
             assert len(counts) == 1, f"the SQL statement count grows with the answers: {counts}"
-        finally:
-            await services.db.dispose()
+    finally:
+        await services.db.dispose()

@@ -156,9 +156,8 @@ def test_summary_survives_a_json_round_trip() -> None:
 
 def test_what_the_storage_is_asked_to_count() -> None:
     plan = tally_plan([*QUESTIONS, QuestionFacts(5, 4, "vision", "Vision", "text", "Why?")])
-    assert plan.asked == (1, 2, 3, 4, 5)
     assert plan.tallied == (1, 2, 3, 4)  # scored, or with a deal-breaker option
-    assert plan.scored == (1, 2, 4)
+    assert plan.scored == {1: "trust", 2: "along", 4: "goals"}
     assert plan.texts == (5,)
     assert plan.deal_breakers == ((3, "deal_breaker"),)
 

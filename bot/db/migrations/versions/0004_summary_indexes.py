@@ -1,6 +1,10 @@
-"""Indexes for the summary: ix_answers_comments holds the commented answers of a check in the
-order a summary lists them, so it reads the first few of each question without visiting every
-answer; ix_checks_partnership_created finds a partnership's checks in time order.
+"""Indexes for the summary.
+
+- ix_answers_given lists who answered, person by person, so people are counted per side and
+  dimension in one pass.
+- ix_answers_comments holds the commented answers of a check in the order a summary lists
+  them, so it reads the first few of each question without visiting every answer.
+- ix_checks_partnership_created finds a partnership's checks in time order.
 
 Revision ID: 0004
 Revises: 0003
@@ -14,10 +18,19 @@ down_revision = "0003"
 branch_labels = None
 depends_on = None
 
-HAS_COMMENT = "comment != ''"  # as bot.db.models.HAS_COMMENT was when this was written
+# as bot.db.models has them when this is written
+HAS_COMMENT = "comment != ''"
+HAS_VALUE = "value IS NOT NULL"
 
 
 def upgrade() -> None:
+    op.create_index(
+        "ix_answers_given",
+        "answers",
+        ["check_id", "side", "user_id", "question_version_id"],
+        sqlite_where=sa.text(HAS_VALUE),
+        postgresql_where=sa.text(HAS_VALUE),
+    )
     op.create_index(
         "ix_answers_comments",
         "answers",
@@ -31,3 +44,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_checks_partnership_created", table_name="checks")
     op.drop_index("ix_answers_comments", table_name="answers")
+    op.drop_index("ix_answers_given", table_name="answers")
