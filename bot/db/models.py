@@ -21,11 +21,15 @@ from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from bot.db.types import UTCDateTime
+from questions.bank import VALUE_LIMIT
 
 # The conditions of the partial indexes on answers, written as the queries that use them write
-# them (with '' inline: a bound parameter would keep the planner from using the index).
+# them (constants inline: with a bound parameter the planner could not use the index). Every
+# option value is that short (the bank checks it), and text answers mostly are not: keeping
+# those out keeps PostgreSQL's index entries well within their size limit.
 HAS_COMMENT = "comment != ''"
 HAS_VALUE = "value IS NOT NULL"
+IS_CHOICE = f"length(value) <= {VALUE_LIMIT}"
 
 NAMING = {
     "ix": "ix_%(column_0_label)s",
@@ -148,9 +152,18 @@ class Answer(Base):
     __tablename__ = "answers"
     __table_args__ = (
         UniqueConstraint("check_id", "question_version_id", "user_id"),
-        # Only the commented answers, in the order a summary lists them: it reads the first
-        # few of each question from here without visiting the others.
-        # Who answered, person by person: the summary counts people per side and dimension.
+        # The three partial indexes below serve the summary, which reads them without
+        # visiting the answers themselves. The picked options, by question and side:
+        Index(
+            "ix_answers_choices",
+            "check_id",
+            "question_version_id",
+            "side",
+            "value",
+            sqlite_where=sql_text(IS_CHOICE),
+            postgresql_where=sql_text(IS_CHOICE),
+        ),
+        # Who answered, person by person:
         Index(
             "ix_answers_given",
             "check_id",
@@ -160,6 +173,7 @@ class Answer(Base):
             sqlite_where=sql_text(HAS_VALUE),
             postgresql_where=sql_text(HAS_VALUE),
         ),
+        # The commented answers, in the order a summary lists them:
         Index(
             "ix_answers_comments",
             "check_id",
@@ -172,7 +186,8 @@ class Answer(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    check_id: Mapped[int] = mapped_column(ForeignKey("checks.id", ondelete="CASCADE"), index=True)
+    # looked up by check through the unique constraint's index, which starts with check_id
+    check_id: Mapped[int] = mapped_column(ForeignKey("checks.id", ondelete="CASCADE"))
     question_version_id: Mapped[int] = mapped_column(ForeignKey("question_versions.id"))
     user_id: Mapped[str] = mapped_column(String(32))
     side: Mapped[str] = mapped_column(String(8))

@@ -32,6 +32,7 @@ from sqlalchemy.orm import aliased
 from bot.db.models import Answer, Check, CheckQuestion, Partnership, QuestionVersion, Signal
 from bot.db.types import bytewise
 from bot.domain.summary import Note, Raiser, SignalLine, ValueCount, note_key
+from questions.bank import VALUE_LIMIT
 
 # '' written inline, as in ix_answers_comments (bot.db.models.HAS_COMMENT): compared with a
 # bound parameter instead, the planner could not tell that the index holds every comment.
@@ -98,23 +99,26 @@ _QUESTIONS = (
     .order_by(CheckQuestion.position)
 )
 
+# Tallied questions are all choices (scale, tick, choice), whose values are short: counted
+# from ix_answers_choices alone.
 _VALUE_COUNTS = (
     select(Answer.question_version_id, Answer.side, Answer.value, func.count())
     .where(
         Answer.check_id == CHECK_ID,
         Answer.question_version_id.in_(_many("versions")),
-        Answer.value.is_not(None),
+        func.length(Answer.value) <= literal_column(str(VALUE_LIMIT)),
     )
     .group_by(Answer.question_version_id, Answer.side, Answer.value)
 )
 
 
 def _people(excluding: bool) -> Select[Any]:
-    """One row per person who gave a value: side, and the scored questions they answered
-    (minus the `unscored` (version, value) pairs when `excluding`), comma-separated.
+    """(side, scored questions answered, people): how many people on a side gave a value and
+    answered exactly those scored questions (comma-separated; minus the `unscored` (version,
+    value) pairs when `excluding`). Most people answer alike, so there are few rows.
 
-    Read in the order of ix_answers_given. Every answer of a check is to one of its
-    questions, so they are not filtered by question: that would steer the planner to an
+    Each person is read in the order of ix_answers_given. Every answer of a check is to one
+    of its questions, so they are not filtered by question: that would steer the planner to an
     index in the wrong order.
     """
     scoring = Answer.question_version_id.in_(_many("scored"))
@@ -122,13 +126,19 @@ def _people(excluding: bool) -> Select[Any]:
         scoring = and_(
             scoring, tuple_(Answer.question_version_id, Answer.value).not_in(_many("unscored"))
         )
-    return (
+    person = (
         select(
             Answer.side,
-            func.aggregate_strings(case((scoring, cast(Answer.question_version_id, String))), ","),
+            func.aggregate_strings(
+                case((scoring, cast(Answer.question_version_id, String))), ","
+            ).label("scored"),
         )
         .where(Answer.check_id == CHECK_ID, Answer.value.is_not(None))
         .group_by(Answer.side, Answer.user_id)
+        .subquery()
+    )
+    return select(person.c.side, person.c.scored, func.count()).group_by(
+        person.c.side, person.c.scored
     )
 
 
@@ -266,11 +276,12 @@ async def people_counts(
         parameters["unscored"] = list(unscored)
     respondents: dict[str, int] = defaultdict(int)
     scorers: dict[tuple[str, str], int] = defaultdict(int)
-    for side, versions in await session.execute(_PEOPLE[bool(unscored)], parameters):
-        respondents[side] += 1
-        answered = {int(version) for version in (versions or "").split(",") if version}
-        for dimension in {scored[version] for version in answered}:
-            scorers[(dimension, side)] += 1
+    dimension_of = {str(version): dimension for version, dimension in scored.items()}
+    for side, versions, people in await session.execute(_PEOPLE[bool(unscored)], parameters):
+        respondents[side] += people
+        answered = set(versions.split(",")) if versions else set()
+        for dimension in {dimension_of[version] for version in answered}:
+            scorers[(dimension, side)] += people
     return dict(sorted(respondents.items())), dict(scorers)
 
 
