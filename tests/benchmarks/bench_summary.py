@@ -21,51 +21,23 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from slack_sdk.web.async_client import AsyncWebClient
-from sqlalchemy import event, select, update
+from sqlalchemy import event, update
 
 from bot.app import prepare_services
 from bot.blocks.summary import details_message, headline_message
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.db.engine import Database
-from bot.db.models import Check, CheckQuestion, Partnership, QuestionVersion
+from bot.db.models import Check
 from bot.radar_chart import render_radar
 from bot.services import Services
 from bot.usecases.summary import summarise
 from tests.benchmarks.targets import postgres_schema
-from tests.support.seeding import seed_answers
+from tests.support.seeding import closed_check, seed_answers
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 QUESTIONS = 30
 RUNS = 15
-
-
-async def _closed_check(services: Services, channel: str, *, anonymous: bool = False) -> int:
-    async with services.db.unit_of_work() as session:
-        versions = (await session.scalars(select(QuestionVersion.id).limit(QUESTIONS))).all()
-        partnership = Partnership(
-            team_id="T1", channel_id=channel, name="Acme", created_by="U1", created_at=NOW
-        )
-        session.add(partnership)
-        await session.flush()
-        check = Check(
-            partnership_id=partnership.id,
-            template_id="partnership_check",
-            template_name="Partnership check",
-            lead_user_id="U0000",
-            mode="live",
-            anonymous=anonymous,
-            status="closed",
-            channel_id=channel,
-            created_at=NOW,
-            closed_at=NOW,
-            questions=[
-                CheckQuestion(position=i, question_version_id=v) for i, v in enumerate(versions)
-            ],
-        )
-        session.add(check)
-        await session.flush()
-        return check.id
 
 
 async def _reopen(services: Services, check_id: int) -> None:
@@ -83,7 +55,13 @@ class Figures(NamedTuple):
 
 
 async def _measure(services: Services, people: int, *, anonymous: bool) -> Figures:
-    check_id = await _closed_check(services, f"C{people:05d}{anonymous:d}", anonymous=anonymous)
+    check_id = await closed_check(
+        services.db,
+        f"C{people:05d}{anonymous:d}",
+        questions=QUESTIONS,
+        anonymous=anonymous,
+        now=NOW,
+    )
     answers = await seed_answers(services.db, check_id, people=people, now=NOW)
     statements = 0
 

@@ -10,6 +10,7 @@ from sqlalchemy import insert, select
 from bot.db.engine import Database
 from bot.db.models import (
     Answer,
+    Check,
     CheckQuestion,
     Meeting,
     MeetingAttendee,
@@ -21,6 +22,38 @@ from bot.services import Services
 from bot.usecases.nudges import schedule_reflections
 
 LONG_COMMENT = "<!channel> this needs <@U123> attention. " + "A long and thoughtful remark. " * 64
+
+
+async def closed_check(
+    db: Database, channel: str, *, questions: int, anonymous: bool, now: datetime
+) -> int:
+    """A new partnership in `channel` with a closed, not yet summarised check of the first
+    `questions` question versions of the bank."""
+    async with db.unit_of_work() as session:
+        versions = (await session.scalars(select(QuestionVersion.id).limit(questions))).all()
+        partnership = Partnership(
+            team_id="T1", channel_id=channel, name="Acme", created_by="U1", created_at=now
+        )
+        session.add(partnership)
+        await session.flush()
+        check = Check(
+            partnership_id=partnership.id,
+            template_id="partnership_check",
+            template_name="Partnership check",
+            lead_user_id="U0000",
+            mode="live",
+            anonymous=anonymous,
+            status="closed",
+            channel_id=channel,
+            created_at=now,
+            closed_at=now,
+            questions=[
+                CheckQuestion(position=i, question_version_id=v) for i, v in enumerate(versions)
+            ],
+        )
+        session.add(check)
+        await session.flush()
+        return check.id
 
 
 async def seed_answers(db: Database, check_id: int, *, people: int, now: datetime) -> int:
