@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import struct
 import zlib
+from collections.abc import Iterable
 from functools import lru_cache
 
 import matplotlib
@@ -34,6 +35,8 @@ WIDTH_INCHES, HEIGHT_INCHES = 6.4, 5.0
 CENTRE = (0.5, 0.5)
 RADIUS = 0.33  # of the figure height, for a rating of 5
 DPI = 100
+LABEL_SIZE = 8  # points; the title is a point larger
+LEGEND = {OUR_SIDE: "● Our side", CLIENT_SIDE: "● Client side"}
 
 
 class NoChart(Exception):
@@ -49,6 +52,17 @@ def chart_alt_text(summary: Summary) -> str:
         parts.append(f"{d.label}: our side {ours}, client side {client}")
     text = "Radar chart of the average ratings out of 5 (dashed ring: the tick threshold). "
     return (text + "; ".join(parts) + ".")[:1000]
+
+
+def warm_up(dimension_labels: Iterable[str], tick_threshold: float) -> None:
+    """Outline the texts every chart of these dimensions shows, ahead of the first summary.
+
+    A text seen before is drawn from a cache; a new one costs a few milliseconds (laying it
+    out, loading its glyphs), and the very first one also finds and loads the font. Run at
+    start-up, so a process's first chart costs what the later ones do.
+    """
+    for label in (*dimension_labels, *LEGEND.values(), _threshold_key(tick_threshold)):
+        _outline(label, LABEL_SIZE)
 
 
 def render_radar(summary: Summary) -> bytes:
@@ -99,10 +113,7 @@ def render_radar(summary: Summary) -> bytes:
         Line2D(*outline([threshold] * count), color="#2e7d32", linewidth=1, linestyle="--")
     )
     key_x = 0.3
-    for side, colour, label in (
-        (OUR_SIDE, OUR_COLOUR, "● Our side"),
-        (CLIENT_SIDE, CLIENT_COLOUR, "● Client side"),
-    ):
+    for side, colour in ((OUR_SIDE, OUR_COLOUR), (CLIENT_SIDE, CLIENT_COLOUR)):
         values = sides[side]
         if all(value is None for value in values):
             continue
@@ -111,10 +122,11 @@ def render_radar(summary: Summary) -> bytes:
         figure.add_artist(Line2D(xs, ys, color=colour, linewidth=2, marker="o"))
         if not any(value is None for value in values):  # gaps would suggest unknown figures
             figure.add_artist(Polygon(list(zip(xs, ys, strict=True)), color=colour, alpha=0.15))
-        _label(figure, (key_x, 0.04), label, colour=colour, align="left")
+        _label(figure, (key_x, 0.04), LEGEND[side], colour=colour, align="left")
         key_x += 0.22
-    _label(figure, (key_x, 0.04), f"- - tick at {threshold:g}", colour="#2e7d32", align="left")
-    _label(figure, (0.5, 0.95), f"{summary.partnership_name} · {summary.template_name}", size=9)
+    _label(figure, (key_x, 0.04), _threshold_key(threshold), colour="#2e7d32", align="left")
+    title = f"{summary.partnership_name} · {summary.template_name}"
+    _label(figure, (0.5, 0.95), title, size=LABEL_SIZE + 1)
     canvas.draw()
     return _png(numpy.asarray(canvas.buffer_rgba()))
 
@@ -143,6 +155,10 @@ def _chunk(kind: bytes, data: bytes) -> bytes:
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
 
 
+def _threshold_key(threshold: float) -> str:
+    return f"- - tick at {threshold:g}"
+
+
 @lru_cache(maxsize=256)
 def _outline(text: str, size: float) -> TextPath:
     return TextPath((0, 0), text, prop=FontProperties(size=size))
@@ -153,7 +169,7 @@ def _label(
     at: tuple[float, float],
     text: str,
     *,
-    size: float = 8,
+    size: float = LABEL_SIZE,
     colour: str = "#222222",
     align: str = "center",
 ) -> None:

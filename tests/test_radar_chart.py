@@ -1,0 +1,53 @@
+"""The radar chart: a real PNG of both sides, and a warm-up that leaves only the title new."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image
+
+from bot import radar_chart
+from bot.domain.summary import DimensionResult, Rules, SideFigure, Summary
+
+LABELS = ["Trust", "Getting along", "Shared goals", "Vision"]
+
+
+def summary(partnership_name: str) -> Summary:
+    return Summary(
+        check_id=1,
+        channel_id="C1",
+        partnership_name=partnership_name,
+        template_id="partnership_check",
+        template_name="Partnership check",
+        anonymous=False,
+        closed_at=None,
+        respondents={"ours": 3, "client": 3},
+        dimensions=tuple(
+            DimensionResult(
+                key=label.lower(),
+                label=label,
+                ours=SideFigure(answered=3, mean=4.0 + i / 4),
+                client=SideFigure(answered=3, mean=2.0 + i / 2),
+                ticked=False,
+                divergent=False,
+                deal_breaker=False,
+                trend="first",
+                score=None,
+            )
+            for i, label in enumerate(LABELS)
+        ),
+        rules=Rules(tick_threshold=3.5),
+    )
+
+
+def test_the_chart_is_a_png_of_the_whole_figure() -> None:
+    picture = Image.open(io.BytesIO(radar_chart.render_radar(summary("Acme"))))
+    picture.load()
+    assert picture.format == "PNG" and picture.size == (640, 500)
+
+
+def test_after_the_warm_up_only_the_title_is_outlined_anew() -> None:
+    radar_chart.warm_up(LABELS, 3.5)
+    before = radar_chart._outline.cache_info().misses
+    radar_chart.render_radar(summary("A partnership no chart has named yet"))
+    assert radar_chart._outline.cache_info().misses == before + 1
