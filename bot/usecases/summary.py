@@ -54,8 +54,9 @@ async def publish_summary(services: Services, check_id: int) -> Summary | None:
 async def summarise(services: Services, check_id: int) -> Summary | None:
     """Compute the summary and store it with the check (closed → summarised), in one go.
 
-    The database counts the answers: the statements issued, and the rows they return, do not
-    depend on the number of answers (see count_answers), only the few deal-breaker rows do.
+    The database counts the answers: the statements issued do not depend on the number of
+    answers (see count_answers), and neither do the rows they return, except a row per
+    deal breaker raised and one per distinct set of scored questions people answered.
     """
     async with services.db.unit_of_work() as session:
         check = await summaries.check_for_summary(session=session, check_id=check_id)
