@@ -14,7 +14,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from bot.config import ConfigError, Settings
-from bot.db.engine import Database
+from bot.db.engine import migrated
 from bot.errors import UserError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -45,6 +45,17 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="write a partnership's checks and answers")
     export.add_argument("--channel", required=True, help="the channel ID, e.g. C0123456789")
     export.add_argument("--format", choices=("json", "csv"), default="json")
+
+    commands.add_parser(
+        "partnerships", help="list every partnership: channel, name, checks, meetings"
+    )
+    delete = commands.add_parser(
+        "delete", help="delete a partnership and everything it holds (asks for --yes)"
+    )
+    delete.add_argument("--channel", required=True, help="the channel ID, e.g. C0123456789")
+    delete.add_argument(
+        "--yes", action="store_true", help="really delete (without it, only says what would go)"
+    )
     return parser
 
 
@@ -85,13 +96,23 @@ def _run(args: argparse.Namespace) -> int:
         asyncio.run(serve(settings, socket_mode=args.socket, port=args.port))
         return EXIT_OK
     if args.command == "migrate":
-        asyncio.run(_migrate(Database(settings.database_url)))
+        asyncio.run(_migrate(settings.database_url))
         print("Database schema is up to date.")
         return EXIT_OK
     if args.command == "export":
         from bot.usecases.export import export_channel
 
         sys.stdout.write(asyncio.run(export_channel(settings, args.channel, args.format)))
+        return EXIT_OK
+    if args.command == "partnerships":
+        from bot.usecases.partnership_data import list_partnerships
+
+        sys.stdout.write(asyncio.run(list_partnerships(settings)))
+        return EXIT_OK
+    if args.command == "delete":
+        from bot.usecases.partnership_data import delete_channel
+
+        sys.stdout.write(asyncio.run(delete_channel(settings, args.channel, confirmed=args.yes)))
         return EXIT_OK
     raise AssertionError(args.command)
 
@@ -131,11 +152,9 @@ def _shown_url() -> str:
         return "DATABASE_URL"
 
 
-async def _migrate(db: Database) -> None:
-    try:
-        await db.migrate()
-    finally:
-        await db.dispose()
+async def _migrate(url: str) -> None:
+    async with migrated(url):
+        pass
 
 
 if __name__ == "__main__":

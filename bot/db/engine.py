@@ -101,6 +101,17 @@ class Database:
             await self.read_engine.dispose()
 
 
+@asynccontextmanager
+async def migrated(url: str) -> AsyncIterator[Database]:
+    """The database at `url`, brought up to date, for one command-line run."""
+    db = Database(url)
+    try:
+        await db.migrate()
+        yield db
+    finally:
+        await db.dispose()
+
+
 def alembic_config(connection: Connection | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))

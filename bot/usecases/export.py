@@ -10,9 +10,9 @@ from typing import Any
 
 from bot.config import Settings
 from bot.db import checks as store
-from bot.db.engine import Database
+from bot.db.engine import Database, migrated
 from bot.domain.answers import option_label
-from bot.errors import UserError
+from bot.usecases.partnerships import unknown_channel
 
 CSV_COLUMNS = (
     "check_id",
@@ -33,12 +33,8 @@ CSV_COLUMNS = (
 
 
 async def export_channel(settings: Settings, channel_id: str, fmt: str) -> str:
-    db = Database(settings.database_url)
-    try:
-        await db.migrate()
+    async with migrated(settings.database_url) as db:
         data = await export_partnership(db, channel_id)
-    finally:
-        await db.dispose()
     return render_json(data) if fmt == "json" else render_csv(data)
 
 
@@ -46,10 +42,7 @@ async def export_partnership(db: Database, channel_id: str) -> dict[str, Any]:
     async with db.unit_of_work() as session:
         partnership = await store.partnership_for_channel(session=session, channel_id=channel_id)
         if partnership is None:
-            raise UserError(
-                f"No partnership is recorded for channel {channel_id!r}. Use the channel ID "
-                "(it starts with C, and Slack shows it at the bottom of the channel's details)."
-            )
+            raise unknown_channel(channel_id)
         checks = await store.checks_of_partnership(session=session, partnership_id=partnership.id)
         exported = []
         for check in checks:

@@ -20,3 +20,12 @@ async def require_partnership(services: Services, channel_id: str, *, then: str)
             f"meeting with `/partnership meeting` (both ask for its name), then {then}."
         )
     return partnership
+
+
+def unknown_channel(channel_id: str) -> UserError:
+    """For the command line, where the channel is typed in as an ID."""
+    return UserError(
+        f"No partnership is recorded for channel {channel_id!r}. Use the channel ID (it starts "
+        "with C, and Slack shows it at the bottom of the channel's details); "
+        "`partnercheck partnerships` lists them all."
+    )

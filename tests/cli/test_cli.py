@@ -112,3 +112,40 @@ async def test_export_writes_every_answer(tmp_path: Path, fmt: str) -> None:
         assert {(r["user_id"], r["value"]) for r in rows} == {("U0CLIENT1", "5"), ("U0LEAD", "4")}
     missing = run("export", "--channel", "C0NOPE", cwd=tmp_path, env={"DATABASE_URL": url})
     assert missing.returncode == 1 and "No partnership is recorded" in missing.stderr
+
+
+async def test_partnerships_lists_and_delete_asks_before_deleting(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'pc.db'}"
+    env = {"DATABASE_URL": url}
+    empty = run("partnerships", cwd=tmp_path, env=env)
+    assert empty.returncode == 0 and "No partnership is stored yet" in empty.stdout
+    async with FakeSlack() as fake:
+        h = await make_harness(url, fake)
+        try:
+            await start_check(h, client=["U0CLIENT1"])
+            await press(h, answer_button(h, "5"), user="U0CLIENT1")
+        finally:
+            await h.stop()
+
+    listed = run("partnerships", cwd=tmp_path, env=env)
+    assert listed.returncode == 0, listed.stderr
+    header, line = listed.stdout.splitlines()
+    assert header.split() == ["CHANNEL", "NAME", "STARTED", "CHECKS", "LAST", "CHECK", "MEETINGS"]
+    assert line.split() == [CHANNEL, "Acme", "×", "Northwind", "2026-11-24", "1", "2026-11-24", "0"]
+
+    asked = run("delete", "--channel", CHANNEL, cwd=tmp_path, env=env)
+    assert asked.returncode == 0, asked.stderr
+    assert "1 check, 1 answer" in asked.stdout and "Nothing was deleted" in asked.stdout
+    assert f"--channel {CHANNEL} --yes" in asked.stdout
+    assert run("export", "--channel", CHANNEL, cwd=tmp_path, env=env).returncode == 0  # kept
+
+    deleted = run("delete", "--channel", CHANNEL, "--yes", cwd=tmp_path, env=env)
+    assert deleted.returncode == 0, deleted.stderr
+    assert deleted.stdout.startswith("Deleted partnership") and "1 answer" in deleted.stdout
+    assert "No partnership is stored yet" in run("partnerships", cwd=tmp_path, env=env).stdout
+
+    again = run("delete", "--channel", CHANNEL, "--yes", cwd=tmp_path, env=env)
+    assert again.returncode == 1 and "No partnership is recorded" in again.stderr
+    assert "Traceback" not in again.stderr
+    usage = run("delete", cwd=tmp_path, env=env)
+    assert usage.returncode == 2 and "--channel" in usage.stderr

@@ -25,19 +25,27 @@ LONG_COMMENT = "<!channel> this needs <@U123> attention. " + "A long and thought
 
 
 async def closed_check(
-    db: Database, channel: str, *, questions: int, anonymous: bool, now: datetime
+    db: Database,
+    channel: str,
+    *,
+    questions: int,
+    anonymous: bool,
+    now: datetime,
+    partnership_id: int | None = None,
 ) -> int:
-    """A new partnership in `channel` with a closed, not yet summarised check of the first
-    `questions` question versions of the bank."""
+    """A closed, not yet summarised check of the first `questions` question versions of the
+    bank, in a new partnership in `channel` (or in the partnership `partnership_id`)."""
     async with db.unit_of_work() as session:
         versions = (await session.scalars(select(QuestionVersion.id).limit(questions))).all()
-        partnership = Partnership(
-            team_id="T1", channel_id=channel, name="Acme", created_by="U1", created_at=now
-        )
-        session.add(partnership)
-        await session.flush()
+        if partnership_id is None:
+            partnership = Partnership(
+                team_id="T1", channel_id=channel, name="Acme", created_by="U1", created_at=now
+            )
+            session.add(partnership)
+            await session.flush()
+            partnership_id = partnership.id
         check = Check(
-            partnership_id=partnership.id,
+            partnership_id=partnership_id,
             template_id="partnership_check",
             template_name="Partnership check",
             lead_user_id="U0000",
