@@ -106,13 +106,20 @@ async def calendar_meetings(
 
 
 async def set_meeting_status(
-    *, session: AsyncSession, meeting_id: int, expected: str, status: str, now: datetime
+    *,
+    session: AsyncSession,
+    meeting_id: int,
+    expected: str,
+    status: str,
+    by: str | None,
+    now: datetime,
 ) -> bool:
-    """Compare-and-set the status; False when it had already changed."""
+    """Compare-and-set the status, noting who changed it (cancelled_by); False when it had
+    already changed."""
     result = await session.execute(
         update(Meeting)
         .where(Meeting.id == meeting_id, Meeting.status == expected)
-        .values(status=status, updated_at=now)
+        .values(status=status, cancelled_by=by, updated_at=now)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1

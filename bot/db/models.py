@@ -31,6 +31,8 @@ HAS_COMMENT = "comment != ''"
 HAS_VALUE = "value IS NOT NULL"
 IS_CHOICE = f"length(value) <= {VALUE_LIMIT}"
 
+CANCELLED_BY_FEED = "calendar"  # meetings.cancelled_by when the calendar feed cancelled it
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -246,6 +248,8 @@ class Meeting(Base):
     source: Mapped[str] = mapped_column(String(16), default="manual")
     external_uid: Mapped[str | None] = mapped_column(String(300))
     created_by: Mapped[str | None] = mapped_column(String(32))
+    # who cancelled or deleted it: CANCELLED_BY_FEED, or a person's user id
+    cancelled_by: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 

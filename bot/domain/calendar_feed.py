@@ -193,6 +193,7 @@ class KnownMeeting:
     starts_at: datetime
     ends_at: datetime
     status: str  # scheduled, cancelled or deleted
+    cancelled_by_feed: bool = False  # cancelled because the feed said so, not by a person
 
 
 @dataclass(frozen=True)
@@ -255,7 +256,8 @@ def plan_sync(
                 plan.cancelled.append(Cancelled(meeting.id, "cancelled"))
             continue
         if meeting.status == "cancelled":
-            plan.reinstated.append((meeting.id, event))
+            if meeting.cancelled_by_feed:  # a person's cancellation stands whatever the feed says
+                plan.reinstated.append((meeting.id, event))
             continue
         if (event.starts_at, event.ends_at) != (meeting.starts_at, meeting.ends_at):
             plan.moved.append(

@@ -22,7 +22,7 @@ from bot.blocks import meetings as cards
 from bot.calendar_fetch import FeedFetchFailed, FetchLimits, fetch_feed, normalise_feed_url
 from bot.db import checks as check_store
 from bot.db import meetings as store
-from bot.db.models import CalendarFeed, Meeting, MeetingAttendee
+from bot.db.models import CANCELLED_BY_FEED, CalendarFeed, Meeting, MeetingAttendee
 from bot.domain.calendar_feed import (
     FeedEvent,
     FeedUnreadable,
@@ -334,6 +334,7 @@ async def _apply_changes(
             meeting_id=meeting.id,
             expected="scheduled",
             status="cancelled",
+            by=CANCELLED_BY_FEED,
             now=now,
         ):
             continue
@@ -354,9 +355,15 @@ async def _apply_changes(
         await nudges.cancel_reflections(session, meeting_id=meeting.id, now=now)
     for meeting_id, event in plan.reinstated:
         meeting = await _fresh(session, by_id[meeting_id])
-        meeting.status = "scheduled"
+        meeting.status, meeting.cancelled_by = "scheduled", None
         meeting.starts_at, meeting.ends_at = event.starts_at, event.ends_at
         meeting.title, meeting.updated_at = event.title, now
+        await session.flush()
+        await _add_attendees(session, meeting, _attendees(event, people))
+        await nudges.reinstate_reflections(session, meeting=meeting, settings=settings, now=now)
+        await nudges.schedule_reflections(  # for anyone invited since
+            session, meeting=meeting, team_id=team_id, settings=settings, now=now
+        )
     for meeting_id, title in plan.retitled:
         meeting = await _fresh(session, by_id[meeting_id])
         meeting.title, meeting.updated_at = title, now
@@ -420,4 +427,5 @@ def _known(meeting: Meeting) -> KnownMeeting:
         starts_at=meeting.starts_at,
         ends_at=meeting.ends_at,
         status=meeting.status,
+        cancelled_by_feed=meeting.cancelled_by == CANCELLED_BY_FEED,
     )

@@ -249,7 +249,12 @@ async def cancel_meeting(services: Services, *, meeting_id: int, user_id: str, d
     target = "deleted" if delete else "cancelled"
     async with services.db.unit_of_work() as session:
         changed = await store.set_meeting_status(
-            session=session, meeting_id=meeting_id, expected="scheduled", status=target, now=now
+            session=session,
+            meeting_id=meeting_id,
+            expected="scheduled",
+            status=target,
+            by=user_id,
+            now=now,
         )
         if not changed:
             return "That meeting was already cancelled; nothing more to do."

@@ -32,6 +32,7 @@ REFLECTION_KINDS = (NUDGE, REMINDER)
 # A meeting that ended longer ago than this gets no nudge (e.g. a calendar feed's history).
 NUDGE_LOOKBACK = timedelta(days=2)
 OPEN_STATUSES = ("pending", "claimed")
+MEETING_CANCELLED = "meeting cancelled"  # why a cancelled meeting's messages were cancelled
 INSERT_CHUNK = 500
 T = TypeVar("T")
 
@@ -191,7 +192,7 @@ async def cancel_reflections(session: AsyncSession, *, meeting_id: int, now: dat
             status="cancelled",
             claimed_by=None,
             lease_until=None,
-            last_error="meeting cancelled",
+            last_error=MEETING_CANCELLED,
             updated_at=now,
         )
         .execution_options(synchronize_session=False)
@@ -203,6 +204,35 @@ async def cancel_reflections(session: AsyncSession, *, meeting_id: int, now: dat
         .execution_options(synchronize_session=False)
     )
     return max(result.rowcount or 0, 0)
+
+
+async def reinstate_reflections(
+    session: AsyncSession, *, meeting: Meeting, settings: Settings, now: datetime
+) -> None:
+    """The cancelled meeting is back: what its cancellation stopped waits again, and its
+    nudges are due at its (new) time. Messages stopped for another reason (someone opted
+    out, answered, skipped) stay stopped; a meeting too long ago gets no nudge, as when new.
+    """
+    if nudge_due_at(meeting, settings) < now - NUDGE_LOOKBACK:
+        return
+    await session.execute(
+        update(ReflectionRequest)
+        .where(ReflectionRequest.meeting_id == meeting.id, ReflectionRequest.status == "cancelled")
+        .values(status="waiting")
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(ScheduledMessage)
+        .where(
+            ScheduledMessage.kind.in_(REFLECTION_KINDS),
+            ScheduledMessage.status == "cancelled",
+            ScheduledMessage.last_error == MEETING_CANCELLED,
+            ScheduledMessage.reference_id.in_(_request_ids(meeting.id)),
+        )
+        .values(status="pending", last_error=None, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    await reschedule_reflections(session, meeting=meeting, settings=settings, now=now)
 
 
 async def nudge_states(

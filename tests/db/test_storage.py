@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import select
+from sqlalchemy import select, text
 
-from bot.db.engine import Database
-from bot.db.models import Base, QuestionVersion
+from bot.db.engine import Database, alembic_config
+from bot.db.models import Base, Meeting, QuestionVersion
 from bot.db.questions import BankDrift, sync_bank
 from questions.bank import Bank, load_bank
 
@@ -92,3 +94,54 @@ async def test_rewording_without_a_new_version_is_refused(db: Database) -> None:
     with pytest.raises(BankDrift, match=f"{question_id} version 1 was reworded"):
         async with db.unit_of_work() as session:
             await sync_bank(session=session, bank=_reworded(bank, question_id, bump=False), now=NOW)
+
+
+async def test_meetings_a_feed_cancelled_before_0005_stay_the_feeds_to_bring_back(
+    database: tuple[str, str | None],
+) -> None:
+    url, schema = database
+    db = Database(url, schema=schema)
+    try:
+        async with db.engine.begin() as connection:
+            await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), "0004"))
+            await connection.execute(
+                text(
+                    "INSERT INTO partnerships (id, team_id, channel_id, name, created_by, "
+                    "created_at) VALUES (1, 'T1', 'C1', 'Acme', 'U1', :now)"
+                ),
+                {"now": NOW.replace(tzinfo=None)},
+            )
+            for meeting_id, source in ((1, "calendar"), (2, "manual"), (3, None)):
+                await connection.execute(
+                    text(
+                        "INSERT INTO meetings (id, partnership_id, title, starts_at, ends_at, "
+                        "status, source, created_at, updated_at) VALUES (:id, 1, 'Review', "
+                        ":now, :now, :status, 'calendar', :now, :now)"
+                    ),
+                    {
+                        "id": meeting_id,
+                        "now": NOW.replace(tzinfo=None),
+                        "status": "cancelled" if source else "scheduled",
+                    },
+                )
+                if source:
+                    await connection.execute(
+                        text(
+                            "INSERT INTO signals (partnership_id, meeting_id, kind, detail, "
+                            "occurred_at, created_at) VALUES (1, :id, 'meeting_cancelled', "
+                            ":detail, :now, :now)"
+                        ),
+                        {
+                            "id": meeting_id,
+                            "detail": json.dumps({"title": "Review", "source": source}),
+                            "now": NOW.replace(tzinfo=None),
+                        },
+                    )
+        await db.migrate()
+        async with db.unit_of_work() as session:
+            rows = await session.execute(
+                select(Meeting.id, Meeting.cancelled_by).order_by(Meeting.id)
+            )
+            assert list(rows) == [(1, "calendar"), (2, None), (3, None)]
+    finally:
+        await db.dispose()

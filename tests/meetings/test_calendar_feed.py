@@ -78,7 +78,9 @@ def test_a_broken_feed_is_unreadable_with_a_reason(data: bytes) -> None:
     assert raised.value.reason
 
 
-def known(meeting_id: int, k: str, start: datetime, status: str = "scheduled") -> KnownMeeting:
+def known(
+    meeting_id: int, k: str, start: datetime, status: str = "scheduled", by_feed: bool = False
+) -> KnownMeeting:
     return KnownMeeting(
         id=meeting_id,
         key=k,
@@ -86,6 +88,7 @@ def known(meeting_id: int, k: str, start: datetime, status: str = "scheduled") -
         starts_at=start,
         ends_at=start.replace(hour=start.hour + 1),
         status=status,
+        cancelled_by_feed=by_feed,
     )
 
 
@@ -110,16 +113,17 @@ def test_plan_finds_new_moved_cancelled_and_removed_meetings() -> None:
     assert key(8, 12) not in {e.key for e in plan.new}  # cancelled and never seen: not added
 
 
-def test_deleted_meetings_stay_deleted_and_cancelled_ones_can_come_back() -> None:
+def test_the_feed_brings_back_what_it_cancelled_never_what_a_person_did() -> None:
     feed = parse_feed(calendar(SERIES), WINDOW)
     before = [
         known(1, key(24), at(24, 14), status="deleted"),
-        known(2, key(1, 12), at(1, 14, 12), status="cancelled"),
+        known(2, key(1, 12), at(1, 14, 12), status="cancelled", by_feed=True),
+        known(3, key(8, 12), at(8, 14, 12), status="cancelled"),  # by someone, in Slack
     ]
     plan = plan_sync(before, feed, window=WINDOW, now=NOW)
     assert plan.moved == [] and plan.cancelled == []
     assert [meeting_id for meeting_id, _ in plan.reinstated] == [2]
-    assert key(24) not in {e.key for e in plan.new}
+    assert {key(24), key(8, 12)}.isdisjoint(e.key for e in plan.new)
 
 
 def test_a_file_without_any_event_cancels_nothing() -> None:

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from bot.app import build_client, prepare_services
 from bot.db import checks as check_store
 from bot.db.engine import Database
-from bot.db.models import CalendarFeed, Meeting, ScheduledMessage, Signal
+from bot.db.models import CalendarFeed, Meeting, ReflectionRequest, ScheduledMessage, Signal
 from bot.usecases.calendar import poll_calendars
+from bot.usecases.meetings import cancel_meeting
 from tests.meetings.feeds import (
     BROKEN,
     CANCELLED,
@@ -276,3 +277,36 @@ async def test_someone_of_ours_invited_later_is_added_and_nudged(
     app.clock.advance(POLL)
     await poll_calendars(app.services)
     assert len(await nudges_of(app, today.id)) == 2
+
+
+async def test_the_feed_brings_back_its_own_cancellation_with_nudges_never_a_persons(
+    app: Harness, feeds: FeedServer
+) -> None:
+    await follow(app, feeds, calendar(SERIES))
+    meetings = await meetings_by_key(app)
+    by_feed, by_lead = meetings[key(8, 12)].id, meetings[key(15, 12)].id
+    reply = await cancel_meeting(app.services, meeting_id=by_lead, user_id=LEAD, delete=False)
+    assert reply.startswith("Marked")
+    feeds.files["team.ics"] = calendar(SERIES, CANCELLED)  # the feed cancels 8 December
+    app.clock.advance(POLL)
+    await poll_calendars(app.services)
+    assert [n.status for n in await nudges_of(app, by_feed)] == ["cancelled"]
+
+    feeds.files["team.ics"] = calendar(SERIES)  # … and brings it back; 15 December is in it too
+    app.clock.advance(POLL)
+    await poll_calendars(app.services)
+
+    after = await meetings_by_key(app)
+    back = after[key(8, 12)]
+    assert (back.status, back.cancelled_by) == ("scheduled", None)
+    [nudge] = await nudges_of(app, by_feed)
+    assert (nudge.status, nudge.last_error) == ("pending", None)
+    assert nudge.due_at == back.ends_at + timedelta(minutes=30)
+    async with app.db().unit_of_work() as session:
+        [request] = await session.scalars(
+            select(ReflectionRequest).where(ReflectionRequest.meeting_id == by_feed)
+        )
+    assert request.status == "waiting"
+    kept = after[key(15, 12)]
+    assert (kept.status, kept.cancelled_by) == ("cancelled", LEAD)
+    assert [n.status for n in await nudges_of(app, by_lead)] == ["cancelled"]
