@@ -6,7 +6,7 @@ import asyncio
 from datetime import datetime, timedelta
 
 from bot.clock import Clock
-from bot.slack_gateway import SlackGateway
+from bot.slack_gateway import SlackCallFailed, SlackGateway
 
 MEMBERS_TTL = timedelta(minutes=2)
 MAX_MEMBERS = 50_000
@@ -41,3 +41,13 @@ class ChannelMembers:
             members = frozenset(await self._gateway.channel_members(channel_id, limit=MAX_MEMBERS))
             self._cache[channel_id] = (now, members)
             return members
+
+
+async def is_workspace_admin(gateway: SlackGateway, user_id: str, team_id: str) -> bool:
+    """An admin or owner of the workspace `team_id` itself (not a guest, nor someone from the
+    client's workspace); False when Slack cannot say."""
+    try:
+        person = await gateway.user(user_id)
+    except SlackCallFailed:
+        return False
+    return person.is_admin and not person.is_external and (person.team_id or team_id) == team_id

@@ -3,7 +3,7 @@
 from slack_bolt.async_app import AsyncApp
 
 from bot.services import Services
-from handlers import actions, commands, errors, meetings, nudges, summary, views
+from handlers import actions, commands, errors, home, meetings, nudges, summary, views
 
 
 def register_all(app: AsyncApp, services: Services) -> None:
@@ -14,3 +14,4 @@ def register_all(app: AsyncApp, services: Services) -> None:
     summary.register(app, services)
     meetings.register(app, services)
     nudges.register(app, services)
+    home.register(app, services)

@@ -11,6 +11,7 @@ ROOT = Path(__file__).parents[1]
 MANIFEST = yaml.safe_load((ROOT / "deploy" / "slack-manifest.yml").read_text())
 
 # The bot scopes each Web API method the gateway calls needs (none: views.* and auth.test).
+# The one event the app subscribes to, app_home_opened, needs no scope either.
 SCOPES = {
     "chat_postMessage": {"chat:write"},
     "chat_update": {"chat:write"},
@@ -53,3 +54,10 @@ def test_the_command_and_interactivity_point_at_the_one_endpoint() -> None:
     assert interactivity["request_url"].endswith("/slack/events")
     for name in ("check", "summary", "meeting", "settings", "help"):
         assert name in command["usage_hint"]
+
+
+def test_the_home_tab_is_on_and_its_event_comes_to_the_one_endpoint() -> None:
+    assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True
+    events = MANIFEST["settings"]["event_subscriptions"]
+    assert events["request_url"] == "https://partnercheck.example.com/slack/events"
+    assert events["bot_events"] == ["app_home_opened"]

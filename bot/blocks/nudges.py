@@ -26,8 +26,14 @@ class NudgeInfo:
 Message = tuple[str, list[dict[str, Any]]]
 
 
-def _meeting(info: NudgeInfo) -> str:
+def meeting_phrase(info: NudgeInfo) -> str:
+    """*Meeting title* with Partnership, escaped."""
     return f"*{escape(trim(info.meeting_title, TITLE_MAX))}* with {escape(info.partnership_name)}"
+
+
+def reflect_now_button(request_id: int) -> dict[str, Any]:
+    """Opens the reflection form (handlers/nudges.py), from the DM or the App Home alike."""
+    return button("Reflect now", ids.REFLECT_NOW, str(request_id), style="primary")
 
 
 def _controls(request_id: int) -> dict[str, Any]:
@@ -44,7 +50,7 @@ def _controls(request_id: int) -> dict[str, Any]:
         "type": "actions",
         "block_id": f"nudge:{request_id}",
         "elements": [
-            button("Reflect now", ids.REFLECT_NOW, str(request_id), style="primary"),
+            reflect_now_button(request_id),
             snooze,
             button("Skip this one", ids.SKIP_NUDGE, str(request_id)),
         ],
@@ -55,7 +61,7 @@ def nudge_message(info: NudgeInfo) -> Message:
     text = f"How did {info.meeting_title} with {info.partnership_name} go? Time to reflect."
     blocks = [
         section(
-            f"How did {_meeting(info)} go? A few minutes now, while it is fresh, "
+            f"How did {meeting_phrase(info)} go? A few minutes now, while it is fresh, "
             "helps us serve them better next time."
         ),
         context(
@@ -69,11 +75,11 @@ def nudge_message(info: NudgeInfo) -> Message:
 
 def reminder_message(info: NudgeInfo, *, snoozed: bool) -> Message:
     if snoozed:
-        opening = f"Here is the reflection on {_meeting(info)} you asked me to bring back."
+        opening = f"Here is the reflection on {meeting_phrase(info)} you asked me to bring back."
         text = f"Your snoozed reflection on {info.meeting_title} is back."
         note = "Skip it if it no longer fits; I won't ask again."
     else:
-        opening = f"A gentle reminder: your reflection on {_meeting(info)} is still open."
+        opening = f"A gentle reminder: your reflection on {meeting_phrase(info)} is still open."
         text = f"Reminder: reflect on {info.meeting_title}."
         note = "This is the only reminder; skip it and I won't ask again about this meeting."
     blocks = [section(opening), context(note), _controls(info.request_id)]
@@ -86,17 +92,19 @@ def answered_message(info: NudgeInfo, *, shared: bool) -> Message:
         if shared
         else "and private to you: only you can see your answers"
     )
-    text = f"Thank you: your reflection on {_meeting(info)} is saved {where}."
+    text = f"Thank you: your reflection on {meeting_phrase(info)} is saved {where}."
     return text, [section(text)]
 
 
 def skipped_message(info: NudgeInfo) -> Message:
-    text = f"Skipped: no more reminders about {_meeting(info)}."
+    text = f"Skipped: no more reminders about {meeting_phrase(info)}."
     return text, [section(text)]
 
 
 def snoozed_message(info: NudgeInfo, until: datetime) -> Message:
-    text = f"Snoozed: I'll bring back your reflection on {_meeting(info)} {slack_date(until)}."
+    text = (
+        f"Snoozed: I'll bring back your reflection on {meeting_phrase(info)} {slack_date(until)}."
+    )
     return text, [section(text)]
 
 
@@ -120,7 +128,7 @@ def reflection_modal(
     view["private_metadata"] = str(request_id)
     view["submit"] = plain("Save", limit=24)
     intro = section(
-        f"Reflecting on {_meeting(info)}. Answer what is useful and leave the rest blank."
+        f"Reflecting on {meeting_phrase(info)}. Answer what is useful and leave the rest blank."
     )
     share = {
         "type": "input",
@@ -151,7 +159,7 @@ def shared_reflection(
     *, user_id: str, info: NudgeInfo, answers: Sequence[tuple[str, str, str | None]]
 ) -> Message:
     """What <@user> chose to share: (question, answer label, comment) per answered question."""
-    lines = [f"<@{user_id}> shared their reflection on {_meeting(info)}:"]
+    lines = [f"<@{user_id}> shared their reflection on {meeting_phrase(info)}:"]
     for question, label, comment in answers:
         line = f"• {escape(trim(question, 200))}: *{escape(trim(label, 500))}*"
         if comment:

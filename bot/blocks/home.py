@@ -1,0 +1,169 @@
+"""The App Home tab: a person's partnerships and the reflections waiting for them.
+
+Pure: data in, Block Kit out. Names and meeting titles are escaped, and the view stays well
+within Slack's limits (at most 100 blocks, section text within 3000 characters): the lists
+are capped and the rest is counted in an "and N more" line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from bot.blocks.nudges import NudgeInfo, meeting_phrase, reflect_now_button
+from bot.blocks.summary import verdict
+from bot.blocks.text import context, count_phrase, escape, header, section, slack_date, trim
+from bot.domain.check_flow import Mode, Status
+from bot.domain.summary import Summary
+
+PARTNERSHIPS_SHOWN = 15
+REFLECTIONS_SHOWN = 10
+MAX_HOME_BLOCKS = 100
+NAME_SHOWN_MAX = 80
+DAY = "{date_short_pretty}"
+
+HOW_TO_START = (
+    "To start, type `/partnership check` in a channel you share with the client: both sides "
+    "answer the same questions, and you see where you agree. `/partnership help` lists "
+    "everything else I can do."
+)
+
+
+@dataclass(frozen=True)
+class CheckLine:
+    """What the Home tab says about one check."""
+
+    template_name: str
+    status: str
+    mode: str
+    started_at: datetime
+    deadline_at: datetime | None = None
+    closed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class PartnershipCard:
+    name: str
+    channel_id: str
+    latest: CheckLine | None = None
+    # the latest summary, and when its check closed (it may be older than `latest`)
+    summary: Summary | None = None
+    summarised_at: datetime | None = None
+    open_steps: int = 0  # open next steps the viewer owns here
+
+
+@dataclass(frozen=True)
+class HomeInfo:
+    whole_workspace: bool  # a workspace admin sees every partnership
+    partnerships: Sequence[PartnershipCard]
+    more_partnerships: int
+    reflections: Sequence[NudgeInfo]
+    more_reflections: int
+
+
+def home_view(info: HomeInfo) -> dict[str, Any]:
+    blocks = [
+        *_welcome(info),
+        {"type": "divider"},
+        *_partnership_blocks(info),
+        *_reflection_blocks(info),
+    ]
+    return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}
+
+
+def _welcome(info: HomeInfo) -> list[dict[str, Any]]:
+    intro = (
+        "I help us and our clients look at the partnership together: guided checks in the "
+        "channel you share with them, a summary of where both sides stand, and a nudge to "
+        "reflect after each client meeting."
+    )
+    if not info.partnerships and not info.reflections:
+        return [
+            header("Partnership Check"),
+            section(intro),
+            section(f"*Nothing here yet.* {HOW_TO_START}"),
+        ]
+    return [
+        header("Partnership Check"),
+        section(intro),
+        context(
+            "Start a check with `/partnership check` in a channel shared with the client; "
+            "`/partnership help` lists the rest."
+        ),
+    ]
+
+
+def _partnership_blocks(info: HomeInfo) -> list[dict[str, Any]]:
+    title = "All partnerships in this workspace" if info.whole_workspace else "Your partnerships"
+    blocks: list[dict[str, Any]] = [header(title)]
+    if not info.partnerships:
+        blocks.append(
+            section(
+                "No partnerships in this workspace yet."
+                if info.whole_workspace
+                else "You aren't part of any partnership yet."
+            )
+        )
+        return blocks
+    shown = info.partnerships[:PARTNERSHIPS_SHOWN]
+    blocks += [section(_partnership_text(card)) for card in shown]
+    more = info.more_partnerships + len(info.partnerships) - len(shown)
+    if more > 0:
+        blocks.append(
+            context(
+                f"…and {count_phrase(more, 'more partnership')}. "
+                "`/partnership history` in a partnership's channel shows all its checks."
+            )
+        )
+    return blocks
+
+
+def _partnership_text(card: PartnershipCard) -> str:
+    lines = [f"*{escape(trim(card.name, NAME_SHOWN_MAX))}* · <#{card.channel_id}>"]
+    lines.append(_check_state(card.latest))
+    if card.summary is not None and card.summarised_at is not None:
+        when = _day(card.summarised_at)
+        lines.append(f":bar_chart: Latest summary ({when}): {escape(verdict(card.summary))}")
+    if card.open_steps:
+        steps = count_phrase(card.open_steps, "open next step")
+        lines.append(f":pushpin: You own {steps} here.")
+    return "\n".join(lines)
+
+
+def _check_state(check: CheckLine | None) -> str:
+    if check is None:
+        return "No check yet: `/partnership check` in the channel starts one."
+    name = escape(check.template_name)
+    if check.status == Status.OPEN and check.mode == Mode.LIVE:
+        return f":large_green_circle: {name} running live, started {_day(check.started_at)}"
+    if check.status == Status.OPEN:
+        until = f" until {slack_date(check.deadline_at)}" if check.deadline_at else ""
+        return f":large_green_circle: {name} open for answers{until}"
+    closed = _day(check.closed_at or check.started_at)
+    if check.status == Status.SUMMARISED:
+        return f":white_check_mark: {name} closed and summarised {closed}"
+    return f":white_check_mark: {name} closed {closed}, summary still to come"
+
+
+def _reflection_blocks(info: HomeInfo) -> list[dict[str, Any]]:
+    if not info.reflections:
+        return []
+    blocks: list[dict[str, Any]] = [{"type": "divider"}, header("Waiting for your reflection")]
+    shown = info.reflections[:REFLECTIONS_SHOWN]
+    blocks += [
+        section(
+            f"{meeting_phrase(nudge)} · <#{nudge.channel_id}>\nEnded {slack_date(nudge.ended_at)}",
+            accessory=reflect_now_button(nudge.request_id),
+        )
+        for nudge in shown
+    ]
+    more = info.more_reflections + len(info.reflections) - len(shown)
+    if more > 0:
+        blocks.append(context(f"…and {count_phrase(more, 'more reflection')} waiting."))
+    return blocks
+
+
+def _day(moment: datetime) -> str:
+    return slack_date(moment, pattern=DAY)

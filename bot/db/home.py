@@ -1,0 +1,239 @@
+"""The reads behind a person's App Home. The caller owns the transaction.
+
+Each function is one SQL statement whatever the number of partnerships, so a Home view
+costs a fixed handful of statements (no query per partnership).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import (
+    Check,
+    Meeting,
+    NextStep,
+    Participant,
+    Partnership,
+    ReflectionRequest,
+)
+from bot.domain.check_flow import Status
+from bot.domain.next_steps import OPEN
+
+GONE_MEETINGS = ("cancelled", "deleted")
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class PartnershipRow:
+    id: int
+    name: str
+    channel_id: str
+
+
+@dataclass(frozen=True)
+class CheckRow:
+    partnership_id: int
+    template_name: str
+    status: str
+    mode: str
+    deadline_at: datetime | None
+    created_at: datetime
+    closed_at: datetime | None
+    summary: dict[str, Any] | None
+
+
+@dataclass(frozen=True)
+class ReflectionRow:
+    request_id: int
+    meeting_title: str
+    ended_at: datetime
+    partnership_name: str
+    channel_id: str
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    """The first rows of a list, and how many there are in all."""
+
+    rows: list[T]
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.rows)
+
+
+def involving(user_id: str) -> ColumnElement[bool]:
+    """Partnerships the person created, led a check of, or took part in a check of."""
+    led = select(Check.partnership_id).where(Check.lead_user_id == user_id)
+    took_part = (
+        select(Check.partnership_id)
+        .join(Participant, Participant.check_id == Check.id)
+        .where(Participant.user_id == user_id)
+    )
+    return or_(
+        Partnership.created_by == user_id,
+        Partnership.id.in_(led),
+        Partnership.id.in_(took_part),
+    )
+
+
+async def partnerships(
+    *, session: AsyncSession, where: ColumnElement[bool], limit: int
+) -> Page[PartnershipRow]:
+    """Partnerships matching `where`, most recently active first (a check started or
+    closed, else the partnership's creation), at most `limit` of them."""
+    activity = (
+        select(
+            Check.partnership_id,
+            func.max(func.coalesce(Check.closed_at, Check.created_at)).label("at"),
+        )
+        .group_by(Check.partnership_id)
+        .subquery()
+    )
+    rows = (
+        await session.execute(
+            select(
+                Partnership.id,
+                Partnership.name,
+                Partnership.channel_id,
+                func.count().over().label("total"),
+            )
+            .outerjoin(activity, activity.c.partnership_id == Partnership.id)
+            .where(where)
+            .order_by(
+                func.coalesce(activity.c.at, Partnership.created_at).desc(),
+                Partnership.id.desc(),
+            )
+            .limit(limit)
+        )
+    ).all()
+    return Page(
+        rows=[PartnershipRow(id=r.id, name=r.name, channel_id=r.channel_id) for r in rows],
+        total=rows[0].total if rows else 0,
+    )
+
+
+async def latest_checks(
+    *, session: AsyncSession, partnership_ids: Collection[int]
+) -> dict[int, tuple[CheckRow | None, CheckRow | None]]:
+    """Per partnership: (its latest check, its latest summarised check), either may be None.
+
+    One statement: the latest check of each status per partnership (at most three rows
+    each, and only a summarised one carries a summary).
+    """
+    if not partnership_ids:
+        return {}
+    ranked = (
+        select(
+            Check.partnership_id,
+            Check.template_name,
+            Check.status,
+            Check.mode,
+            Check.deadline_at,
+            Check.created_at,
+            Check.closed_at,
+            Check.id,
+            func.row_number()
+            .over(
+                partition_by=(Check.partnership_id, Check.status),
+                order_by=(Check.created_at.desc(), Check.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(Check.partnership_id.in_(partnership_ids))
+        .subquery()
+    )
+    rows = (
+        await session.execute(
+            select(ranked, Check.summary)
+            .join(Check, Check.id == ranked.c.id)
+            .where(ranked.c.rank == 1)
+        )
+    ).all()
+    found: dict[int, tuple[CheckRow | None, CheckRow | None]] = {}
+    for row in rows:
+        check = CheckRow(
+            partnership_id=row.partnership_id,
+            template_name=row.template_name,
+            status=row.status,
+            mode=row.mode,
+            deadline_at=row.deadline_at,
+            created_at=row.created_at,
+            closed_at=row.closed_at,
+            summary=row.summary if row.status == Status.SUMMARISED else None,
+        )
+        latest, summarised = found.get(check.partnership_id, (None, None))
+        if latest is None or check.created_at > latest.created_at:
+            latest = check
+        if check.summary is not None:
+            summarised = check
+        found[check.partnership_id] = (latest, summarised)
+    return found
+
+
+async def open_steps_owned(
+    *, session: AsyncSession, user_id: str, partnership_ids: Collection[int]
+) -> dict[int, int]:
+    """How many open next steps the person owns, per partnership (absent: none)."""
+    if not partnership_ids:
+        return {}
+    rows = await session.execute(
+        select(NextStep.partnership_id, func.count())
+        .where(
+            NextStep.partnership_id.in_(partnership_ids),
+            NextStep.owner_user_id == user_id,
+            NextStep.status == OPEN,
+        )
+        .group_by(NextStep.partnership_id)
+    )
+    return {partnership_id: count for partnership_id, count in rows}
+
+
+async def waiting_reflections(
+    *, session: AsyncSession, user_id: str, now: datetime, limit: int
+) -> Page[ReflectionRow]:
+    """The person's reflections still waiting on meetings that have ended (not cancelled or
+    deleted), most recent meeting first, at most `limit` of them."""
+    rows = (
+        await session.execute(
+            select(
+                ReflectionRequest.id,
+                Meeting.title,
+                Meeting.ends_at,
+                Partnership.name,
+                Partnership.channel_id,
+                func.count().over().label("total"),
+            )
+            .join(Meeting, Meeting.id == ReflectionRequest.meeting_id)
+            .join(Partnership, Partnership.id == Meeting.partnership_id)
+            .where(
+                ReflectionRequest.user_id == user_id,
+                ReflectionRequest.status == "waiting",
+                Meeting.ends_at <= now,
+                Meeting.status.not_in(GONE_MEETINGS),
+            )
+            .order_by(Meeting.ends_at.desc(), ReflectionRequest.id.desc())
+            .limit(limit)
+        )
+    ).all()
+    return Page(
+        rows=[
+            ReflectionRow(
+                request_id=r.id,
+                meeting_title=r.title,
+                ended_at=r.ends_at,
+                partnership_name=r.name,
+                channel_id=r.channel_id,
+            )
+            for r in rows
+        ],
+        total=rows[0].total if rows else 0,
+    )

@@ -1,0 +1,98 @@
+"""A person opens the app's Home tab: publish their partnerships and waiting reflections.
+
+Four read-only statements, whatever the number of partnerships; none takes SQLite's write
+lock. Nobody is waiting for an answer, so a Slack refusal is logged (its error code only)
+and dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot.blocks import home as cards
+from bot.blocks.nudges import NudgeInfo
+from bot.db import home as store
+from bot.db.models import Partnership
+from bot.domain.summary import Summary
+from bot.members import is_workspace_admin
+from bot.services import Services
+from bot.slack_gateway import SlackCallFailed
+
+log = logging.getLogger(__name__)
+
+
+async def show_home(services: Services, *, user_id: str, team_id: str) -> None:
+    """Publish the Home view of `user_id`; a workspace admin sees every partnership of `team_id`."""
+    whole_workspace = await is_workspace_admin(services.gateway, user_id, team_id)
+    info = await load_home(services, user_id=user_id, team_id=team_id, admin=whole_workspace)
+    try:
+        await services.gateway.publish_home(user_id, cards.home_view(info))
+    except SlackCallFailed as failure:
+        log.warning("Home tab not published: Slack answered %s", failure.error)
+
+
+async def load_home(
+    services: Services, *, user_id: str, team_id: str, admin: bool
+) -> cards.HomeInfo:
+    where = Partnership.team_id == team_id if admin else store.involving(user_id)
+    async with services.db.reading() as session:
+        listed = await store.partnerships(
+            session=session, where=where, limit=cards.PARTNERSHIPS_SHOWN
+        )
+        ids = [row.id for row in listed.rows]
+        checks = await store.latest_checks(session=session, partnership_ids=ids)
+        steps = await store.open_steps_owned(session=session, user_id=user_id, partnership_ids=ids)
+        waiting = await store.waiting_reflections(
+            session=session,
+            user_id=user_id,
+            now=services.clock.now(),
+            limit=cards.REFLECTIONS_SHOWN,
+        )
+    return cards.HomeInfo(
+        whole_workspace=admin,
+        partnerships=[
+            _card(row, *checks.get(row.id, (None, None)), steps.get(row.id, 0))
+            for row in listed.rows
+        ],
+        more_partnerships=listed.more,
+        reflections=[_nudge(row) for row in waiting.rows],
+        more_reflections=waiting.more,
+    )
+
+
+def _card(
+    row: store.PartnershipRow,
+    latest: store.CheckRow | None,
+    summarised: store.CheckRow | None,
+    open_steps: int,
+) -> cards.PartnershipCard:
+    summary = summarised.summary if summarised is not None else None
+    return cards.PartnershipCard(
+        name=row.name,
+        channel_id=row.channel_id,
+        latest=_check_line(latest) if latest is not None else None,
+        summary=Summary.from_json(summary) if summary else None,
+        summarised_at=(summarised.closed_at or summarised.created_at) if summarised else None,
+        open_steps=open_steps,
+    )
+
+
+def _check_line(check: store.CheckRow) -> cards.CheckLine:
+    return cards.CheckLine(
+        template_name=check.template_name,
+        status=check.status,
+        mode=check.mode,
+        started_at=check.created_at,
+        deadline_at=check.deadline_at,
+        closed_at=check.closed_at,
+    )
+
+
+def _nudge(row: store.ReflectionRow) -> NudgeInfo:
+    return NudgeInfo(
+        request_id=row.request_id,
+        meeting_title=row.meeting_title,
+        partnership_name=row.partnership_name,
+        channel_id=row.channel_id,
+        ended_at=row.ended_at,
+    )
