@@ -28,6 +28,7 @@ from bot.domain.answers import (
 )
 from bot.domain.check_flow import CheckState, Event, Mode, Status, TransitionRefused, apply
 from bot.errors import NotAllowed, NotFound, UserError
+from bot.members import is_workspace_admin
 from bot.services import Services
 from bot.slack_gateway import SlackCallFailed
 from bot.usecases import next_steps, summary
@@ -698,13 +699,10 @@ async def _answerable(
 
 
 async def _require_steering(services: Services, check: Check, user_id: str, doing: str) -> None:
-    if user_id == check.lead_user_id:
+    if user_id == check.lead_user_id or await is_workspace_admin(
+        services.gateway, user_id, check.partnership.team_id
+    ):
         return
-    try:
-        if (await services.gateway.user(user_id)).is_admin:
-            return
-    except SlackCallFailed:
-        pass
     raise NotAllowed(
         f"Only <@{check.lead_user_id}>, who started this check, or a workspace admin can {doing}."
     )

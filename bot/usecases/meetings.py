@@ -13,6 +13,7 @@ from bot.db import deliveries
 from bot.db import meetings as store
 from bot.db.models import Meeting, Partnership
 from bot.errors import NotAllowed, NotFound, UserError
+from bot.members import admin_of
 from bot.services import Services
 from bot.slack_gateway import SlackCallFailed, SlackUser
 from bot.usecases import nudges
@@ -313,9 +314,10 @@ def _refuse_client_side(viewer: SlackUser | None, partnership: Partnership) -> N
 def _may_manage(viewer: SlackUser | None, partnership: Partnership, meeting: Meeting) -> bool:
     if viewer is None:
         return False
-    if viewer.is_admin:
-        return True
-    return viewer.id in (meeting.created_by, partnership.created_by)
+    return admin_of(viewer, partnership.team_id) or viewer.id in (
+        meeting.created_by,
+        partnership.created_by,
+    )
 
 
 async def _not_ours(services: Services, form: MeetingForm) -> list[SlackUser]:

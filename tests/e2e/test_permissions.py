@@ -84,6 +84,18 @@ async def test_a_workspace_admin_may_close_someone_elses_check(harness: Harness)
         assert await session.scalar(select(Check.status)) == "summarised"  # closed, then summarised
 
 
+async def test_an_admin_of_the_clients_workspace_cannot_steer_our_check(
+    harness: Harness,
+) -> None:
+    h = harness
+    h.fake.add_user(EXTERNAL, team_id=CLIENT_TEAM, is_admin=True)
+    await start_check(h)
+    await press(h, button(h, ids.CLOSE_CHECK), user=EXTERNAL, user_team_id=CLIENT_TEAM)
+    assert "workspace admin can close" in h.fake.last("chat.postEphemeral").args["text"]
+    async with h.db().unit_of_work() as session:
+        assert await session.scalar(select(Check.status)) == "open"
+
+
 async def test_others_cannot_move_or_close_and_nothing_changes(harness: Harness) -> None:
     h = harness
     await start_check(h, client=["U0CLIENT1"])

@@ -194,6 +194,9 @@ async def test_cancelling_stops_nudges_and_records_a_signal_deleting_leaves_no_t
 
     refusal = await choose(h, f"cancel:{first.id}", user=ANN)
     assert f"Only <@{LEAD}> or a workspace admin" in refusal
+    h.fake.add_user("U0CLIENTADMIN", is_admin=True, team_id="T0CLIENT")  # admin over there
+    refusal = await choose(h, f"cancel:{first.id}", user="U0CLIENTADMIN")
+    assert f"Only <@{LEAD}> or a workspace admin" in refusal
     assert await choose(h, f"cancel:{first.id}") == (
         "Marked “First” as cancelled and stopped 2 reflection messages; "
         "it is noted for the partnership's summary."
