@@ -98,7 +98,7 @@ class Check(Base):
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id", ondelete="CASCADE"))
     template_id: Mapped[str] = mapped_column(String(60))
     template_name: Mapped[str] = mapped_column(String(200))
-    lead_user_id: Mapped[str] = mapped_column(String(32))
+    lead_user_id: Mapped[str] = mapped_column(String(32), index=True)
     mode: Mapped[str] = mapped_column(String(8))
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(16), index=True)
@@ -144,7 +144,7 @@ class Participant(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     check_id: Mapped[int] = mapped_column(ForeignKey("checks.id", ondelete="CASCADE"))
-    user_id: Mapped[str] = mapped_column(String(32))
+    user_id: Mapped[str] = mapped_column(String(32), index=True)  # a person's partnerships
     side: Mapped[str] = mapped_column(String(8))
 
 
