@@ -1,7 +1,7 @@
 """The dispatcher: sends due rows of the outbox, each at most once.
 
 One `run_once()` per tick:
-1. expired claims go back to pending; expired sends are marked failed, outcome unknown;
+1. expired claims go back to pending; expired sends (a worker stopped) become unsure;
    rows whose send ended unclearly and are due for a check are claimed and checked;
 2. claim a batch of due rows (compare-and-set; SKIP LOCKED on PostgreSQL);
 3. look up unknown time zones, then decide per row: send, wait (outside working hours,
@@ -16,8 +16,8 @@ message carries Slack metadata naming its row, and after the backoff the dispatc
 Slack (conversations.history of the DM) whether it landed. Found → sent, never sent again.
 Not found → retried like a 5xx (same row, same attempt limit). The check itself failing →
 checked again later, and after the attempt limit failed "outcome unknown"; only a negative
-answer ever allows a resend. A row left in `sending` by a crash is still reported
-"outcome unknown" once its lease runs out: one call in flight per slot.
+answer ever allows a resend. A row left in `sending` by a crash is checked the same way
+once its lease runs out: sent if Slack has it, sent again only if Slack does not.
 """
 
 from __future__ import annotations
@@ -184,8 +184,8 @@ class RunReport:
     deferred: int = 0
     dropped: int = 0
     lost_claims: int = 0
-    recovered: int = 0
-    unknown: int = 0
+    recovered: int = 0  # claims a stopped worker left, back to pending
+    interrupted: int = 0  # sends a stopped worker left, to be checked
     landed: int = 0  # an unclear send that Slack's history showed had arrived
     errors: dict[str, int] = field(default_factory=dict)
 
@@ -237,7 +237,7 @@ class Dispatcher:
             if clock.now() - at < SAME_CHANNEL_GAP
         }
         async with self._unit() as session:
-            report.recovered, report.unknown = await outbox.recover_stale(
+            report.recovered, report.interrupted = await outbox.recover_stale(
                 session=session, now=clock.now()
             )
             unsure = await outbox.claim_unsure(
@@ -247,9 +247,11 @@ class Dispatcher:
                 lease=self.lease,
                 limit=self.batch_size,
             )
-        if report.unknown:
+        if report.interrupted:
             log.warning(
-                "%d messages were being sent when a worker stopped: marked unknown", report.unknown
+                "%d messages were being sent when a worker stopped: asking Slack whether they "
+                "arrived",
+                report.interrupted,
             )
         if unsure:
             await self._check_all(unsure, report)
@@ -406,8 +408,8 @@ class Dispatcher:
 
     async def _record_sent(self, sent: list[tuple[ScheduledMessage, Posted]]) -> dict[int, bool]:
         """Slack has these messages: record them, trying hard (a crash here leaves them
-        `sending`, later reported as unknown; never resent). Rows found by a check are
-        `checking`, the rest `sending`."""
+        `sending`; after the lease a check finds them in Slack, so they are not resent).
+        Rows found by a check are `checking`, the rest `sending`."""
         by_state: dict[str, list[int]] = {}
         for row, _ in sent:
             by_state.setdefault("checking" if row.status == "checking" else "sending", []).append(

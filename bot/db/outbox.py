@@ -10,9 +10,10 @@ pending (it did not: a normal retry), failed, or unsure again (the check itself 
   that only succeeds while the row is still pending (compare-and-set).
 - Every later transition is a compare-and-set on (status, claimed_by): a worker that lost
   its claim (lease expired, meeting moved or cancelled) can change nothing.
-- A stale claimed row goes back to pending; a stale sending row is never resent: its
-  outcome is unknown, so it is marked failed with that reason. A stale checking row goes
-  back to unsure (a check can always be repeated).
+- A stale claimed row goes back to pending. A stale sending row (its worker stopped during
+  the send) is never resent blindly: it goes to unsure, like any unclear failure, so Slack
+  is asked whether it landed. A stale checking row goes back to unsure (a check can always
+  be repeated).
 
 The caller owns the transaction.
 """
@@ -29,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models import ScheduledMessage
 from bot.db.upsert import insert_for
 
-OUTCOME_UNKNOWN = "outcome unknown: the app stopped while Slack was being asked; not resent"
+STOPPED_DURING_SEND = "the app stopped during the send; asking Slack whether it arrived"
 ERROR_MAX = 500
 
 
@@ -318,20 +319,28 @@ async def release(
 
 
 async def recover_stale(*, session: AsyncSession, now: datetime) -> tuple[int, int]:
-    """Expired claims → pending; expired sends → failed (outcome unknown). Returns both counts."""
+    """Expired claims → pending; expired sends → unsure, to be checked now. Returns both
+    counts."""
     returned = await session.execute(
         update(ScheduledMessage)
         .where(ScheduledMessage.status == "claimed", ScheduledMessage.lease_until < now)
         .values(status="pending", claimed_by=None, lease_until=None, updated_at=now)
         .execution_options(synchronize_session=False)
     )
-    unknown = await session.execute(
+    interrupted = await session.execute(
         update(ScheduledMessage)
         .where(ScheduledMessage.status == "sending", ScheduledMessage.lease_until < now)
-        .values(status="failed", last_error=OUTCOME_UNKNOWN, updated_at=now)
+        .values(
+            status="unsure",
+            due_at=now,
+            claimed_by=None,
+            lease_until=None,
+            last_error=STOPPED_DURING_SEND,
+            updated_at=now,
+        )
         .execution_options(synchronize_session=False)
     )
-    return max(returned.rowcount or 0, 0), max(unknown.rowcount or 0, 0)
+    return max(returned.rowcount or 0, 0), max(interrupted.rowcount or 0, 0)
 
 
 async def cancel_for_user(
