@@ -462,17 +462,13 @@ class Dispatcher:
             return
         if failure.unsure:
             # not resent blindly: after the backoff, Slack's history says whether it landed
-            async with self._unit() as session:
-                await outbox.mark_unsure(
-                    session=session,
-                    row_id=row.id,
-                    worker=self.worker,
-                    now=now,
-                    check_at=now + backoff(attempts),
-                    was="sending",
-                    error=f"{failure.error} after the request was sent; checking whether "
-                    "it arrived before sending again",
-                )
+            await self._unsure(
+                row,
+                now + backoff(attempts),
+                "sending",
+                error=f"{failure.error} after the request was sent; checking whether "
+                "it arrived before sending again",
+            )
             report.retried += 1
             return
         transient = (failure.status or 0) >= 500 or failure.error in RETRYABLE_ERRORS
@@ -531,18 +527,13 @@ class Dispatcher:
                 )
                 report.failed += 1
                 return
-            async with self._unit() as session:
-                await outbox.mark_unsure(
-                    session=session,
-                    row_id=row.id,
-                    worker=self.worker,
-                    now=now,
-                    check_at=now + backoff(attempts),
-                    was="checking",
-                    error=f"could not ask Slack whether it arrived ({failure.error}); "
-                    "will ask again",
-                    count_attempt=True,
-                )
+            await self._unsure(
+                row,
+                now + backoff(attempts),
+                "checking",
+                error=f"could not ask Slack whether it arrived ({failure.error}); will ask again",
+                count_attempt=True,
+            )
             report.retried += 1
             return
         if landed is not None:
@@ -580,6 +571,27 @@ class Dispatcher:
                 due_at=due_at,
                 was=was,
                 error=error,
+            )
+
+    async def _unsure(
+        self,
+        row: ScheduledMessage,
+        check_at: datetime,
+        was: str,
+        *,
+        error: str,
+        count_attempt: bool = False,
+    ) -> None:
+        async with self._unit() as session:
+            await outbox.mark_unsure(
+                session=session,
+                row_id=row.id,
+                worker=self.worker,
+                now=self.services.clock.now(),
+                check_at=check_at,
+                was=was,
+                error=error,
+                count_attempt=count_attempt,
             )
 
     async def _fail(self, row: ScheduledMessage, error: str, *, was: str = "sending") -> None:

@@ -123,33 +123,11 @@ async def _claim(
     return list(rows.all())
 
 
-async def mark_sending(
-    *, session: AsyncSession, row_id: int, worker: str, now: datetime, lease: timedelta
-) -> bool:
-    """claimed → sending, right before the Web API call; False when the claim was lost."""
-    result = await session.execute(
-        update(ScheduledMessage)
-        .where(
-            ScheduledMessage.id == row_id,
-            ScheduledMessage.status == "claimed",
-            ScheduledMessage.claimed_by == worker,
-        )
-        .values(
-            status="sending",
-            attempts=ScheduledMessage.attempts + 1,
-            lease_until=now + lease,
-            attempted_at=now,
-            updated_at=now,
-        )
-        .execution_options(synchronize_session=False)
-    )
-    return (result.rowcount or 0) == 1
-
-
 async def mark_sending_many(
     *, session: AsyncSession, row_ids: Sequence[int], worker: str, now: datetime, lease: timedelta
 ) -> set[int]:
-    """mark_sending for several rows in one statement; returns the ids still ours."""
+    """claimed → sending, right before the Web API calls, for several rows in one statement;
+    returns the ids still ours (the others' claims were lost)."""
     if not row_ids:
         return set()
     marked = await session.scalars(
@@ -203,22 +181,6 @@ async def mark_sent_many(
         .execution_options(synchronize_session=False)
     )
     return set(marked.all())
-
-
-async def mark_sent(
-    *, session: AsyncSession, row_id: int, worker: str, now: datetime, channel_id: str | None
-) -> bool:
-    return await _finish(
-        session,
-        row_id,
-        worker,
-        "sending",
-        status="sent",
-        sent_at=now,
-        channel_id=channel_id,
-        last_error=None,
-        updated_at=now,
-    )
 
 
 async def mark_failed(
