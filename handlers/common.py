@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+from bot.blocks import ids
 from bot.services import Services
 from bot.slack_gateway import SlackCallFailed
 
@@ -51,6 +52,20 @@ def action_value(body: dict[str, Any]) -> str:
 
 def state_values(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return (view.get("state") or {}).get("values") or {}
+
+
+def question_answers(view: dict[str, Any]) -> dict[int, tuple[str | None, str | None]]:
+    """position → (value, comment) from a form of question blocks "q<position>" (the async
+    answers form and the reflection form)."""
+    answers: dict[int, tuple[str | None, str | None]] = {}
+    for block_id in state_values(view):
+        if block_id.startswith("q") and block_id[1:].isdigit():
+            position = int(block_id[1:])
+            answers[position] = (
+                input_value(view, block_id, ids.ASYNC_VALUE_INPUT),
+                input_value(view, ids.async_comment_block(position), ids.ASYNC_COMMENT_INPUT),
+            )
+    return answers
 
 
 def input_value(view: dict[str, Any], block_id: str, action_id: str) -> Any:

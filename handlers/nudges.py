@@ -14,7 +14,14 @@ from bot.services import Services
 from bot.usecases import person_settings, reflections
 from bot.usecases.checks import FormInvalid
 from handlers.commands import Subcommand, add_subcommand
-from handlers.common import action_value, input_value, state_values, team_of, tell, user_id_of
+from handlers.common import (
+    action_value,
+    input_value,
+    question_answers,
+    team_of,
+    tell,
+    user_id_of,
+)
 
 Ack = Callable[..., Awaitable[None]]
 OUT_OF_DATE = "That button is out of date; use the newest reflection message in our DM."
@@ -91,14 +98,7 @@ def register(app: AsyncApp, services: Services) -> None:
         if not request_text.isdigit():
             await ack()
             raise UserError("That form is out of date; press *Reflect now* in our DM again.")
-        answers: dict[int, tuple[str | None, str | None]] = {}
-        for block_id in state_values(view):
-            if block_id.startswith("q") and block_id[1:].isdigit():
-                position = int(block_id[1:])
-                answers[position] = (
-                    input_value(view, block_id, ids.ASYNC_VALUE_INPUT),
-                    input_value(view, ids.async_comment_block(position), ids.ASYNC_COMMENT_INPUT),
-                )
+        answers = question_answers(view)
         share = "share" in (input_value(view, ids.SHARE_BLOCK, ids.SHARE_INPUT) or [])
         try:
             await reflections.submit_reflection(

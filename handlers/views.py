@@ -13,7 +13,14 @@ from bot.blocks.checks import parse_ref
 from bot.errors import UserError
 from bot.services import Services
 from bot.usecases import checks
-from handlers.common import input_value, state_values, team_of, tell, user_id_of, user_team_of
+from handlers.common import (
+    input_value,
+    question_answers,
+    team_of,
+    tell,
+    user_id_of,
+    user_team_of,
+)
 
 Ack = Callable[..., Awaitable[None]]
 
@@ -107,14 +114,7 @@ def register(app: AsyncApp, services: Services) -> None:
         if not (check_id_text.isdigit() and page_text.isdigit()):
             await ack()
             raise UserError("That form is out of date; press *Answer now* on the check again.")
-        answers: dict[int, tuple[str | None, str | None]] = {}
-        for block_id in state_values(view):
-            if block_id.startswith("q") and block_id[1:].isdigit():
-                position = int(block_id[1:])
-                answers[position] = (
-                    input_value(view, block_id, ids.ASYNC_VALUE_INPUT),
-                    input_value(view, ids.async_comment_block(position), ids.ASYNC_COMMENT_INPUT),
-                )
+        answers = question_answers(view)
         try:
             outcome = await checks.submit_async_page(
                 services,
