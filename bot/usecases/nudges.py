@@ -37,6 +37,17 @@ INSERT_CHUNK = 500
 T = TypeVar("T")
 
 
+def nudge_info(request: ReflectionRequest, meeting: Meeting, partnership: Partnership) -> NudgeInfo:
+    """What a reflection message (and the reflection form) says about its meeting."""
+    return NudgeInfo(
+        request_id=request.id,
+        meeting_title=meeting.title,
+        partnership_name=partnership.name,
+        channel_id=partnership.channel_id,
+        ended_at=meeting.ends_at,
+    )
+
+
 def nudge_key(request_id: int) -> str:
     return f"nudge:{request_id}"
 
@@ -338,14 +349,17 @@ async def save_tz(
             team_id=team_id,
             tz=tz,
             tz_checked_at=now,
-            work_days="0,1,2,3,4",
-            work_start="09:00",
-            work_end="18:00",
+            **default_hours(),
             opted_out=False,
             updated_at=now,
         )
         .on_conflict_do_update(index_elements=["user_id"], set_={"tz": tz, "tz_checked_at": now})
     )
+
+
+def default_hours() -> dict[str, str]:
+    """The PersonSettings hours columns of someone who has not set theirs."""
+    return dict(zip(("work_days", "work_start", "work_end"), WorkingHours().columns(), strict=True))
 
 
 async def prepare(
@@ -399,13 +413,7 @@ async def prepare(
             if slot > now:
                 decisions[row.id] = Later(slot)
                 continue
-            info = NudgeInfo(
-                request_id=request.id,
-                meeting_title=meeting.title,
-                partnership_name=partnership.name,
-                channel_id=partnership.channel_id,
-                ended_at=meeting.ends_at,
-            )
+            info = nudge_info(request, meeting, partnership)
             if row.kind == NUDGE:
                 text, blocks = cards.nudge_message(info)
             else:

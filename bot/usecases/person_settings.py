@@ -14,7 +14,7 @@ from bot.domain.nudge_timing import (
 )
 from bot.errors import UserError
 from bot.services import Services
-from bot.usecases.nudges import OPTED_OUT, REFLECTION_KINDS
+from bot.usecases.nudges import OPTED_OUT, REFLECTION_KINDS, default_hours
 
 USAGE = (
     "`/partnership settings` shows your nudge settings. Change them with "
@@ -57,9 +57,7 @@ async def change_settings(
             person = PersonSettings(
                 user_id=user_id,
                 team_id=team_id,
-                work_days="0,1,2,3,4",
-                work_start="09:00",
-                work_end="18:00",
+                **default_hours(),
                 opted_out=False,
                 updated_at=now,
             )

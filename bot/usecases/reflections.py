@@ -35,7 +35,7 @@ from bot.errors import NotAllowed, NotFound, UserError
 from bot.services import Services
 from bot.slack_gateway import SlackCallFailed
 from bot.usecases.checks import FormInvalid
-from bot.usecases.nudges import REMINDER, reminder_key
+from bot.usecases.nudges import REMINDER, nudge_info, reminder_key
 from questions.bank import DIMENSIONS
 
 log = logging.getLogger(__name__)
@@ -232,29 +232,23 @@ async def _bring_back(
         return
     meeting = await session.get(Meeting, request.meeting_id)
     partnership = await session.get(Partnership, meeting.partnership_id) if meeting else None
-    first = await outbox.enqueue(
-        session=session,
-        kind=REMINDER,
-        dedupe_key=reminder_key(request.id),
-        due_at=until,
-        now=now,
-        team_id=partnership.team_id if partnership else None,
-        user_id=request.user_id,
-        reference_id=request.id,
-        payload={"snoozed": True},
-    )
-    if not first:
-        await outbox.enqueue(
+    # the reminder's own row if it is free, else one row per snoozed message
+    for dedupe_key in (
+        reminder_key(request.id),
+        f"snooze:{request.id}:{request.message_ts or 'first'}",
+    ):
+        if await outbox.enqueue(
             session=session,
             kind=REMINDER,
-            dedupe_key=f"snooze:{request.id}:{request.message_ts or 'first'}",
+            dedupe_key=dedupe_key,
             due_at=until,
             now=now,
             team_id=partnership.team_id if partnership else None,
             user_id=request.user_id,
             reference_id=request.id,
             payload={"snoozed": True},
-        )
+        ):
+            return
 
 
 async def _stop_reminders(
@@ -298,14 +292,7 @@ async def _load(session: AsyncSession, request_id: int, user_id: str) -> Loaded:
             f"Only <@{request.user_id}>, who was asked, can answer this reflection: "
             "reflections are private to their author."
         )
-    info = NudgeInfo(
-        request_id=request.id,
-        meeting_title=meeting.title,
-        partnership_name=partnership.name,
-        channel_id=partnership.channel_id,
-        ended_at=meeting.ends_at,
-    )
-    return Loaded(request=request, info=info)
+    return Loaded(request=request, info=nudge_info(request, meeting, partnership))
 
 
 async def _versions(services: Services, session: AsyncSession) -> list[QuestionVersion]:
