@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 
@@ -11,9 +11,10 @@ from bot.app import build_client, prepare_services
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.db.engine import Database
-from bot.db.models import Meeting, MeetingAttendee, Partnership
+from bot.db.models import Meeting
 from bot.services import Services
 from bot.usecases.nudges import schedule_reflections
+from tests.support import seeding
 from tests.support.harness import settings_for
 
 TEAM = "T0OURS"
@@ -43,37 +44,10 @@ async def add_meeting(
     ends_at: datetime = START,
     channel_id: str = "C0PARTNER",
 ) -> Meeting:
-    """A partnership (made once per channel) and a manual meeting with `attendees` loaded."""
-    from sqlalchemy import select
-
-    async with db.unit_of_work() as session:
-        partnership = await session.scalar(
-            select(Partnership).where(Partnership.channel_id == channel_id)
-        )
-        if partnership is None:
-            partnership = Partnership(
-                team_id=TEAM,
-                channel_id=channel_id,
-                name="Acme",
-                created_by="ULEAD",
-                created_at=START,
-            )
-            session.add(partnership)
-            await session.flush()
-        meeting = Meeting(
-            partnership_id=partnership.id,
-            title="Weekly",
-            starts_at=ends_at - timedelta(hours=1),
-            ends_at=ends_at,
-            status="scheduled",
-            source="manual",
-            created_at=START,
-            updated_at=START,
-            attendees=[MeetingAttendee(user_id=user_id) for user_id in attendees],
-        )
-        session.add(meeting)
-        await session.flush()
-    return meeting
+    """seeding.add_meeting with the nudge tests' team and clock."""
+    return await seeding.add_meeting(
+        db, attendees=attendees, ends_at=ends_at, channel_id=channel_id, team_id=TEAM, now=START
+    )
 
 
 @pytest.fixture

@@ -102,30 +102,63 @@ def _value(kind: str, options: list[dict[str, Any]], person: int) -> str:
     return values[(person * 7) % len(values)]
 
 
-async def seed_due_reflections(
-    services: Services, *, people: list[str], channel_id: str, ends_at: datetime, team_id: str
-) -> int:
-    """A partnership and one meeting with `people` attending, who work round the clock (so
-    working hours never hold a nudge back), and its reflections scheduled; how many."""
-    now = services.clock.now()
-    async with services.db.unit_of_work() as session:
-        partnership = Partnership(
-            team_id=team_id, channel_id=channel_id, name="Acme", created_by="ULEAD", created_at=now
+async def add_meeting(
+    db: Database,
+    *,
+    attendees: list[str],
+    ends_at: datetime,
+    channel_id: str,
+    team_id: str,
+    now: datetime,
+    title: str = "Weekly",
+) -> Meeting:
+    """A partnership (made once per channel) and a manual meeting with `attendees` loaded."""
+    async with db.unit_of_work() as session:
+        partnership = await session.scalar(
+            select(Partnership).where(Partnership.channel_id == channel_id)
         )
-        session.add(partnership)
-        await session.flush()
+        if partnership is None:
+            partnership = Partnership(
+                team_id=team_id,
+                channel_id=channel_id,
+                name="Acme",
+                created_by="ULEAD",
+                created_at=now,
+            )
+            session.add(partnership)
+            await session.flush()
         meeting = Meeting(
             partnership_id=partnership.id,
-            title="Review",
+            title=title,
             starts_at=ends_at - timedelta(hours=1),
             ends_at=ends_at,
             status="scheduled",
             source="manual",
             created_at=now,
             updated_at=now,
-            attendees=[MeetingAttendee(user_id=user_id) for user_id in people],
+            attendees=[MeetingAttendee(user_id=user_id) for user_id in attendees],
         )
         session.add(meeting)
+        await session.flush()
+    return meeting
+
+
+async def seed_due_reflections(
+    services: Services, *, people: list[str], channel_id: str, ends_at: datetime, team_id: str
+) -> int:
+    """A partnership and one meeting with `people` attending, who work round the clock (so
+    working hours never hold a nudge back), and its reflections scheduled; how many."""
+    now = services.clock.now()
+    meeting = await add_meeting(
+        services.db,
+        attendees=people,
+        ends_at=ends_at,
+        channel_id=channel_id,
+        team_id=team_id,
+        now=now,
+        title="Review",
+    )
+    async with services.db.unit_of_work() as session:
         session.add_all(
             PersonSettings(
                 user_id=user_id,
