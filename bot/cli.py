@@ -13,9 +13,9 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from bot.config import ConfigError, Settings
 from bot.db.engine import migrated
-from bot.errors import UserError
+from bot.plumbing.config import ConfigError, Settings
+from bot.plumbing.errors import UserError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -90,7 +90,7 @@ def _run(args: argparse.Namespace) -> int:
         return _questions(args)
     settings = Settings.from_env()
     if args.command == "serve":
-        from bot.server import serve
+        from bot.serving.server import serve
 
         settings.require_slack(socket_mode=args.socket)
         asyncio.run(serve(settings, socket_mode=args.socket, port=args.port))

@@ -6,15 +6,15 @@ from dataclasses import dataclass, field
 
 import aiohttp
 
-from bot.answer_writer import AnswerWriter
-from bot.background import Background
-from bot.cache import Lru
-from bot.clock import Clock
-from bot.config import Settings
+from bot.background.answer_writer import AnswerWriter
+from bot.background.tasks import Background
 from bot.db.engine import Database
 from bot.db.models import Check
-from bot.members import ChannelMembers
-from bot.slack_gateway import SlackGateway
+from bot.plumbing.cache import Lru
+from bot.plumbing.clock import Clock
+from bot.plumbing.config import Settings
+from bot.slack.gateway import SlackGateway
+from bot.slack.members import ChannelMembers
 from questions.bank import Bank
 
 

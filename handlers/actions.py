@@ -10,7 +10,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.blocks import ids, modals
 from bot.blocks.checks import parse_ref
 from bot.blocks.text import escape, trim
-from bot.errors import UserError
+from bot.plumbing.errors import UserError
 from bot.services import Services
 from bot.usecases import checks
 from handlers.common import (
@@ -85,7 +85,7 @@ async def take_answer_click(
 
 def register(app: AsyncApp, services: Services) -> None:
     async def on_answer(ack: Ack, body: dict[str, Any]) -> None:
-        # reached over Socket Mode; HTTP clicks take the same path from bot/web.py
+        # reached over Socket Mode; HTTP clicks take the same path from bot/serving/web_app.py
         await ack()
         await take_answer_click(services, body)
 

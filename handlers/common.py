@@ -7,7 +7,7 @@ from typing import Any
 
 from bot.blocks import ids
 from bot.services import Services
-from bot.slack_gateway import SlackCallFailed
+from bot.slack.gateway import SlackCallFailed
 
 
 def user_id_of(body: dict[str, Any]) -> str:

@@ -11,9 +11,9 @@ from slack_bolt.response import BoltResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from bot.errors import UserError
+from bot.plumbing.errors import UserError
 from bot.services import Services
-from bot.slack_gateway import SlackCallFailed
+from bot.slack.gateway import SlackCallFailed
 from handlers.common import tell
 
 log = logging.getLogger("partnercheck.errors")

@@ -11,7 +11,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.blocks import ids
 from bot.blocks import meetings as cards
-from bot.errors import UserError
+from bot.plumbing.errors import UserError
 from bot.services import Services
 from bot.usecases import calendar, meetings, schedules
 from bot.usecases.checks import FormInvalid

@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.blocks import ids
 from bot.blocks.text import slack_date
-from bot.errors import UserError
+from bot.plumbing.errors import UserError
 from bot.services import Services
 from bot.usecases import person_settings, reflections
 from bot.usecases.checks import FormInvalid

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from bot.blocks import ids
-from bot.errors import UserError
+from bot.plumbing.errors import UserError
 from bot.services import Services
 from bot.usecases import next_steps, summary
 from handlers.common import action_value, channel_of, input_value, tell, user_id_of

@@ -10,7 +10,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.blocks import ids
 from bot.blocks.checks import parse_ref
-from bot.errors import UserError
+from bot.plumbing.errors import UserError
 from bot.services import Services
 from bot.usecases import checks
 from handlers.common import (

@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
-from bot.config import normalise_database_url
+from bot.plumbing.config import normalise_database_url
 from tests.support.fake_slack import FakeSlack
 from tests.support.harness import Harness, make_harness
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from bot.background import Background
-from bot.clock import ManualClock
-from bot.members import ChannelMembers
-from bot.slack_gateway import SlackGateway
+from bot.background.tasks import Background
+from bot.plumbing.clock import ManualClock
+from bot.slack.gateway import SlackGateway
+from bot.slack.members import ChannelMembers
 from bot.usecases.deliveries import KEEP_KEYS_FOR, first_delivery, prune_deliveries
 from tests.support.harness import Harness
 

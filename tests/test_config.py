@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, Settings, normalise_database_url
+from bot.plumbing.config import ConfigError, Settings, normalise_database_url
 
 
 def test_defaults_work_on_a_fresh_laptop() -> None:

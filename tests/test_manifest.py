@@ -31,13 +31,13 @@ SCOPES = {
 
 
 def called_methods() -> set[str]:
-    source = (ROOT / "bot" / "slack_gateway.py").read_text()
+    source = (ROOT / "bot" / "slack" / "gateway.py").read_text()
     return set(re.findall(r'_call\(\s*"([A-Za-z_]+)"', source))
 
 
 def test_every_method_the_gateway_calls_has_its_scopes_in_the_manifest() -> None:
     methods = called_methods()
-    assert methods, "found no Web API calls in bot/slack_gateway.py"
+    assert methods, "found no Web API calls in bot/slack/gateway.py"
     unknown = methods - SCOPES.keys()
     assert not unknown, f"add the scopes these methods need to SCOPES and the manifest: {unknown}"
     granted = set(MANIFEST["oauth_config"]["scopes"]["bot"])

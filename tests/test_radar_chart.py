@@ -6,8 +6,8 @@ import io
 
 from PIL import Image
 
-from bot import radar_chart
 from bot.domain.summary import DimensionResult, Rules, SideFigure, Summary
+from bot.slack import chart
 
 LABELS = ["Trust", "Getting along", "Shared goals", "Vision"]
 
@@ -41,13 +41,13 @@ def summary(partnership_name: str) -> Summary:
 
 
 def test_the_chart_is_a_png_of_the_whole_figure() -> None:
-    picture = Image.open(io.BytesIO(radar_chart.render_radar(summary("Acme"))))
+    picture = Image.open(io.BytesIO(chart.render_radar(summary("Acme"))))
     picture.load()
     assert picture.format == "PNG" and picture.size == (640, 500)
 
 
 def test_after_the_warm_up_only_the_title_is_outlined_anew() -> None:
-    radar_chart.warm_up(LABELS, 3.5)
-    before = radar_chart._outline.cache_info().misses
-    radar_chart.render_radar(summary("A partnership no chart has named yet"))
-    assert radar_chart._outline.cache_info().misses == before + 1
+    chart.warm_up(LABELS, 3.5)
+    before = chart._outline.cache_info().misses
+    chart.render_radar(summary("A partnership no chart has named yet"))
+    assert chart._outline.cache_info().misses == before + 1

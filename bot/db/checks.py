@@ -267,7 +267,7 @@ async def answers_of_check(*, session: AsyncSession, check_id: int) -> list[Answ
 
 
 # ---------------------------------------------------------------- answer clicks in batches
-# Core statements (no ORM objects) for bot/answer_writer.py; the SELECT is built once.
+# Core statements (no ORM objects) for bot/background/answer_writer.py; the SELECT is built once.
 
 ANSWERS = Answer.__table__
 _BATCH_STATE = (

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import QuestionVersion
-from bot.errors import UserError
+from bot.plumbing.errors import UserError
 from questions.bank import Bank, Question
 
 

@@ -19,7 +19,6 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.blocks import meetings as cards
-from bot.calendar_fetch import FeedFetchFailed, FetchLimits, fetch_feed, normalise_feed_url
 from bot.db import checks as check_store
 from bot.db import meetings as store
 from bot.db.models import CANCELLED_BY_FEED, CalendarFeed, Meeting, MeetingAttendee
@@ -33,9 +32,10 @@ from bot.domain.calendar_feed import (
     parse_feed,
     plan_sync,
 )
-from bot.errors import UserError
+from bot.plumbing.errors import UserError
 from bot.services import Services
-from bot.slack_gateway import SlackCallFailed
+from bot.slack.calendar_fetch import FeedFetchFailed, FetchLimits, fetch_feed, normalise_feed_url
+from bot.slack.gateway import SlackCallFailed
 from bot.usecases import nudges
 from bot.usecases.partnerships import require_partnership
 

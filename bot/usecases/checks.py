@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.answer_writer import AnswerClick
+from bot.background.answer_writer import AnswerClick
 from bot.blocks import checks as cards
 from bot.blocks import ids, modals
 from bot.db import checks as store
@@ -27,10 +27,10 @@ from bot.domain.answers import (
     side_of,
 )
 from bot.domain.check_flow import CheckState, Event, Mode, Status, TransitionRefused, apply
-from bot.errors import NotAllowed, NotFound, UserError
-from bot.members import is_workspace_admin
+from bot.plumbing.errors import NotAllowed, NotFound, UserError
 from bot.services import Services
-from bot.slack_gateway import SlackCallFailed
+from bot.slack.gateway import SlackCallFailed
+from bot.slack.members import is_workspace_admin
 from bot.usecases import next_steps, summary
 from questions.bank import DIMENSIONS
 

@@ -8,10 +8,10 @@ import json
 from datetime import datetime
 from typing import Any
 
-from bot.config import Settings
 from bot.db import checks as store
 from bot.db.engine import Database, migrated
 from bot.domain.answers import option_label
+from bot.plumbing.config import Settings
 from bot.usecases.partnerships import unknown_channel
 
 CSV_COLUMNS = (

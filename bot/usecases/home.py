@@ -14,9 +14,9 @@ from bot.blocks.nudges import NudgeInfo
 from bot.db import home as store
 from bot.db.models import Partnership
 from bot.domain.summary import Summary
-from bot.members import is_workspace_admin
 from bot.services import Services
-from bot.slack_gateway import SlackCallFailed
+from bot.slack.gateway import SlackCallFailed
+from bot.slack.members import is_workspace_admin
 
 log = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ from bot.db import checks as check_store
 from bot.db import deliveries
 from bot.db import meetings as store
 from bot.db.models import Meeting, Partnership
-from bot.errors import NotAllowed, NotFound, UserError
-from bot.members import admin_of
+from bot.plumbing.errors import NotAllowed, NotFound, UserError
 from bot.services import Services
-from bot.slack_gateway import SlackCallFailed, SlackUser
+from bot.slack.gateway import SlackCallFailed, SlackUser
+from bot.slack.members import admin_of
 from bot.usecases import nudges
 from bot.usecases.checks import FormInvalid
 

@@ -12,9 +12,9 @@ from bot.db import next_steps as steps_store
 from bot.db.models import Check, NextStep
 from bot.domain.check_flow import Status
 from bot.domain.next_steps import DONE, InvalidStep, clean_step
-from bot.errors import NotFound, UserError
+from bot.plumbing.errors import NotFound, UserError
 from bot.services import Services
-from bot.slack_gateway import SlackCallFailed
+from bot.slack.gateway import SlackCallFailed
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,7 @@
 """Reflection nudges for a meeting: schedule, move, cancel, and report their state.
 
 These run inside the caller's transaction (the caller owns the session), so the meetings
-use cases can create a meeting and its nudges atomically. Delivery is bot.delivery's job.
+use cases can create a meeting and its nudges atomically. Delivery is bot.background.delivery's job.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.blocks import nudges as cards
 from bot.blocks.nudges import NudgeInfo
-from bot.config import Settings
 from bot.db.models import (
     Meeting,
     Partnership,
@@ -25,6 +24,7 @@ from bot.db.models import (
 )
 from bot.db.upsert import insert_for
 from bot.domain.nudge_timing import WorkingHours, next_working_slot
+from bot.plumbing.config import Settings
 
 NUDGE = "reflection_nudge"
 REMINDER = "reflection_reminder"

@@ -3,11 +3,11 @@ deleting all of it, for a workspace admin at the command line."""
 
 from __future__ import annotations
 
-from bot.config import Settings
 from bot.db import checks as check_store
 from bot.db import partnership_data as store
 from bot.db.engine import migrated
 from bot.db.partnership_data import PartnershipLine, StoredData
+from bot.plumbing.config import Settings
 from bot.usecases.nudges import REFLECTION_KINDS
 from bot.usecases.partnerships import unknown_channel
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.db import checks as check_store
 from bot.db.models import Partnership
-from bot.errors import UserError
+from bot.plumbing.errors import UserError
 from bot.services import Services
 
 

@@ -12,7 +12,7 @@ from bot.domain.nudge_timing import (
     parse_days,
     parse_hours,
 )
-from bot.errors import UserError
+from bot.plumbing.errors import UserError
 from bot.services import Services
 from bot.usecases.nudges import OPTED_OUT, REFLECTION_KINDS, default_hours
 

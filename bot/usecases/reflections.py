@@ -31,9 +31,9 @@ from bot.db.questions import versions_for
 from bot.db.upsert import insert_for
 from bot.domain.answers import InvalidAnswer, clean_comment, clean_value, option_label
 from bot.domain.nudge_timing import SNOOZE_CHOICES, WorkingHours, snooze_until
-from bot.errors import NotAllowed, NotFound, UserError
+from bot.plumbing.errors import NotAllowed, NotFound, UserError
 from bot.services import Services
-from bot.slack_gateway import SlackCallFailed
+from bot.slack.gateway import SlackCallFailed
 from bot.usecases.checks import FormInvalid
 from bot.usecases.nudges import REMINDER, nudge_info, reminder_key
 from questions.bank import DIMENSIONS

@@ -19,9 +19,9 @@ from bot.db import meetings as store
 from bot.db.models import CheckSchedule, Partnership
 from bot.domain.answers import CLIENT_SIDE
 from bot.domain.check_schedule import EVERY, first_run, next_run
-from bot.errors import UserError
+from bot.plumbing.errors import UserError
 from bot.services import Services
-from bot.slack_gateway import SlackCallFailed
+from bot.slack.gateway import SlackCallFailed
 from bot.usecases.checks import CheckForm, FormInvalid, start_check
 from bot.usecases.partnerships import require_partnership
 

@@ -28,10 +28,10 @@ from bot.domain.summary import (
     tally_plan,
     unscored_values,
 )
-from bot.errors import NotFound, UserError
-from bot.radar_chart import NoChart, chart_alt_text, render_radar
+from bot.plumbing.errors import NotFound, UserError
 from bot.services import Services
-from bot.slack_gateway import SlackCallFailed
+from bot.slack.chart import NoChart, chart_alt_text, render_radar
+from bot.slack.gateway import SlackCallFailed
 from questions.bank import DIMENSIONS
 
 log = logging.getLogger(__name__)

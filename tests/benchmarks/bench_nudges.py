@@ -24,14 +24,14 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy import func, select
 
-from bot.app import build_client, prepare_services
-from bot.clock import SystemClock
-from bot.config import normalise_database_url
+from bot.background.delivery import Dispatcher
 from bot.db.engine import Database
 from bot.db.models import (
     ScheduledMessage,
 )
-from bot.delivery import Dispatcher
+from bot.plumbing.clock import SystemClock
+from bot.plumbing.config import normalise_database_url
+from bot.serving.bolt_app import build_client, prepare_services
 from bot.usecases.nudges import NUDGE
 from tests.support.fake_slack import FakeSlack
 from tests.support.harness import settings_for

@@ -26,14 +26,14 @@ from typing import Any, NamedTuple
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import event, update
 
-from bot.app import prepare_services
 from bot.blocks.summary import details_message, headline_message
-from bot.clock import ManualClock
-from bot.config import Settings
 from bot.db.engine import Database
 from bot.db.models import Check
-from bot.radar_chart import render_radar, warm_up
+from bot.plumbing.clock import ManualClock
+from bot.plumbing.config import Settings
 from bot.services import Services
+from bot.serving.bolt_app import prepare_services
+from bot.slack.chart import render_radar, warm_up
 from bot.usecases.summary import summarise
 from questions.bank import DIMENSIONS
 from tests.benchmarks.targets import postgres_schema

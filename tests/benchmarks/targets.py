@@ -20,11 +20,11 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.app import build_app, prepare_services
-from bot.config import Settings, normalise_database_url
 from bot.db.engine import Database
+from bot.plumbing.config import Settings, normalise_database_url
 from bot.services import Services
-from bot.web import build_web_app
+from bot.serving.bolt_app import build_app, prepare_services
+from bot.serving.web_app import build_web_app
 from tests.support import signing
 
 

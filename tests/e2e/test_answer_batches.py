@@ -6,10 +6,10 @@ import asyncio
 
 from sqlalchemy import func, select
 
-from bot.answer_writer import AnswerClick, Stored
+from bot.background.answer_writer import AnswerClick, Stored
 from bot.db import checks as store
 from bot.db.models import Answer, Check
-from bot.errors import UserError
+from bot.plumbing.errors import UserError
 from bot.usecases.deliveries import first_delivery
 from tests.e2e.checkflow import CHANNEL, start_check
 from tests.support.harness import Harness

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from bot.blocks import ids
 from bot.db.models import Answer, SeenDelivery
-from bot.front_door import MAX_BODY_BYTES
+from bot.serving.front_door import MAX_BODY_BYTES
 from tests.e2e.checkflow import CHANNEL, LEAD, answer_button, start_check
 from tests.support import signing
 from tests.support.harness import Harness

@@ -11,7 +11,7 @@ from PIL import Image
 from PIL.ImageColor import getrgb
 
 from bot.blocks import ids
-from bot.radar_chart import CLIENT_COLOUR, OUR_COLOUR
+from bot.slack.chart import CLIENT_COLOUR, OUR_COLOUR
 from bot.usecases.export import export_partnership
 from tests.e2e.checkflow import CHANNEL, LEAD, button, press, start_check
 from tests.e2e.summaryflow import (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.calendar_fetch import FeedFetchFailed, FetchLimits, fetch_feed, normalise_feed_url
+from bot.slack.calendar_fetch import FeedFetchFailed, FetchLimits, fetch_feed, normalise_feed_url
 from tests.meetings.feeds import SERIES, FeedServer, calendar
 
 ALLOWED = FetchLimits(allow_private=True)

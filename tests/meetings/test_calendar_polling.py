@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
-from bot.app import build_client, prepare_services
 from bot.db import checks as check_store
 from bot.db.engine import Database
 from bot.db.models import CalendarFeed, Meeting, ReflectionRequest, ScheduledMessage, Signal
+from bot.serving.bolt_app import build_client, prepare_services
 from bot.usecases.calendar import poll_calendars
 from bot.usecases.meetings import cancel_meeting
 from tests.meetings.feeds import (

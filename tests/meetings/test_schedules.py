@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.app import build_client, prepare_services
 from bot.db.engine import Database
 from bot.db.models import Check, CheckSchedule
 from bot.domain.check_schedule import first_run, next_run
+from bot.serving.bolt_app import build_client, prepare_services
 from bot.usecases.checks import close_check
 from bot.usecases.schedules import run_due_schedules
 from tests.e2e.checkflow import CHANNEL, LEAD, start_check

@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.app import build_client, prepare_services
-from bot.clock import ManualClock
-from bot.config import Settings
 from bot.db.engine import Database
 from bot.db.models import Meeting
+from bot.plumbing.clock import ManualClock
+from bot.plumbing.config import Settings
 from bot.services import Services
+from bot.serving.bolt_app import build_client, prepare_services
 from bot.usecases.nudges import schedule_reflections
 from tests.support import seeding
 from tests.support.harness import settings_for

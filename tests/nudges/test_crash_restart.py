@@ -29,12 +29,12 @@ import asyncpg
 import pytest
 from sqlalchemy import func, select
 
-from bot.app import build_client, prepare_services
-from bot.clock import SystemClock
-from bot.config import normalise_database_url
+from bot.background.delivery import SEND_LEASE
 from bot.db.engine import Database
 from bot.db.models import ScheduledMessage
-from bot.delivery import SEND_LEASE
+from bot.plumbing.clock import SystemClock
+from bot.plumbing.config import normalise_database_url
+from bot.serving.bolt_app import build_client, prepare_services
 from bot.usecases.nudges import NUDGE
 from tests.conftest import POSTGRES_URL
 from tests.support import signing

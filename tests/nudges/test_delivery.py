@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from bot.background.delivery import Dispatcher
 from bot.db.models import ReflectionRequest, ScheduledMessage
-from bot.delivery import Dispatcher
-from bot.errors import NotAllowed
+from bot.plumbing.errors import NotAllowed
 from bot.services import Services
 from bot.usecases import reflections
 from bot.usecases.nudges import cancel_reflections, nudge_states

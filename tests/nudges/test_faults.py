@@ -9,13 +9,13 @@ from datetime import timedelta
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy import func, select
 
-from bot.app import build_client, prepare_services
+from bot.background.delivery import MAX_ATTEMPTS, Dispatcher, RunReport
 from bot.db.engine import Database
 from bot.db.models import ReflectionRequest, ScheduledMessage
-from bot.delivery import MAX_ATTEMPTS, Dispatcher, RunReport
 from bot.domain.nudge_timing import backoff
 from bot.services import Services
-from bot.slack_gateway import SlackGateway
+from bot.serving.bolt_app import build_client, prepare_services
+from bot.slack.gateway import SlackGateway
 from bot.usecases.nudges import nudge_states, save_tz
 from tests.nudges.conftest import START, TEAM, plan_meeting
 

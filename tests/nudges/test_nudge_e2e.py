@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot.background.delivery import Dispatcher
 from bot.blocks import ids
 from bot.db.models import ReflectionAnswer, ReflectionRequest, ScheduledMessage
-from bot.delivery import Dispatcher
 from bot.usecases.nudges import schedule_reflections
 from tests.nudges.conftest import TEAM, add_meeting
 from tests.support import signing

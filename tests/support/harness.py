@@ -11,12 +11,12 @@ from typing import Any
 from aiohttp.test_utils import TestClient, TestServer
 from slack_bolt.async_app import AsyncApp
 
-from bot.app import build_app, prepare_services
-from bot.clock import ManualClock
-from bot.config import Settings
 from bot.db.engine import Database
+from bot.plumbing.clock import ManualClock
+from bot.plumbing.config import Settings
 from bot.services import Services
-from bot.web import build_web_app
+from bot.serving.bolt_app import build_app, prepare_services
+from bot.serving.web_app import build_web_app
 from questions.bank import Bank
 from tests.support import signing
 from tests.support.blockkit import check_call

@@ -1,11 +1,11 @@
 """The HTTP front door: POST /slack/events for everything Slack sends, GET /healthz.
 
-Every request is checked by bot/front_door.py (type, size, signature, shape) before anything
-else happens; refusals are a 4xx with a short phrase, never a traceback. Answer clicks, the
-one request that arrives in bursts, take a fast lane: stored durably (clicks arriving together
-share one short transaction, bot/answer_writer.py), answered 200 once committed, confirmed to
-the person in the background (Bolt's default runner would add its ~10 ms acknowledgement
-polling to each). Everything else goes to Bolt.
+Every request is checked by bot/serving/front_door.py (type, size, signature, shape) before
+anything else happens; refusals are a 4xx with a short phrase, never a traceback. Answer
+clicks, the one request that arrives in bursts, take a fast lane: stored durably (clicks
+arriving together share one short transaction, bot/background/answer_writer.py), answered
+200 once committed, confirmed to the person in the background (Bolt's default runner would
+add its ~10 ms acknowledgement polling to each). Everything else goes to Bolt.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
-from bot.front_door import Rejected, read_delivery
 from bot.services import Services
+from bot.serving.front_door import Rejected, read_delivery
 from bot.usecases.deliveries import first_delivery
 from handlers import errors
 from handlers.actions import is_answer_click, take_answer_click

@@ -26,7 +26,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from bot.db import checks as store
 from bot.db import deliveries
 from bot.db.engine import Database
-from bot.errors import NotFound, UserError
+from bot.plumbing.errors import NotFound, UserError
 
 log = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 from datetime import datetime, timedelta
 
-from bot.clock import Clock
-from bot.slack_gateway import SlackCallFailed, SlackGateway, SlackUser
+from bot.plumbing.clock import Clock
+from bot.slack.gateway import SlackCallFailed, SlackGateway, SlackUser
 
 MEMBERS_TTL = timedelta(minutes=2)
 MAX_MEMBERS = 50_000

@@ -43,7 +43,7 @@ from bot.db import outbox
 from bot.db.models import ScheduledMessage
 from bot.domain.nudge_timing import backoff
 from bot.services import Services
-from bot.slack_gateway import Posted, SlackCallFailed, SlackGateway
+from bot.slack.gateway import Posted, SlackCallFailed, SlackGateway
 from bot.usecases import nudges
 
 log = logging.getLogger(__name__)

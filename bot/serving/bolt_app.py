@@ -13,14 +13,14 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.clock import Clock, SystemClock
-from bot.config import Settings
 from bot.db.engine import Database
 from bot.db.questions import sync_bank
-from bot.log_privacy import keep_bodies_out_of_logs
-from bot.members import ChannelMembers
+from bot.plumbing.clock import Clock, SystemClock
+from bot.plumbing.config import Settings
+from bot.plumbing.logs import keep_bodies_out_of_logs
 from bot.services import Services
-from bot.slack_gateway import SlackGateway
+from bot.slack.gateway import SlackGateway
+from bot.slack.members import ChannelMembers
 from handlers import register_all
 from questions.bank import Bank, load_bank
 
@@ -98,8 +98,8 @@ def build_app(services: Services, *, process_before_response: bool = False) -> A
         client=services.gateway.client,
         signing_secret=services.settings.slack_signing_secret,
         process_before_response=process_before_response,
-        # bot/web.py verifies every HTTP request first (and never logs its body); Socket Mode
-        # messages come over Slack's authenticated socket and carry no signature.
+        # bot/serving/web_app.py verifies every HTTP request first (and never logs its body);
+        # Socket Mode messages come over Slack's authenticated socket and carry no signature.
         request_verification_enabled=False,
         logger=logging.getLogger("partnercheck.bolt"),
     )

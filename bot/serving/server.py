@@ -8,17 +8,17 @@ import signal
 
 from aiohttp import web
 
-from bot import radar_chart
-from bot.app import build_app, prepare_services
-from bot.config import Settings
-from bot.delivery import Dispatcher
-from bot.scheduler import Job, Ticker
+from bot.background.delivery import Dispatcher
+from bot.background.tick import Job, Ticker
+from bot.plumbing.config import Settings
 from bot.services import Services
+from bot.serving.bolt_app import build_app, prepare_services
+from bot.serving.web_app import build_web_app
+from bot.slack import chart
 from bot.usecases.calendar import poll_calendars
 from bot.usecases.checks import close_due_checks
 from bot.usecases.deliveries import prune_deliveries
 from bot.usecases.schedules import run_due_schedules
-from bot.web import build_web_app
 from questions.bank import DIMENSIONS
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ def scheduled_jobs(services: Services) -> list[tuple[str, Job]]:
 
 async def serve(settings: Settings, *, socket_mode: bool, port: int | None = None) -> None:
     services = await prepare_services(settings)
-    await asyncio.to_thread(radar_chart.warm_up, DIMENSIONS.values(), settings.tick_threshold)
+    await asyncio.to_thread(chart.warm_up, DIMENSIONS.values(), settings.tick_threshold)
     bolt = build_app(services)
     ticker = Ticker(settings.tick_seconds, scheduled_jobs(services))
     stop = asyncio.Event()
