@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.blocks import ids, modals
 from bot.blocks.checks import parse_ref
-from bot.blocks.text import escape, trim
+from bot.blocks.text import escape
 from bot.plumbing.errors import UserError
 from bot.services import Services
 from bot.usecases import checks
@@ -75,12 +75,17 @@ async def take_answer_click(
         return
     if outcome is None:  # a replay of a click already stored
         return
-    verb = "Changed your answer to" if outcome.changed else "Saved your answer:"
-    text = (
-        f"{verb} *{escape(outcome.label)}* for “{escape(trim(outcome.question_text, 200))}” — "
-        "pick another answer any time before the check closes to change it."
-    )
-    services.background.spawn(tell(services, body, text))
+    note = answer_saved_note(outcome.label, changed=outcome.changed)
+    services.background.spawn(tell(services, body, note))
+
+
+def answer_saved_note(label: str, *, changed: bool) -> str:
+    """The private note after an answer click: the answer, and that it can still change.
+
+    Short on purpose: the question is right above it in the channel."""
+    if changed:
+        return f"✓ Changed to {escape(label)} — change it again any time before the check closes."
+    return f"✓ {escape(label)} — change it any time before the check closes."
 
 
 def register(app: AsyncApp, services: Services) -> None:

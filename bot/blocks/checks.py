@@ -10,18 +10,23 @@ from typing import Any
 from bot.blocks import ids
 from bot.blocks.text import (
     button,
+    confirm_dialog,
     context,
-    count_phrase,
     escape,
     header,
     mention,
     mentions,
+    plain,
     section,
     slack_date,
-    trim,
 )
+from bot.domain.wording import CLIENT_SIDE, OUR_SIDE, count_phrase, sides_name
 
 MAX_ANSWER_BUTTONS = 5
+# one row of buttons in a message on a laptop screen, in characters: a button takes its
+# label plus about BUTTON_PADDING characters of padding and gap
+ROW_WIDTH = 60
+BUTTON_PADDING = 5
 
 
 @dataclass(frozen=True)
@@ -81,7 +86,7 @@ def intro_message(check: CheckInfo) -> tuple[str, list[dict[str, Any]]]:
     )
     text = f"Partnership check for {name}: {check.template_name}"
     blocks = [
-        header(trim(f"Partnership check · {check.partnership_name}", 150)),
+        header(f"Partnership check · {check.partnership_name}"),
         section(
             f"{mention(check.lead_user_id)} started *{escape(check.template_name)}* "
             f"for *{name}*. {how}"
@@ -97,33 +102,38 @@ def intro_message(check: CheckInfo) -> tuple[str, list[dict[str, Any]]]:
 def question_message(
     check: CheckInfo, question: QuestionInfo, counts: Counts, *, state: str = "open"
 ) -> tuple[str, list[dict[str, Any]]]:
-    """The live-mode card for one question; `state` is open, moved_on or closed."""
+    """The live-mode card for one question; `state` is open, moved_on or closed.
+
+    Everyone sees the same card, so it holds only what everyone may use: the answer
+    controls, a comment and a next step. The lead's *Next question* and *Close check* come
+    in a panel only the lead sees (lead_panel)."""
     progress = f"Question {question.position + 1} of {check.total} · {question.dimension_label}"
     text = f"{progress}: {question.text}"
     blocks: list[dict[str, Any]] = [
         section(f"*{progress}*\n{question.text}", block_id=f"q{question.position}")
     ]
     hints = [question.help] if question.help else []
-    if tuple(question.sides) == ("ours",):
-        hints.append("For our side only.")
-    elif tuple(question.sides) == ("client",):
-        hints.append("For the client side only.")
-    if hints:
-        blocks.append(context(" ".join(hints)))
+    if tuple(question.sides) != (OUR_SIDE, CLIENT_SIDE):
+        hints.append(f"For {sides_name(question.sides)} only.")
+    notes = [" ".join(hints)]
+    if state == "open" and question.kind == "scale":
+        notes.append(scale_legend(question.options))
+    if any(notes):
+        blocks.append(context("\n".join(note for note in notes if note)))
     if state == "open":
         blocks.append(
             {"type": "actions", "block_id": "answer", "elements": answer_controls(check, question)}
         )
-        lead_controls = [
-            button("Add a comment", ids.ADD_COMMENT, _ref(check, question)),
-            button("Add next step", ids.ADD_NEXT_STEP, str(check.id)),
-        ]
-        if question.position + 1 < check.total:
-            lead_controls.append(
-                button("Next question", ids.NEXT_QUESTION, _ref(check, question), style="primary")
-            )
-        lead_controls.append(button("Close check", ids.CLOSE_CHECK, str(check.id)))
-        blocks.append({"type": "actions", "block_id": "controls", "elements": lead_controls})
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "extras",
+                "elements": [
+                    button("Add a comment", ids.ADD_COMMENT, _ref(check, question)),
+                    button("Add next step", ids.ADD_NEXT_STEP, str(check.id)),
+                ],
+            }
+        )
         blocks.append(context(f"Answered so far: {counts.phrase()}."))
     else:
         closing = "The check has moved on." if state == "moved_on" else "The check is closed."
@@ -131,15 +141,59 @@ def question_message(
     return text, blocks
 
 
+def lead_panel(check: CheckInfo, position: int | None) -> tuple[str, list[dict[str, Any]]]:
+    """The lead's own controls, posted so only the lead sees them (chat.postEphemeral).
+
+    `position` is the live question the check is at (None for an async check)."""
+    controls: list[dict[str, Any]] = []
+    if position is not None and position + 1 < check.total:
+        controls.append(
+            button("Next question", ids.NEXT_QUESTION, f"{check.id}:{position}", style="primary")
+        )
+    controls.append(close_check_button(check.id))
+    if position is None:
+        where = "It closes by itself at its deadline, or when you close it."
+    elif position + 1 < check.total:
+        where = f"Move on when everyone has answered question {position + 1}."
+    else:
+        where = "That was the last question: close the check to post the summary."
+    text = f"You lead this check. {where}"
+    blocks = [
+        section(f"*You lead this check.* {where}"),
+        {"type": "actions", "block_id": "lead", "elements": controls},
+        context("Only you see this. Lost it? Type `/partnership check` here to bring it back."),
+    ]
+    return text, blocks
+
+
+def close_check_button(check_id: int) -> dict[str, Any]:
+    return {
+        **button("Close check", ids.CLOSE_CHECK, str(check_id)),
+        "confirm": confirm_dialog(
+            title="Close the check?",
+            text="Answers can't change after this, and the summary goes to the channel.",
+            yes="Close check",
+            no="Keep it open",
+        ),
+    }
+
+
+def scale_legend(options: Sequence[Mapping[str, Any]]) -> str:
+    """What the short 1–5 buttons mean: "1 Strongly disagree · … · 5 Strongly agree"."""
+    return " · ".join(f"*{option['value']}* {option['label']}" for option in options)
+
+
 def answer_controls(check: CheckInfo, question: QuestionInfo) -> list[dict[str, Any]]:
+    """Controls that fit on one row: five short buttons for a scale (the legend says what
+    they mean), buttons for short choices, a menu for long ones, a form for text."""
     ref = _ref(check, question)
     if question.kind == "text":
         return [button("Write your answer", ids.WRITE_ANSWER, ref, style="primary")]
     options = list(question.options)
-    if len(options) <= MAX_ANSWER_BUTTONS:
+    if question.kind == "scale" or _fits_one_row(options):
         return [
             button(
-                _answer_text(question.kind, option),
+                str(option["value"] if question.kind == "scale" else option["label"]),
                 f"{ids.ANSWER}:{option['value']}",
                 f"{ref}:{option['value']}",
             )
@@ -149,16 +203,19 @@ def answer_controls(check: CheckInfo, question: QuestionInfo) -> list[dict[str, 
         {
             "type": "static_select",
             "action_id": ids.ANSWER_SELECT,
-            "placeholder": {"type": "plain_text", "text": "Choose an answer"},
+            "placeholder": plain("Choose your answer"),
             "options": [
-                {
-                    "text": {"type": "plain_text", "text": trim(str(option["label"]), 75)},
-                    "value": f"{ref}:{option['value']}",
-                }
+                {"text": plain(str(option["label"])), "value": f"{ref}:{option['value']}"}
                 for option in options
             ],
         }
     ]
+
+
+def _fits_one_row(options: Sequence[Mapping[str, Any]]) -> bool:
+    """Buttons whose labels fit one row of a message on a laptop screen."""
+    width = sum(len(str(option["label"])) + BUTTON_PADDING for option in options)
+    return len(options) <= MAX_ANSWER_BUTTONS and width <= ROW_WIDTH
 
 
 def async_message(
@@ -175,7 +232,6 @@ def async_message(
             "elements": [
                 button("Answer now", ids.ANSWER_NOW, str(check.id), style="primary"),
                 button("Add next step", ids.ADD_NEXT_STEP, str(check.id)),
-                button("Close check", ids.CLOSE_CHECK, str(check.id)),
             ],
         }
     )
@@ -190,7 +246,7 @@ def closing_message(
     people = (
         f"{count_phrase(respondents.ours, 'person')} answered on our side and "
         f"{count_phrase(respondents.client, 'person')} on the client side"
-    ).replace("persons", "people")
+    )
     text = f"Check closed: {people}."
     blocks = [
         section(
@@ -199,13 +255,6 @@ def closing_message(
         )
     ]
     return text, blocks
-
-
-def _answer_text(kind: str, option: Mapping[str, Any]) -> str:
-    """Scale buttons carry their number too, so the order reads at a glance."""
-    if kind == "scale":
-        return f"{option['value']} · {option['label']}"
-    return str(option["label"])
 
 
 def _ref(check: CheckInfo, question: QuestionInfo) -> str:

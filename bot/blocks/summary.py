@@ -22,8 +22,8 @@ from bot.blocks.text import (
     slack_date,
     trim,
 )
-from bot.domain.answers import SIDE_LABELS
 from bot.domain.summary import DimensionResult, SideFigure, SignalLine, Summary, Trend
+from bot.domain.wording import CLIENT_SIDE, OUR_SIDE, all_of, count_phrase, side_name, side_tag
 
 MAX_MESSAGE_BLOCKS = 50
 COMMENT_SHOWN_MAX = 500
@@ -54,16 +54,17 @@ class HistoryEntry:
 def verdict(summary: Summary) -> str:
     """The one-line verdict of the headline, e.g. "4 of 5 needs ticked — a basis for …"."""
     ticked, needs = summary.ticked, summary.needs
+    of_needs = f"of {count_phrase(needs, 'need')} ticked"
     if needs == 0:
         words = "nothing was rated, so there is nothing to tick yet"
     elif ticked == needs:
-        words = f"all {needs} needs ticked — a strong base to agree how you work together"
+        words = f"{all_of(needs, 'need')} ticked — a strong base to agree how you work together"
     elif ticked * 5 >= needs * 3:
-        words = f"{ticked} of {needs} needs ticked — a basis for deepening the partnership"
+        words = f"{ticked} {of_needs} — a basis for deepening the partnership"
     elif ticked:
-        words = f"{ticked} of {needs} needs ticked — some foundations, and clear work to do"
+        words = f"{ticked} {of_needs} — some foundations, and clear work to do"
     else:
-        words = f"0 of {needs} needs ticked — the partnership needs attention before it can grow"
+        words = f"0 {of_needs} — the partnership needs attention before it can grow"
     if summary.deal_breakers:
         return f"A deal breaker was raised; talk about it first. {words[0].upper()}{words[1:]}"
     return words[0].upper() + words[1:]
@@ -83,7 +84,7 @@ def headline_message(
     where = "Shared again by " + mention(shared_by) + ". " if shared_by else ""
     if summary.signals_total:
         people += (
-            f" {summary.signals_total} meeting{'s' if summary.signals_total != 1 else ''} "
+            f" {count_phrase(summary.signals_total, 'meeting')} "
             "moved or cancelled since the last check."
         )
     blocks = [
@@ -207,7 +208,8 @@ def history_message(
     if left:
         blocks.append(
             context(
-                f"…and {left} more recent checks. `partnercheck export --channel {channel_id}` "
+                f"…and {count_phrase(left, 'more recent check')}. "
+                f"`partnercheck export --channel {channel_id}` "
                 "lists them all."
             )
         )
@@ -217,7 +219,7 @@ def history_message(
             "breaker · :grey_question: figures withheld (anonymous, too few answers)"
         )
     )
-    return f"{len(entries)} checks of {partnership_name}", blocks
+    return f"{count_phrase(len(entries), 'check')} of {partnership_name}", blocks
 
 
 def pack_lines(
@@ -268,10 +270,11 @@ def _dimension_text(d: DimensionResult) -> str:
         )
     if d.deal_breaker:
         lines.append("Not ticked: a deal breaker was raised on this need.")
-    withheld = [name for name, f in (("our", d.ours), ("client", d.client)) if f.withheld]
+    withheld = [side for side, f in ((OUR_SIDE, d.ours), (CLIENT_SIDE, d.client)) if f.withheld]
     if withheld:
+        whose = "both sides'" if len(withheld) == 2 else f"{side_name(withheld[0])}'s"
         lines.append(
-            f"The {' and '.join(withheld)} side's figures are withheld: in an anonymous check "
+            f"{whose[0].upper()}{whose[1:]} figures are withheld: in an anonymous check "
             "a side needs at least 2 people answering before its numbers are shown."
         )
     return "\n".join(lines)
@@ -288,10 +291,8 @@ def _figure(figure: SideFigure) -> str:
 def _deal_breaker_line(deal: Any, anonymous: bool) -> str:
     where = f"{escape(deal.dimension_label)}: “{escape(trim(deal.question, 200))}”"
     if anonymous or not deal.people:
-        return f"• {where}, raised by {deal.count} {'person' if deal.count == 1 else 'people'}"
-    who = ", ".join(
-        f"{mention(user)} ({SIDE_LABELS.get(side, side)})" for user, side in deal.people
-    )
+        return f"• {where}, raised by {count_phrase(deal.count, 'person')}"
+    who = ", ".join(f"{mention(user)} ({side_tag(side)})" for user, side in deal.people)
     return f"• {where}, raised by {who}"
 
 
@@ -300,7 +301,7 @@ def _comment_line(comment: Any) -> str:
     if comment.user_id:
         who = mention(comment.user_id)
     elif comment.side:
-        who = f"someone on {SIDE_LABELS.get(comment.side, comment.side)}"
+        who = f"someone on {side_name(comment.side)}"
     else:
         who = "someone"
     return f"• _{escape(comment.dimension_label)}_, {who}: {escape(text)}"

@@ -6,6 +6,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from bot.domain.wording import count_phrase as count_phrase  # re-exported for the builders
+
 SECTION_TEXT_MAX = 3000
 CONTEXT_TEXT_MAX = 2000
 BUTTON_TEXT_MAX = 75
@@ -71,5 +73,12 @@ def button(text: str, action_id: str, value: str, *, style: str | None = None) -
     return element
 
 
-def count_phrase(count: int, noun: str) -> str:
-    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+def confirm_dialog(*, title: str, text: str, yes: str, no: str = "Cancel") -> dict[str, Any]:
+    """Slack's "are you sure?" dialog for a control whose effect can't be undone."""
+    return {
+        "title": plain(title, limit=100),
+        "text": plain(text, limit=300),
+        "confirm": plain(yes, limit=30),
+        "deny": plain(no, limit=30),
+        "style": "danger",
+    }

@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
+from bot.domain.wording import CLIENT_SIDE as CLIENT_SIDE
+from bot.domain.wording import OUR_SIDE as OUR_SIDE
+from bot.domain.wording import SIDE_NAMES
+
 COMMENT_MAX = 2000
 TEXT_ANSWER_MAX = 2000
 
-OUR_SIDE = "ours"
-CLIENT_SIDE = "client"
-SIDE_LABELS = {OUR_SIDE: "our side", CLIENT_SIDE: "client side"}
+SIDE_LABELS = SIDE_NAMES  # "our side", "the client side": see bot/domain/wording.py
 
 
 class InvalidAnswer(Exception):

@@ -19,7 +19,6 @@ from bot.db.questions import versions_for
 from bot.domain.answers import (
     CLIENT_SIDE,
     OUR_SIDE,
-    SIDE_LABELS,
     InvalidAnswer,
     clean_comment,
     clean_value,
@@ -27,6 +26,7 @@ from bot.domain.answers import (
     side_of,
 )
 from bot.domain.check_flow import CheckState, Event, Mode, Status, TransitionRefused, apply
+from bot.domain.wording import side_name, sides_name
 from bot.plumbing.errors import NotAllowed, NotFound, UserError
 from bot.services import Services
 from bot.slack.gateway import SlackCallFailed
@@ -93,10 +93,14 @@ async def open_start_modal(
     """Open the start-check modal, prefilled; then propose Slack Connect people as client side."""
     require_shared_channel(channel_id)
     async with services.db.unit_of_work() as session:
+        running = await store.open_check_in_channel(session=session, channel_id=channel_id)
         partnership = await store.partnership_for_channel(session=session, channel_id=channel_id)
         known_clients = await _previous_client_side(
             session, partnership.id if partnership else None
         )
+    if running is not None:
+        await show_lead_panel(services, check_id=running.id, user_id=user_id)
+        return
     await _require_our_side(services, user_id, team_id, partnership, known_clients)
     templates = [
         modals.TemplateChoice(id=t.id, name=t.name, description=t.description)
@@ -177,8 +181,8 @@ async def start_check(services: Services, form: CheckForm) -> int | None:
         running = await store.open_check_in_channel(session=session, channel_id=form.channel_id)
         if running is not None:
             raise UserError(
-                f"A check is already running here (started by <@{running.lead_user_id}>). "
-                "Close it with its *Close check* button before starting another."
+                f"A check is already running here (started by <@{running.lead_user_id}>); "
+                "it has to close before another one starts."
             )
         partnership = await store.save_partnership(
             session=session,
@@ -237,13 +241,42 @@ async def _post_opening(services: Services, check_id: int) -> None:
         posted = await services.gateway.post_message(check.channel_id, text, blocks)
         await _remember_ts(services, check_id, posted.ts)
         await next_steps.post_carried_forward(services, check_id)
+        await _post_lead_panel(services, check, check.lead_user_id, None)
 
 
-async def _post_question(services: Services, check: Check, position: int) -> None:
+async def _post_question(
+    services: Services, check: Check, position: int, steered_by: str | None = None
+) -> None:
+    """Post a live question, and the lead's controls to whoever moves the check on."""
     item = check.questions[position]
     text, blocks = cards.question_message(check_info(check), question_info(item), cards.Counts())
     posted = await services.gateway.post_message(check.channel_id, text, blocks)
     await _remember_ts(services, check.id, posted.ts, position=position)
+    await _post_lead_panel(services, check, steered_by or check.lead_user_id, position)
+
+
+async def show_lead_panel(services: Services, *, check_id: int, user_id: str) -> None:
+    """Show the lead's controls again to whoever may steer the running check (lead or admin);
+    anyone else is told who leads it."""
+    check = await _load(services, check_id)
+    if not await _can_steer(services, check, user_id):
+        raise UserError(
+            f"A check is already running here, led by <@{check.lead_user_id}>: answer it in "
+            "its messages above. Another one can start once it closes."
+        )
+    position = check.current_position if check.mode == Mode.LIVE else None
+    await _post_lead_panel(services, check, user_id, position)
+
+
+async def _post_lead_panel(
+    services: Services, check: Check, user_id: str, position: int | None
+) -> None:
+    """*Next question* and *Close check*, seen only by `user_id` (the lead or an admin)."""
+    text, blocks = cards.lead_panel(check_info(check), position)
+    try:
+        await services.gateway.post_ephemeral(check.channel_id, user_id, text, blocks)
+    except SlackCallFailed as failure:
+        log.warning("Lead controls of check %s not shown: Slack said %s", check.id, failure.error)
 
 
 async def _forget_check(services: Services, check_id: int) -> None:
@@ -286,8 +319,10 @@ async def record_answer(
     side = _side(check, user_id, user_team_id)
     question = item.question
     if side not in question.sides:
-        only = " and ".join(SIDE_LABELS[s] for s in question.sides)
-        raise NotAllowed(f"This question is for the {only} only, so there is nothing to answer.")
+        raise NotAllowed(
+            f"This question is for {sides_name(question.sides)} only, so there is nothing "
+            "to answer."
+        )
     try:
         value = clean_value(question.kind, question.options, raw_value)
     except InvalidAnswer as problem:
@@ -412,7 +447,7 @@ async def async_answer_page(
         mine = await store.answers_by_user(session=session, check_id=check_id, user_id=user_id)
     items = _items_for_side(check, side)
     if not items:
-        raise UserError(f"This check has no questions for the {SIDE_LABELS[side]}.")
+        raise UserError(f"This check has no questions for {side_name(side)}.")
     existing = {
         item.position: (mine[item.question.id].value, mine[item.question.id].comment)
         for item in items
@@ -513,7 +548,7 @@ async def next_question(
     if not moved:
         return False
     await _render_question(services, check, expected_position, counts, state="moved_on")
-    await _post_question(services, check, state.position)
+    await _post_question(services, check, state.position, steered_by=user_id)
     return True
 
 
@@ -693,15 +728,21 @@ async def _answerable(
         raise UserError("That question hasn't been asked yet.")
     side = _side(check, user_id, user_team_id)
     if side not in item.question.sides:
-        only = " and ".join(SIDE_LABELS[s] for s in item.question.sides)
-        raise NotAllowed(f"This question is for the {only} only, so there is nothing to answer.")
+        raise NotAllowed(
+            f"This question is for {sides_name(item.question.sides)} only, so there is nothing "
+            "to answer."
+        )
     return check, item, side
 
 
-async def _require_steering(services: Services, check: Check, user_id: str, doing: str) -> None:
-    if user_id == check.lead_user_id or await is_workspace_admin(
+async def _can_steer(services: Services, check: Check, user_id: str) -> bool:
+    return user_id == check.lead_user_id or await is_workspace_admin(
         services.gateway, user_id, check.partnership.team_id
-    ):
+    )
+
+
+async def _require_steering(services: Services, check: Check, user_id: str, doing: str) -> None:
+    if await _can_steer(services, check, user_id):
         return
     raise NotAllowed(
         f"Only <@{check.lead_user_id}>, who started this check, or a workspace admin can {doing}."

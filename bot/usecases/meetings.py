@@ -12,6 +12,7 @@ from bot.db import checks as check_store
 from bot.db import deliveries
 from bot.db import meetings as store
 from bot.db.models import Meeting, Partnership
+from bot.domain.wording import count_phrase
 from bot.plumbing.errors import NotAllowed, NotFound, UserError
 from bot.services import Services
 from bot.slack.gateway import SlackCallFailed, SlackUser
@@ -275,7 +276,7 @@ async def cancel_meeting(services: Services, *, meeting_id: int, user_id: str, d
                 occurred_at=now,
                 now=now,
             )
-    messages = f" and stopped {stopped} reflection message{'s' if stopped != 1 else ''}"
+    messages = f" and stopped {count_phrase(stopped, 'reflection message')}"
     if delete:
         return f"Deleted “{meeting.title}”{messages if stopped else ''}."
     return (

@@ -7,6 +7,7 @@ from bot.db import checks as check_store
 from bot.db import partnership_data as store
 from bot.db.engine import migrated
 from bot.db.partnership_data import PartnershipLine, StoredData
+from bot.domain.wording import count_phrase
 from bot.plumbing.config import Settings
 from bot.usecases.nudges import REFLECTION_KINDS
 from bot.usecases.partnerships import unknown_channel
@@ -65,7 +66,7 @@ def _described(held: StoredData) -> str:
         (held.calendar_feeds, "calendar feed"),
         (held.messages, "reflection message"),
     ]
-    parts = [f"{count} {noun}{'' if count == 1 else 's'}" for count, noun in counted if count]
+    parts = [count_phrase(count, noun) for count, noun in counted if count]
     return ", ".join(parts) if parts else "nothing else"
 
 

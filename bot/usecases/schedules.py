@@ -19,6 +19,7 @@ from bot.db import meetings as store
 from bot.db.models import CheckSchedule, Partnership
 from bot.domain.answers import CLIENT_SIDE
 from bot.domain.check_schedule import EVERY, first_run, next_run
+from bot.domain.wording import count_phrase
 from bot.plumbing.errors import UserError
 from bot.services import Services
 from bot.slack.gateway import SlackCallFailed
@@ -48,7 +49,7 @@ async def schedule_command(services: Services, *, channel_id: str, user_id: str,
             return "There was no recurring check to stop here. " + await _listing(
                 services, partnership
             )
-        return f"Stopped {stopped} recurring check{'s' if stopped != 1 else ''} in this channel."
+        return f"Stopped {count_phrase(stopped, 'recurring check')} in this channel."
     every = words[-1]
     if every not in EVERY or len(words) > 2:
         raise UserError(

@@ -61,9 +61,28 @@ def posted_buttons(h: Harness, call_index: int = -1) -> list[dict[str, Any]]:
     ]
 
 
+LEAD_CONTROLS = (ids.NEXT_QUESTION, ids.CLOSE_CHECK)
+
+
+def lead_button(h: Harness, action_id: str, *, user: str = LEAD) -> dict[str, Any]:
+    """A control of the newest lead panel shown (ephemerally) to `user`."""
+    for call in reversed(h.fake.calls_to("chat.postEphemeral")):
+        if call.args.get("user") != user:
+            continue
+        for block in call.args.get("blocks") or []:
+            for element in block.get("elements") or []:
+                if element.get("action_id") == action_id:
+                    return element
+    raise AssertionError(f"no {action_id} in a lead panel shown to {user}")
+
+
 def button(
     h: Harness, action_prefix: str, *, label: str | None = None, call_index: int = -1
 ) -> dict[str, Any]:
+    """A control of a message posted in the channel (or, for the lead's own controls, of the
+    newest lead panel)."""
+    if action_prefix in LEAD_CONTROLS:
+        return lead_button(h, action_prefix)
     for element in posted_buttons(h, call_index):
         if element["action_id"].startswith(action_prefix) and (
             label is None or element["text"]["text"] == label
@@ -75,18 +94,35 @@ def button(
 async def press(
     h: Harness, element: dict[str, Any], *, user: str = LEAD, user_team_id: str | None = None
 ) -> None:
-    reply = await h.click(
-        element["action_id"],
-        element["value"],
-        user_id=user,
-        user_team_id=user_team_id,
-        channel_id=CHANNEL,
-    )
+    """Click a button, or pick the option a menu element carries in "picked" (answer_button)."""
+    if element.get("type") == "static_select":
+        reply = await h.click(
+            element["action_id"],
+            "",
+            action_type="static_select",
+            selected_option_value=element["picked"],
+            user_id=user,
+            user_team_id=user_team_id,
+            channel_id=CHANNEL,
+        )
+    else:
+        reply = await h.click(
+            element["action_id"],
+            element["value"],
+            user_id=user,
+            user_team_id=user_team_id,
+            channel_id=CHANNEL,
+        )
     assert reply.status == 200, reply.text
 
 
 def answer_button(h: Harness, value: str, call_index: int = -1) -> dict[str, Any]:
+    """The answer button for `value`, or the answer menu with that option picked."""
     for element in posted_buttons(h, call_index):
         if element["action_id"] == f"{ids.ANSWER}:{value}":
             return element
+        if element["action_id"] == ids.ANSWER_SELECT:
+            for option in element["options"]:
+                if option["value"].rsplit(":", 1)[-1] == value:
+                    return {**element, "picked": option["value"]}
     raise AssertionError(f"no answer button for {value}")

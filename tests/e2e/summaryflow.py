@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.blocks import ids
-from tests.e2e.checkflow import CHANNEL, LEAD, answer_button, button, press
+from tests.e2e.checkflow import CHANNEL, LEAD, answer_button, button, lead_button, press
 from tests.support import signing
 from tests.support.fake_slack import Call
 from tests.support.harness import Harness
@@ -26,9 +26,7 @@ async def answer_every_question(h: Harness, people: list[str], picks: Picks) -> 
                 card = _last_with(h, ids.ANSWER)
                 await press(h, answer_button(h, value, call_index=card), user=user)
         if position + 1 < len(questions):
-            await press(
-                h, button(h, ids.NEXT_QUESTION, call_index=_last_with(h, ids.NEXT_QUESTION))
-            )
+            await press(h, lead_button(h, ids.NEXT_QUESTION))
 
 
 async def comment(h: Harness, user: str, text: str) -> None:
@@ -65,8 +63,7 @@ async def add_next_step(
 
 
 async def close(h: Harness) -> None:
-    element = button(h, ids.CLOSE_CHECK, call_index=_last_with(h, ids.CLOSE_CHECK))
-    await press(h, element, user=LEAD)
+    await press(h, lead_button(h, ids.CLOSE_CHECK), user=LEAD)
 
 
 def summary_calls(h: Harness) -> tuple[Call, Call]:

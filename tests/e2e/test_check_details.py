@@ -81,16 +81,24 @@ async def test_start_form_proposes_people_from_the_clients_workspace(harness: Ha
     h.assert_payloads_valid()
 
 
-async def test_second_check_prefills_the_partnership_and_waits_for_the_first(
+async def test_check_command_while_one_runs_gives_the_lead_their_controls_back(
     harness: Harness,
 ) -> None:
     h = harness
     await start_check(h, name="Acme & us", client=["U0CLIENT1"])
-    await h.command("check")
-    view = h.fake.last("views.open").args["view"]
-    assert view["blocks"][0]["element"]["initial_value"] == "Acme & us"
-    client_block = next(b for b in view["blocks"] if b["block_id"] == ids.CLIENT_BLOCK)
-    assert client_block["element"]["initial_users"] == ["U0CLIENT1"]
+    opened = len(h.fake.calls_to("views.open"))
+    await h.command("check", user_id=LEAD, channel_id=CHANNEL)
+    assert len(h.fake.calls_to("views.open")) == opened
+    panel = h.fake.last("chat.postEphemeral")
+    assert panel.args["user"] == LEAD
+    controls = [e.get("action_id") for b in panel.args["blocks"] for e in b.get("elements") or []]
+    assert ids.NEXT_QUESTION in controls and ids.CLOSE_CHECK in controls
+    # anyone else is told who leads it, and gets no controls
+    shown = len(h.fake.calls_to("chat.postEphemeral"))
+    reply = await h.command("check", user_id=OURS_2, channel_id=CHANNEL)
+    assert "led by <@U0LEAD>" in reply.text
+    assert len(h.fake.calls_to("chat.postEphemeral")) == shown
+    # a form opened before the check started, submitted now, starts nothing
     posted = len(h.fake.calls_to("chat.postMessage"))
     reply = await h.submit(
         ids.START_CHECK_VIEW, start_values(), private_metadata=CHANNEL, view_id="V0SECOND"
@@ -98,6 +106,18 @@ async def test_second_check_prefills_the_partnership_and_waits_for_the_first(
     assert reply.status == 200
     assert "already running here" in h.fake.last("chat.postEphemeral").args["text"]
     assert len(h.fake.calls_to("chat.postMessage")) == posted
+    h.assert_payloads_valid()
+
+
+async def test_the_next_check_is_prefilled_from_the_last(harness: Harness) -> None:
+    h = harness
+    await start_check(h, name="Acme & us", client=["U0CLIENT1"])
+    await press(h, button(h, ids.CLOSE_CHECK))
+    await h.command("check", user_id=LEAD, channel_id=CHANNEL)
+    view = h.fake.last("views.open").args["view"]
+    assert view["blocks"][0]["element"]["initial_value"] == "Acme & us"
+    client_block = next(b for b in view["blocks"] if b["block_id"] == ids.CLIENT_BLOCK)
+    assert client_block["element"]["initial_users"] == ["U0CLIENT1"]
 
 
 async def test_a_retried_submission_starts_one_check(harness: Harness) -> None:

@@ -82,7 +82,7 @@ async def test_answers_during_an_outage_are_refused_politely_and_then_work(
     finally:
         await outage.end()
     await press(h, answer_button(h, "2"))
-    assert h.fake.last("chat.postEphemeral").args["text"].startswith("Changed your answer to")
+    assert h.fake.last("chat.postEphemeral").args["text"].startswith("✓ Changed to ")
     async with h.db().unit_of_work() as session:
         assert list(await session.scalars(select(Answer.value))) == ["2"]
     assert h.client is not None

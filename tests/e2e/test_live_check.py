@@ -81,9 +81,9 @@ async def test_answer_is_confirmed_to_the_person_only(harness: Harness) -> None:
     await press(h, answer_button(h, "4"), user=OURS_2)
     note = h.fake.last("chat.postEphemeral")
     assert note.args["user"] == OURS_2
-    assert note.args["text"].startswith("Saved your answer:")
+    assert note.args["text"].startswith("✓ ")
     await press(h, answer_button(h, "2"), user=OURS_2)
-    assert h.fake.last("chat.postEphemeral").args["text"].startswith("Changed your answer to")
+    assert h.fake.last("chat.postEphemeral").args["text"].startswith("✓ Changed to ")
     # only counts are visible in the channel, never the values
     update = h.fake.last("chat.update")
     visible = json.dumps(update.args["blocks"], ensure_ascii=False)

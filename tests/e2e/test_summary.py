@@ -118,7 +118,8 @@ async def test_a_failed_upload_leaves_the_text_summary_standing(harness: Harness
     headline, details = summary_calls(h)
     assert "0 answered on our side" in blocks_text(headline)
     assert details.args["blocks"]
-    assert not h.fake.calls_to("chat.postEphemeral")  # nobody is told anything went wrong
+    shown = [c.args["text"] for c in h.fake.calls_to("chat.postEphemeral")]
+    assert all(text.startswith("You lead this check") for text in shown)  # no error note
     data = await export_partnership(h.db(), CHANNEL)
     assert data["checks"][0]["summary"]["check_id"] == data["checks"][0]["id"]
     h.assert_payloads_valid()
@@ -156,7 +157,7 @@ async def test_anonymous_summary_withholds_a_side_of_fewer_than_two(
         assert f"Client side *2.0* ({client_count} answered)" in trust
         assert "withheld" not in trust
         assert all(mean is not None for mean in client_means)
-        assert "someone on client side: Only I would say this" in shown
+        assert "someone on the client side: Only I would say this" in shown
     h.assert_payloads_valid()
 
 
