@@ -93,7 +93,8 @@ def intro_message(check: CheckInfo) -> tuple[str, list[dict[str, Any]]]:
         ),
         context(
             f"Client side: {mentions(check.client_user_ids)}. Everyone else here answers "
-            f"for our side. Until the check closes only the number of answers is shown. {privacy}"
+            "for our side, and “we” in a question means your own side. Until the check "
+            f"closes only the number of answers is shown. {privacy}"
         ),
     ]
     return text, blocks

@@ -140,12 +140,8 @@ def reflection_modal(
             "action_id": ids.SHARE_INPUT,
             "options": [
                 {
-                    "text": plain(f"Share my answers in #{info.partnership_name}", limit=75),
-                    "description": plain(
-                        "Posted in the channel, which the client may see. "
-                        "Leave this unticked to keep them private to you.",
-                        limit=75,
-                    ),
+                    "text": plain("Share my answers in the partnership's channel"),
+                    "description": plain("The client may see them there. Unticked, only you do."),
                     "value": "share",
                 }
             ],

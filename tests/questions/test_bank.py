@@ -135,7 +135,7 @@ def test_every_string_within_slack_limits(bank: Bank) -> None:
         if q.kind == "tick":
             assert sorted(o.value for o in q.options) == ["no", "yes"]
     for t in bank.templates.values():
-        assert 0 < len(t.name) <= 75 and len(t.description) <= 300
+        assert 0 < len(t.name) <= 75 and len(t.description) <= 75
 
 
 def test_question_templates_are_derived(bank: Bank) -> None:
