@@ -84,7 +84,7 @@ def answer_saved_note(label: str, *, changed: bool) -> str:
 
     Short on purpose: the question is right above it in the channel."""
     if changed:
-        return f"✓ Changed to {escape(label)} — change it again any time before the check closes."
+        return f"✓ Changed to {escape(label)} — change it until the check closes."
     return f"✓ {escape(label)} — change it any time before the check closes."
 
 

@@ -8,7 +8,17 @@ from datetime import datetime
 from typing import Any
 
 from bot.blocks import ids
-from bot.blocks.text import context, escape, mention, mentions, plain, section, slack_date, trim
+from bot.blocks.text import (
+    confirm_dialog,
+    context,
+    escape,
+    mention,
+    mentions,
+    plain,
+    section,
+    slack_date,
+    trim,
+)
 
 TITLE_MAX = 200
 LENGTHS = (15, 30, 45, 60, 90, 120, 180, 240)
@@ -256,6 +266,13 @@ def _meeting_menu(meeting_id: int) -> dict[str, Any]:
             {"text": plain("Mark as cancelled"), "value": f"cancel:{meeting_id}"},
             {"text": plain("Delete (logged by mistake)"), "value": f"delete:{meeting_id}"},
         ],
+        # Slack allows one confirm per overflow; both of its choices are final
+        "confirm": confirm_dialog(
+            title="Change this meeting?",
+            text="Cancelling or deleting it stops its reflection messages. It can't be undone.",
+            yes="Yes, go ahead",
+            no="Keep it",
+        ),
     }
 
 

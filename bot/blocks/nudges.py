@@ -9,7 +9,16 @@ from typing import Any
 
 from bot.blocks import ids, modals
 from bot.blocks.checks import QuestionInfo
-from bot.blocks.text import button, context, escape, plain, section, slack_date, trim
+from bot.blocks.text import (
+    button,
+    confirm_dialog,
+    context,
+    escape,
+    plain,
+    section,
+    slack_date,
+    trim,
+)
 
 TITLE_MAX = 120
 
@@ -52,7 +61,15 @@ def _controls(request_id: int) -> dict[str, Any]:
         "elements": [
             reflect_now_button(request_id),
             snooze,
-            button("Skip this one", ids.SKIP_NUDGE, str(request_id)),
+            {
+                **button("Skip this one", ids.SKIP_NUDGE, str(request_id)),
+                "confirm": confirm_dialog(
+                    title="Skip this reflection?",
+                    text="I won't ask about this meeting again, and it can't be undone.",
+                    yes="Skip it",
+                    no="Keep it",
+                ),
+            },
         ],
     }
 
