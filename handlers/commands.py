@@ -21,9 +21,20 @@ Run = Callable[[Services, dict[str, Any], str, Ack], Awaitable[None]]
 @dataclass(frozen=True)
 class Subcommand:
     name: str
-    usage: str
-    summary: str
+    usage: str  # no <placeholders>: Slack reads <…> as a link; write ICS-URL or [template]
+    summary: str  # one short sentence
     run: Run
+    group: str | None = None  # a heading of HELP_GROUPS; None: looked up by name there
+
+
+# `/partnership help`, grouped by what people want to do; a subcommand named in none of
+# these (nor given a group) is listed under "More".
+HELP_GROUPS: dict[str, tuple[str, ...]] = {
+    "Run a check": ("check", "summary", "history", "schedule", "self-check"),
+    "Meetings and reflections": ("meeting", "meetings", "calendar", "digest"),
+    "Settings": ("settings", "internal", "admins"),
+    "Your data": ("my", "forget", "export"),
+}
 
 
 async def _help(services: Services, body: dict[str, Any], rest: str, ack: Ack) -> None:
@@ -64,20 +75,20 @@ SUBCOMMANDS: dict[str, Subcommand] = {
         Subcommand(
             "check",
             "/partnership check",
-            "Start a partnership check in this channel (live or by a deadline).",
+            "Start a check in this channel, live or by a deadline.",
             _check,
         ),
-        Subcommand("help", "/partnership help", "Show this list.", _help),
+        Subcommand("help", "/partnership help", "Show this list.", _help, group="More"),
         Subcommand(
             "summary",
             "/partnership summary",
-            "Show the latest summary to you, with a button to share it here.",
+            "See the latest summary, with a button to share it here.",
             _summary,
         ),
         Subcommand(
             "history",
             "/partnership history",
-            "Every check of this channel's partnership, with its ticks over time.",
+            "See every check of this partnership and its ticks over time.",
             _history,
         ),
     )
@@ -89,10 +100,22 @@ def add_subcommand(entry: Subcommand) -> None:
     SUBCOMMANDS[entry.name] = entry
 
 
+def help_group(entry: Subcommand) -> str:
+    if entry.group:
+        return entry.group
+    return next((group for group, names in HELP_GROUPS.items() if entry.name in names), "More")
+
+
 def help_text() -> str:
-    lines = ["*Partnership Check* helps us and our client look at the partnership together.", ""]
-    for entry in sorted(SUBCOMMANDS.values(), key=lambda e: e.name):
-        lines.append(f"• `{entry.usage}`: {entry.summary}")
+    lines = ["*Partnership Check* helps us and our client look at the partnership together."]
+    for group in [*HELP_GROUPS, "More"]:
+        entries = [e for e in SUBCOMMANDS.values() if help_group(e) == group]
+        if not entries:
+            continue
+        lines += ["", f"*{group}*"]
+        order = HELP_GROUPS.get(group, ())
+        entries.sort(key=lambda e: (order.index(e.name) if e.name in order else len(order), e.name))
+        lines += [f"• `{entry.usage}`: {entry.summary}" for entry in entries]
     lines += ["", "Questions or ideas? Tell the person who installed the app in this workspace."]
     return "\n".join(lines)
 

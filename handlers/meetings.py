@@ -129,25 +129,25 @@ def register(app: AsyncApp, services: Services) -> None:
         Subcommand(
             "meeting",
             "/partnership meeting",
-            "Log a client meeting; our people there get a message asking them to reflect.",
+            "Log a client meeting, so our people there are asked to reflect.",
             _meeting,
         ),
         Subcommand(
             "meetings",
             "/partnership meetings",
-            "Recent and upcoming meetings here, and how their reflection messages went.",
+            "See recent and coming meetings here, and whose reflections are in.",
             _meetings,
         ),
         Subcommand(
             "calendar",
-            "/partnership calendar [<ics-url>|off]",
-            "Follow the client calendar feed: its events become meetings.",
+            "/partnership calendar [ICS-URL | off]",
+            "Follow the client's calendar feed, so its events become meetings.",
             _calendar,
         ),
         Subcommand(
             "schedule",
-            "/partnership schedule [<template>] <weekly|fortnightly|monthly|quarterly>|off",
-            "Repeat a check in this channel; `/partnership schedule` shows what is set.",
+            "/partnership schedule [TEMPLATE] weekly | fortnightly | monthly | quarterly | off",
+            "Repeat a check here on a rhythm, or stop it.",
             _schedule,
         ),
     ):

@@ -52,7 +52,7 @@ def register(app: AsyncApp, services: Services) -> None:
         Subcommand(
             "settings",
             "/partnership settings [hours 09:00-17:30 | days mon-fri | off | on]",
-            "Your working hours for reflection nudges, or turn them off.",
+            "Set the hours when reflection messages may reach you, or turn them off.",
             _settings,
         )
     )

@@ -211,7 +211,7 @@ def meetings_list(
         blocks.append(
             section(
                 "No meetings in the last two weeks or the next month. Log one with "
-                "`/partnership meeting`, or follow a calendar with `/partnership calendar <url>`."
+                "`/partnership meeting`, or follow a calendar with `/partnership calendar ICS-URL`."
             )
         )
         return text, blocks
@@ -291,7 +291,7 @@ def feed_failed_text(channel_id: str, reason: str) -> str:
         f"I couldn't read the calendar feed you set for <#{channel_id}>: {escape(reason)}. "
         "Until it works, no new meetings come from it (the ones I already have keep their "
         "reflection messages). Check the address in your calendar app and set it again with "
-        "`/partnership calendar <url>`, or stop it with `/partnership calendar off`. "
+        "`/partnership calendar ICS-URL`, or stop it with `/partnership calendar off`. "
         "I'll tell you once it works again, and won't repeat this message meanwhile."
     )
 
@@ -315,7 +315,7 @@ def feed_status_text(
     if url_host is None:
         return (
             "This partnership follows no calendar. Follow one with "
-            "`/partnership calendar <ics-url>` (your calendar app's iCal address)."
+            "`/partnership calendar ICS-URL` (your calendar app's iCal address)."
         )
     text = f"Following a calendar on {escape(url_host)}, set by {mention(added_by or '')}."
     if last_ok_at is not None:
@@ -338,10 +338,10 @@ class ScheduleRow:
 
 def schedules_text(rows: Sequence[ScheduleRow]) -> str:
     usage = (
-        "Set one with `/partnership schedule <template> <every>`, e.g. "
+        "Set one with `/partnership schedule TEMPLATE EVERY`, e.g. "
         "`/partnership schedule partnership_check monthly` or "
-        "`/partnership schedule ground_rules quarterly` (every: weekly, fortnightly, monthly or "
-        "quarterly). Stop one with `/partnership schedule off <template>`."
+        "`/partnership schedule ground_rules quarterly` (EVERY: weekly, fortnightly, monthly or "
+        "quarterly). Stop one with `/partnership schedule off TEMPLATE`."
     )
     if not rows:
         return "No recurring checks in this channel yet. " + usage

@@ -93,7 +93,17 @@ async def test_answer_is_confirmed_to_the_person_only(harness: Harness) -> None:
 async def test_help_and_unknown_subcommands_answer_ephemerally(harness: Harness) -> None:
     reply = await harness.command("help")
     assert reply.json()["response_type"] == "ephemeral"
-    assert "/partnership check" in reply.json()["text"]
+    text = reply.json()["text"]
+    headings = ["*Run a check*", "*Meetings and reflections*", "*Settings*"]
+    assert [text.index(h) for h in headings] == sorted(text.index(h) for h in headings)
+    assert text.index("*Run a check*") < text.index("`/partnership check`")
+    assert text.index("*Meetings and reflections*") < text.index("`/partnership meeting`")
+    lines = [line for line in text.splitlines() if line.startswith("• ")]
+    assert len(lines) >= 8
+    for line in lines:
+        assert "<" not in line, line  # Slack would read a <placeholder> as a link
+        summary = line.split("`: ", 1)[1]
+        assert summary.endswith(".") and ". " not in summary and len(summary) <= 90, line
     reply = await harness.command("frobnicate now")
     assert reply.json()["response_type"] == "ephemeral"
     assert "I don't know `/partnership frobnicate`" in reply.json()["text"]
