@@ -43,6 +43,8 @@ DIMENSIONS: dict[str, str] = {
     # reflection and self-check
     "signals": "Warning signals",
 }
+# the template whose summary's verdict stands for the partnership (the Home tab shows it)
+PARTNERSHIP_CHECK = "partnership_check"
 DEFAULT_BANK_PATH: Path = Path(__file__).resolve().parent / "data"
 
 # Limits keep every string inside Slack Block Kit limits (button/option text 75).

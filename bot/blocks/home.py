@@ -12,9 +12,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.blocks import ids
 from bot.blocks.nudges import NudgeInfo, meeting_phrase, reflect_now_button
 from bot.blocks.summary import verdict
-from bot.blocks.text import context, count_phrase, escape, header, section, slack_date, trim
+from bot.blocks.text import (
+    button,
+    context,
+    count_phrase,
+    escape,
+    header,
+    plain,
+    section,
+    slack_date,
+    trim,
+)
 from bot.domain.check_flow import Mode, Status
 from bot.domain.summary import Summary
 
@@ -48,7 +59,8 @@ class PartnershipCard:
     name: str
     channel_id: str
     latest: CheckLine | None = None
-    # the latest summary, and when its check closed (it may be older than `latest`)
+    # the latest summary of a partnership check, and when that check closed (it may be
+    # older than `latest`, and `latest` may be of another template)
     summary: Summary | None = None
     summarised_at: datetime | None = None
     open_steps: int = 0  # open next steps the viewer owns here
@@ -92,6 +104,11 @@ def _welcome(info: HomeInfo) -> list[dict[str, Any]]:
             "Start a check with `/partnership check` in a channel shared with the client; "
             "`/partnership help` lists the rest."
         ),
+        {
+            "type": "actions",
+            "block_id": "home_actions",
+            "elements": [button("Start a self-check", ids.HOME_SELF_CHECK, "self-check")],
+        },
     ]
 
 
@@ -108,7 +125,8 @@ def _partnership_blocks(info: HomeInfo) -> list[dict[str, Any]]:
         )
         return blocks
     shown = info.partnerships[:PARTNERSHIPS_SHOWN]
-    blocks += [section(_partnership_text(card)) for card in shown]
+    for card in shown:
+        blocks += [section(_partnership_text(card)), _card_actions(card, info.whole_workspace)]
     more = info.more_partnerships + len(info.partnerships) - len(shown)
     if more > 0:
         blocks.append(
@@ -125,11 +143,53 @@ def _partnership_text(card: PartnershipCard) -> str:
     lines.append(_check_state(card.latest))
     if card.summary is not None and card.summarised_at is not None:
         when = _day(card.summarised_at)
-        lines.append(f":bar_chart: Latest summary ({when}): {escape(verdict(card.summary))}")
+        lines.append(
+            f":bar_chart: Latest summary of the partnership check ({when}): "
+            f"{escape(verdict(card.summary))}"
+        )
     if card.open_steps:
         steps = count_phrase(card.open_steps, "open next step")
         lines.append(f":pushpin: You own {steps} here.")
     return "\n".join(lines)
+
+
+def _card_actions(card: PartnershipCard, admin: bool) -> dict[str, Any]:
+    """What a person can do about one partnership from Home."""
+    elements = [button("Log a meeting", ids.HOME_LOG_MEETING, card.channel_id)]
+    if card.summary is not None:
+        elements.append(button("Open latest summary", ids.HOME_OPEN_SUMMARY, card.channel_id))
+    if admin:
+        elements.append(button("Export", ids.HOME_EXPORT, card.channel_id))
+    return {"type": "actions", "block_id": f"card:{card.channel_id}", "elements": elements}
+
+
+def summary_modal(blocks: list[dict[str, Any]]) -> dict[str, Any]:
+    """The latest summary, opened from Home (blocks of the private summary message)."""
+    return {
+        "type": "modal",
+        "title": plain("Latest summary", limit=24),
+        "close": plain("Close", limit=24),
+        "blocks": blocks[:MAX_HOME_BLOCKS],
+    }
+
+
+def self_check_modal() -> dict[str, Any]:
+    """How to start a consultant self-check (it runs from a channel, not from Home)."""
+    return {
+        "type": "modal",
+        "title": plain("Consultant self-check", limit=24),
+        "close": plain("Got it", limit=24),
+        "blocks": [
+            section(
+                "A self-check is for our side only: how we work with a client, the role we "
+                "play and our standing with them."
+            ),
+            section(
+                "To start one, type `/partnership self-check` in the channel of the "
+                "partnership it is about."
+            ),
+        ],
+    }
 
 
 def _check_state(check: CheckLine | None) -> str:

@@ -66,3 +66,9 @@ MEETING_START_BLOCK, MEETING_START_INPUT = "m_start", "m_start_input"
 MEETING_LENGTH_BLOCK, MEETING_LENGTH_INPUT = "m_length", "m_length_input"
 MEETING_ENDED_BLOCK, MEETING_ENDED_INPUT = "m_just_ended", "m_just_ended_input"
 MEETING_PEOPLE_BLOCK, MEETING_PEOPLE_INPUT = "m_people", "m_people_input"
+
+# buttons of the Home tab
+HOME_LOG_MEETING = "pc.home_log_meeting"  # value: the partnership's channel id
+HOME_OPEN_SUMMARY = "pc.home_open_summary"  # value: the partnership's channel id
+HOME_EXPORT = "pc.home_export"  # value: the partnership's channel id
+HOME_SELF_CHECK = "pc.home_self_check"

@@ -15,6 +15,7 @@ from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
+    Answer,
     Check,
     Meeting,
     NextStep,
@@ -40,6 +41,7 @@ class PartnershipRow:
 @dataclass(frozen=True)
 class CheckRow:
     partnership_id: int
+    template_id: str
     template_name: str
     status: str
     mode: str
@@ -71,17 +73,31 @@ class Page(Generic[T]):
 
 
 def involving(user_id: str) -> ColumnElement[bool]:
-    """Partnerships the person created, led a check of, or took part in a check of."""
+    """Partnerships the person created, led a check of, was named in or answered a check of,
+    or was asked to reflect on a meeting of."""
     led = select(Check.partnership_id).where(Check.lead_user_id == user_id)
-    took_part = (
+    named = (
         select(Check.partnership_id)
         .join(Participant, Participant.check_id == Check.id)
         .where(Participant.user_id == user_id)
     )
+    # answers have no index by person: this reads them all, once per Home view
+    answered = (
+        select(Check.partnership_id)
+        .join(Answer, Answer.check_id == Check.id)
+        .where(Answer.user_id == user_id)
+    )
+    reflected = (
+        select(Meeting.partnership_id)
+        .join(ReflectionRequest, ReflectionRequest.meeting_id == Meeting.id)
+        .where(ReflectionRequest.user_id == user_id)
+    )
     return or_(
         Partnership.created_by == user_id,
         Partnership.id.in_(led),
-        Partnership.id.in_(took_part),
+        Partnership.id.in_(named),
+        Partnership.id.in_(answered),
+        Partnership.id.in_(reflected),
     )
 
 
@@ -122,11 +138,12 @@ async def partnerships(
 
 
 async def latest_checks(
-    *, session: AsyncSession, partnership_ids: Collection[int]
+    *, session: AsyncSession, partnership_ids: Collection[int], verdict_template: str
 ) -> dict[int, tuple[CheckRow | None, CheckRow | None]]:
-    """Per partnership: (its latest check, its latest summarised check), either may be None.
+    """Per partnership: (its latest check, its latest summarised check of `verdict_template`),
+    either may be None.
 
-    One statement: the latest check of each status per partnership (at most three rows
+    One statement: the latest check of each status and template per partnership (a few rows
     each, and only a summarised one carries a summary).
     """
     if not partnership_ids:
@@ -134,6 +151,7 @@ async def latest_checks(
     ranked = (
         select(
             Check.partnership_id,
+            Check.template_id,
             Check.template_name,
             Check.status,
             Check.mode,
@@ -143,7 +161,7 @@ async def latest_checks(
             Check.id,
             func.row_number()
             .over(
-                partition_by=(Check.partnership_id, Check.status),
+                partition_by=(Check.partnership_id, Check.status, Check.template_id),
                 order_by=(Check.created_at.desc(), Check.id.desc()),
             )
             .label("rank"),
@@ -162,6 +180,7 @@ async def latest_checks(
     for row in rows:
         check = CheckRow(
             partnership_id=row.partnership_id,
+            template_id=row.template_id,
             template_name=row.template_name,
             status=row.status,
             mode=row.mode,
@@ -173,7 +192,7 @@ async def latest_checks(
         latest, summarised = found.get(check.partnership_id, (None, None))
         if latest is None or check.created_at > latest.created_at:
             latest = check
-        if check.summary is not None:
+        if check.summary is not None and check.template_id == verdict_template:
             summarised = check
         found[check.partnership_id] = (latest, summarised)
     return found

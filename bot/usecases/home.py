@@ -1,4 +1,5 @@
-"""A person opens the app's Home tab: publish their partnerships and waiting reflections.
+"""A person opens the app's Home tab: publish their partnerships and waiting reflections;
+and what its buttons do (open the latest summary, export a partnership).
 
 Four read-only statements, whatever the number of partnerships; none takes SQLite's write
 lock. Nobody is waiting for an answer, so a Slack refusal is logged (its error code only)
@@ -9,14 +10,20 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy import ColumnElement, and_
+
 from bot.blocks import home as cards
 from bot.blocks.nudges import NudgeInfo
+from bot.blocks.summary import private_summary_message
 from bot.db import home as store
 from bot.db.models import Partnership
 from bot.domain.summary import Summary
+from bot.plumbing.errors import NotAllowed, UserError
 from bot.services import Services
 from bot.slack.gateway import SlackCallFailed
 from bot.slack.members import is_workspace_admin
+from bot.usecases.export import export_partnership, render_csv, render_json
+from questions.bank import PARTNERSHIP_CHECK
 
 log = logging.getLogger(__name__)
 
@@ -34,13 +41,16 @@ async def show_home(services: Services, *, user_id: str, team_id: str) -> None:
 async def load_home(
     services: Services, *, user_id: str, team_id: str, admin: bool
 ) -> cards.HomeInfo:
-    where = Partnership.team_id == team_id if admin else store.involving(user_id)
     async with services.db.reading() as session:
         listed = await store.partnerships(
-            session=session, where=where, limit=cards.PARTNERSHIPS_SHOWN
+            session=session,
+            where=_visible(user_id, team_id, admin=admin),
+            limit=cards.PARTNERSHIPS_SHOWN,
         )
         ids = [row.id for row in listed.rows]
-        checks = await store.latest_checks(session=session, partnership_ids=ids)
+        checks = await store.latest_checks(
+            session=session, partnership_ids=ids, verdict_template=PARTNERSHIP_CHECK
+        )
         steps = await store.open_steps_owned(session=session, user_id=user_id, partnership_ids=ids)
         waiting = await store.waiting_reflections(
             session=session,
@@ -58,6 +68,68 @@ async def load_home(
         reflections=[_nudge(row) for row in waiting.rows],
         more_reflections=waiting.more,
     )
+
+
+async def open_latest_summary(
+    services: Services, *, trigger_id: str, user_id: str, team_id: str, channel_id: str
+) -> None:
+    """Home's *Open latest summary*: the partnership check's latest summary in a modal, for
+    someone who sees that partnership on their Home tab."""
+    admin = await is_workspace_admin(services.gateway, user_id, team_id)
+    async with services.db.reading() as session:
+        found = await store.partnerships(
+            session=session,
+            where=and_(
+                Partnership.channel_id == channel_id, _visible(user_id, team_id, admin=admin)
+            ),
+            limit=1,
+        )
+        if not found.rows:
+            raise NotAllowed("That partnership isn't one of yours, so I can't show its summary.")
+        checks = await store.latest_checks(
+            session=session, partnership_ids=[found.rows[0].id], verdict_template=PARTNERSHIP_CHECK
+        )
+    _, summarised = checks.get(found.rows[0].id, (None, None))
+    if summarised is None or summarised.summary is None:
+        raise UserError("This partnership has no summary of a partnership check yet.")
+    _, blocks = private_summary_message(Summary.from_json(summarised.summary))
+    await services.gateway.open_view(trigger_id, cards.summary_modal(blocks))
+
+
+async def export_to_dm(services: Services, *, user_id: str, team_id: str, channel_id: str) -> None:
+    """Home's *Export* (workspace admins): the partnership's data as JSON and CSV files in
+    the admin's DM with the app, as `partnercheck export` writes them."""
+    if not await is_workspace_admin(services.gateway, user_id, team_id):
+        raise NotAllowed("Only workspace admins and owners can export a partnership's data.")
+    async with services.db.reading() as session:
+        found = await store.partnerships(
+            session=session,
+            where=and_(Partnership.channel_id == channel_id, Partnership.team_id == team_id),
+            limit=1,
+        )
+    if not found.rows:
+        raise UserError("That partnership no longer exists.")
+    data = await export_partnership(services.db, channel_id)
+    dm = await services.gateway.open_dm(user_id)
+    name = f"partnership-{channel_id}"
+    for suffix, content in (("json", render_json(data)), ("csv", render_csv(data))):
+        await services.gateway.upload_file(
+            channel=dm,
+            content=content.encode("utf-8"),
+            filename=f"{name}.{suffix}",
+            title=f"{found.rows[0].name}: every check and answer ({suffix.upper()})",
+            alt_txt=f"Export of the partnership {found.rows[0].name}",
+        )
+
+
+async def explain_self_check(services: Services, *, trigger_id: str) -> None:
+    """Home's *Start a self-check*: a self-check starts from the partnership's channel."""
+    await services.gateway.open_view(trigger_id, cards.self_check_modal())
+
+
+def _visible(user_id: str, team_id: str, *, admin: bool) -> ColumnElement[bool]:
+    """The partnerships a person's Home tab lists: all of the workspace's for an admin."""
+    return Partnership.team_id == team_id if admin else store.involving(user_id)
 
 
 def _card(

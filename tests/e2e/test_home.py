@@ -25,6 +25,7 @@ from bot.db.models import (
     ReflectionRequest,
 )
 from bot.domain.summary import DimensionResult, SideFigure, Summary
+from tests.e2e.checkflow import CHANNEL, answer_button, press, start_check
 from tests.support import signing
 from tests.support.harness import START, Harness
 
@@ -98,12 +99,13 @@ async def add_check(
     deadline: datetime | None = None,
     participants: tuple[str, ...] = (),
     summary: dict[str, Any] | None = None,
+    template: str = "partnership_check",
 ) -> int:
     async with db.unit_of_work() as session:
         check = Check(
             partnership_id=partnership.id,
-            template_id="partnership_check",
-            template_name="Partnership check",
+            template_id=template,
+            template_name=template.replace("_", " ").capitalize(),
             lead_user_id=lead,
             mode=mode,
             anonymous=False,
@@ -224,7 +226,9 @@ def all_text(view: dict[str, Any]) -> str:
     for block in view["blocks"]:
         if "text" in block:
             parts.append(block["text"]["text"])
-        parts += [e.get("text", "") for e in block.get("elements", []) if isinstance(e, dict)]
+        for element in block.get("elements", []):
+            shown = element.get("text", "")  # a context's mrkdwn, or a button's plain text
+            parts.append(shown if isinstance(shown, str) else shown.get("text", ""))
     return "\n".join(parts)
 
 
@@ -516,3 +520,122 @@ async def test_slack_refusing_the_view_is_logged_and_nobody_is_bothered(
     assert "Secret name" not in caplog.text and "xoxb-" not in caplog.text
     said = {"chat.postMessage", "chat.postEphemeral", "conversations.open"}
     assert [c.method for c in harness.fake.calls if c.method in said] == []
+
+
+# ---------------------------------------------------------------- who counts, which verdict
+
+
+async def test_someone_who_answered_or_reflects_is_part_of_the_partnership(
+    harness: Harness,
+) -> None:
+    h = harness
+    await start_check(h, name="Answered & Co")
+    await press(h, answer_button(h, "4"), user="U0OURS2")  # answered, never named
+    [text] = texts_under(await open_home(h, "U0OURS2"), YOURS)
+    assert "*Answered &amp; Co*" in text
+    asked = await add_partnership(h.db(), "Reflected")
+    await add_reflection(h.db(), asked, user="UREF", ended=START - timedelta(hours=1))
+    view = await open_home(h, "UREF")
+    assert [t.split("*")[1] for t in texts_under(view, YOURS)] == ["Reflected"]
+    assert "You aren't part of any partnership yet" not in all_text(view)
+
+
+async def test_the_verdict_is_the_partnership_checks_not_a_later_self_checks(
+    harness: Harness,
+) -> None:
+    db = harness.db()
+    partnership = await add_partnership(db, "Globex", created_by="ULEAD")
+    for template, ticked, days in (("partnership_check", 2, 20), ("self_check", 5, 2)):
+        await add_check(
+            db,
+            partnership,
+            lead="ULEAD",
+            status="summarised",
+            started=START - timedelta(days=days),
+            closed=START - timedelta(days=days - 1),
+            summary=summary_of(partnership, ticked=ticked, needs=5),
+            template=template,
+        )
+    [text] = texts_under(await open_home(harness, "ULEAD"), YOURS)
+    assert "Self check closed and summarised" in text  # the latest check, whatever it was
+    assert "Latest summary of the partnership check" in text
+    assert "2 of 5 needs ticked" in text and "All 5 needs" not in text
+
+
+# ---------------------------------------------------------------- acting from Home
+
+
+def home_buttons(view: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        element["action_id"]: element
+        for block in view["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+    }
+
+
+async def click_in_home(harness: Harness, element: dict[str, Any], user: str) -> None:
+    reply = await harness.click(
+        element["action_id"], element["value"], user_id=user, view={"type": "home", "blocks": []}
+    )
+    assert reply.status == 200
+
+
+async def test_home_opens_the_summary_the_meeting_form_and_the_self_check_how_to(
+    harness: Harness,
+) -> None:
+    h = harness
+    db = h.db()
+    partnership = await add_partnership(db, "Globex", created_by="ULEAD")
+    await add_check(
+        db,
+        partnership,
+        lead="ULEAD",
+        status="summarised",
+        started=START - timedelta(days=3),
+        closed=START - timedelta(days=2),
+        summary=summary_of(partnership, ticked=4, needs=5),
+    )
+    buttons = home_buttons(await open_home(h, "ULEAD"))
+    assert ids.HOME_EXPORT not in buttons  # for workspace admins only
+    assert buttons[ids.HOME_OPEN_SUMMARY]["value"] == partnership.channel_id
+
+    await click_in_home(h, buttons[ids.HOME_OPEN_SUMMARY], "ULEAD")
+    opened = h.fake.last("views.open").args["view"]
+    assert opened["title"]["text"] == "Latest summary"
+    assert "4 of 5 needs ticked" in all_text(opened)
+
+    await click_in_home(h, buttons[ids.HOME_LOG_MEETING], "ULEAD")
+    form = h.fake.last("views.open").args["view"]
+    assert form["callback_id"] == ids.MEETING_VIEW
+    assert form["private_metadata"] == partnership.channel_id
+
+    await click_in_home(h, buttons[ids.HOME_SELF_CHECK], "ULEAD")
+    assert "`/partnership self-check`" in all_text(h.fake.last("views.open").args["view"])
+
+    # someone who doesn't see the partnership gets no summary, whatever they send
+    opened_before = len(h.fake.calls_to("views.open"))
+    await click_in_home(h, buttons[ids.HOME_OPEN_SUMMARY], "USTRANGER")
+    assert len(h.fake.calls_to("views.open")) == opened_before
+    told = h.fake.last("chat.postMessage")
+    assert "isn't one of yours" in told.args["text"]
+    h.assert_payloads_valid()
+
+
+async def test_an_admin_exports_a_partnership_to_their_direct_messages(harness: Harness) -> None:
+    h = harness
+    h.fake.add_user("UADMIN", is_admin=True)
+    h.fake.add_user("UPLAIN")
+    await start_check(h, name="Exported")
+    await press(h, answer_button(h, "4"), user="U0OURS2")
+    buttons = home_buttons(await open_home(h, "UADMIN"))
+    await click_in_home(h, buttons[ids.HOME_EXPORT], "UADMIN")
+    uploads = h.fake.calls_to("files.getUploadURLExternal")
+    assert sorted(c.args["filename"].rsplit(".", 1)[1] for c in uploads) == ["csv", "json"]
+    shared = h.fake.calls_to("files.completeUploadExternal")
+    dm = h.fake.last("conversations.open").args["users"]
+    assert dm == "UADMIN" and all(c.args["channel_id"] != CHANNEL for c in shared)
+
+    await click_in_home(h, buttons[ids.HOME_EXPORT], "UPLAIN")  # a forged click
+    assert len(h.fake.calls_to("files.getUploadURLExternal")) == len(uploads)
+    assert "Only workspace admins" in h.fake.last("chat.postMessage").args["text"]
