@@ -114,7 +114,7 @@ def question_message(
         section(f"*{progress}*\n{question.text}", block_id=f"q{question.position}")
     ]
     hints = [question.help] if question.help else []
-    if tuple(question.sides) != (OUR_SIDE, CLIENT_SIDE):
+    if set(question.sides) != {OUR_SIDE, CLIENT_SIDE}:
         hints.append(f"For {sides_name(question.sides)} only.")
     notes = [" ".join(hints)]
     if state == "open" and question.kind == "scale":
@@ -157,7 +157,7 @@ def lead_panel(check: CheckInfo, position: int | None) -> tuple[str, list[dict[s
     elif position + 1 < check.total:
         where = f"Move on when everyone has answered question {position + 1}."
     else:
-        where = "That was the last question: close the check to post the summary."
+        where = "This is the last question: close the check once everyone has answered."
     text = f"You lead this check. {where}"
     blocks = [
         section(f"*You lead this check.* {where}"),

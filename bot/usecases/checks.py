@@ -90,7 +90,9 @@ class CommentOutcome:
 async def open_start_modal(
     services: Services, *, trigger_id: str, team_id: str, channel_id: str, user_id: str
 ) -> None:
-    """Open the start-check modal, prefilled; then propose Slack Connect people as client side."""
+    """Open the start-check modal, prefilled; then propose Slack Connect people as client side.
+
+    While a check runs in the channel, show its lead's controls instead (show_lead_panel)."""
     require_shared_channel(channel_id)
     async with services.db.unit_of_work() as session:
         running = await store.open_check_in_channel(session=session, channel_id=channel_id)
