@@ -66,3 +66,6 @@ MEETING_START_BLOCK, MEETING_START_INPUT = "m_start", "m_start_input"
 MEETING_LENGTH_BLOCK, MEETING_LENGTH_INPUT = "m_length", "m_length_input"
 MEETING_ENDED_BLOCK, MEETING_ENDED_INPUT = "m_just_ended", "m_just_ended_input"
 MEETING_PEOPLE_BLOCK, MEETING_PEOPLE_INPUT = "m_people", "m_people_input"
+
+# a person's own data (/partnership forget me)
+FORGET_ME_VIEW = "pc.forget_me"

@@ -37,6 +37,7 @@ class Settings:
     calendar_allow_private: bool = False
     slack_rate: float = 1.0  # messages per second per workspace the dispatcher allows itself
     claim_lease_seconds: float = 120.0
+    keep_checks_days: float | None = None  # closed checks older than this are deleted
 
     @classmethod
     def from_env(
@@ -68,6 +69,7 @@ class Settings:
             calendar_allow_private=_flag(env, "PARTNERCHECK_CALENDAR_ALLOW_PRIVATE"),
             slack_rate=_number(env, "PARTNERCHECK_SLACK_RATE", 1.0, low=0.01),
             claim_lease_seconds=_number(env, "PARTNERCHECK_CLAIM_LEASE_SECONDS", 120, low=1),
+            keep_checks_days=_days_or_off(env, "PARTNERCHECK_KEEP_CHECKS_DAYS"),
         )
 
     def require_slack(self, *, socket_mode: bool) -> None:
@@ -144,6 +146,14 @@ def _number(
     if value > high:
         raise ConfigError(f"{name} must be at most {high:g}, not {raw}.")
     return value
+
+
+def _days_or_off(env: Mapping[str, str], name: str) -> float | None:
+    """A number of days (at least 1), or None when unset or `off`."""
+    raw = _optional(env, name)
+    if raw is None or raw.lower() == "off":
+        return None
+    return _number(env, name, 0, low=1)
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:
