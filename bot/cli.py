@@ -39,8 +39,14 @@ def build_parser() -> argparse.ArgumentParser:
     bank_commands.required = True
     listing = bank_commands.add_parser("list", help="list the questions, by template")
     listing.add_argument("--template", help="only this template (e.g. partnership_check)")
-    validate = bank_commands.add_parser("validate", help="check a bank directory for problems")
-    validate.add_argument("path", nargs="?", help="bank directory (default: the built-in bank)")
+    validate = bank_commands.add_parser(
+        "validate", help="check the bank serve will load (built-in + PARTNERCHECK_QUESTIONS_DIR)"
+    )
+    validate.add_argument(
+        "path",
+        nargs="?",
+        help="a folder of your own questions (default: PARTNERCHECK_QUESTIONS_DIR)",
+    )
 
     export = commands.add_parser("export", help="write a partnership's checks and answers")
     export.add_argument("--channel", required=True, help="the channel ID, e.g. C0123456789")
@@ -120,9 +126,10 @@ def _run(args: argparse.Namespace) -> int:
 def _questions(args: argparse.Namespace) -> int:
     from questions.bank import BankError, format_question_list, load_bank, validate_bank
 
+    # exactly what `serve` loads: the built-in bank and PARTNERCHECK_QUESTIONS_DIR (or PATH)
+    custom = Path(args.path) if getattr(args, "path", None) else _questions_dir()
     if args.questions_command == "validate":
-        path = Path(args.path) if args.path else None
-        problems = validate_bank(path) if path else validate_bank()
+        problems = validate_bank(custom=custom)
         for problem in problems:
             print(problem, file=sys.stderr)
         if problems:
@@ -131,7 +138,7 @@ def _questions(args: argparse.Namespace) -> int:
         print("The question bank is valid.")
         return EXIT_OK
     try:
-        bank = load_bank()
+        bank = load_bank(custom=custom)
     except BankError as error:
         print(f"partnercheck: the question bank has problems:\n{error}", file=sys.stderr)
         return EXIT_FAILED
@@ -141,6 +148,13 @@ def _questions(args: argparse.Namespace) -> int:
         print(f"partnercheck: {unknown.args[0]}", file=sys.stderr)
         return EXIT_USAGE
     return EXIT_OK
+
+
+def _questions_dir() -> Path | None:
+    """PARTNERCHECK_QUESTIONS_DIR as `serve` reads it (ConfigError when it is not a folder)."""
+    from bot.plumbing.config import environment, questions_dir
+
+    return questions_dir(environment())
 
 
 def _shown_url() -> str:
