@@ -11,6 +11,7 @@ from handlers import (
     meetings,
     nudges,
     person_data,
+    practice,
     summary,
     views,
 )
@@ -26,3 +27,4 @@ def register_all(app: AsyncApp, services: Services) -> None:
     nudges.register(app, services)
     home.register(app, services)
     person_data.register(app, services)
+    practice.register(app, services)

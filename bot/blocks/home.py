@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.blocks.bank import BankView, bank_blocks
 from bot.blocks.nudges import NudgeInfo, meeting_phrase, reflect_now_button
 from bot.blocks.summary import verdict
 from bot.blocks.text import context, count_phrase, escape, header, section, slack_date, trim
@@ -61,6 +62,7 @@ class HomeInfo:
     more_partnerships: int
     reflections: Sequence[NudgeInfo]
     more_reflections: int
+    bank: BankView | None = None  # workspace admins manage the question bank
 
 
 def home_view(info: HomeInfo) -> dict[str, Any]:
@@ -69,6 +71,7 @@ def home_view(info: HomeInfo) -> dict[str, Any]:
         {"type": "divider"},
         *_partnership_blocks(info),
         *_reflection_blocks(info),
+        *(bank_blocks(info.bank) if info.bank is not None else []),
     ]
     return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}
 

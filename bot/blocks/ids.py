@@ -69,3 +69,8 @@ MEETING_PEOPLE_BLOCK, MEETING_PEOPLE_INPUT = "m_people", "m_people_input"
 
 # a person's own data (/partnership forget me)
 FORGET_ME_VIEW = "pc.forget_me"
+
+# the question bank and the practice in the App Home (workspace admins, practice leads)
+RETIRE_QUESTION = "pc.retire_question"  # static select; option value: the question id
+RESTORE_QUESTION = "pc.restore_question"  # static select; option value: the question id
+EXPORT_PARTNERSHIPS = "pc.export_partnerships"  # button; value: "all"

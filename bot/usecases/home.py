@@ -8,6 +8,7 @@ and dropped.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from bot.blocks import home as cards
 from bot.blocks.nudges import NudgeInfo
@@ -16,15 +17,18 @@ from bot.db.models import Partnership
 from bot.domain.summary import Summary
 from bot.services import Services
 from bot.slack.gateway import SlackCallFailed
-from bot.slack.members import is_workspace_admin
+from bot.usecases import practice
 
 log = logging.getLogger(__name__)
 
 
 async def show_home(services: Services, *, user_id: str, team_id: str) -> None:
-    """Publish the Home view of `user_id`; a workspace admin sees every partnership of `team_id`."""
-    whole_workspace = await is_workspace_admin(services.gateway, user_id, team_id)
-    info = await load_home(services, user_id=user_id, team_id=team_id, admin=whole_workspace)
+    """Publish the Home view of `user_id`; a workspace admin or a practice lead sees every
+    partnership of `team_id` (and can export them); a workspace admin also sees the bank."""
+    who = await practice.viewer(services, user_id=user_id, team_id=team_id)
+    info = await load_home(services, user_id=user_id, team_id=team_id, admin=who.whole_workspace)
+    if who.admin:
+        info = replace(info, bank=await practice.bank_view(services, team_id=team_id))
     try:
         await services.gateway.publish_home(user_id, cards.home_view(info))
     except SlackCallFailed as failure:
