@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -48,9 +49,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="a folder of your own questions (default: PARTNERCHECK_QUESTIONS_DIR)",
     )
 
-    export = commands.add_parser("export", help="write a partnership's checks and answers")
-    export.add_argument("--channel", required=True, help="the channel ID, e.g. C0123456789")
-    export.add_argument("--format", choices=("json", "csv"), default="json")
+    export = commands.add_parser(
+        "export", help="write partnerships' checks and answers, with names (JSON, CSV, Markdown)"
+    )
+    export.add_argument("--channel", help="one partnership, by channel ID (default: every one)")
+    export.add_argument("--format", choices=("json", "csv", "markdown"), default="json")
+    export.add_argument("--since", type=_day, help="checks started on or after YYYY-MM-DD")
+    export.add_argument("--until", type=_day, help="checks started on or before YYYY-MM-DD")
 
     commands.add_parser(
         "partnerships", help="list every partnership: channel, name, checks, meetings"
@@ -63,6 +68,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--yes", action="store_true", help="really delete (without it, only says what would go)"
     )
     return parser
+
+
+def _day(raw: str) -> date:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a day like 2026-11-30") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -106,9 +118,12 @@ def _run(args: argparse.Namespace) -> int:
         print("Database schema is up to date.")
         return EXIT_OK
     if args.command == "export":
-        from bot.usecases.export import export_channel
+        from bot.usecases.export import ExportRequest, export_command
 
-        sys.stdout.write(asyncio.run(export_channel(settings, args.channel, args.format)))
+        request = ExportRequest(
+            channel_id=args.channel, since=args.since, until=args.until, fmt=args.format
+        )
+        sys.stdout.write(asyncio.run(export_command(settings, request)))
         return EXIT_OK
     if args.command == "partnerships":
         from bot.usecases.partnership_data import list_partnerships

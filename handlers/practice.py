@@ -8,8 +8,9 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from bot.blocks import ids
+from bot.plumbing.errors import NotAllowed
 from bot.services import Services
-from bot.usecases import home, practice
+from bot.usecases import export, home, practice
 from handlers.commands import Subcommand, add_subcommand
 from handlers.common import action_value, team_of, user_id_of
 
@@ -41,6 +42,16 @@ def register(app: AsyncApp, services: Services) -> None:
             services, user_id=user_id, team_id=team_id, question_id=action_value(body)
         )
         await home.show_home(services, user_id=user_id, team_id=team_id)
+
+    @app.action(ids.EXPORT_PATTERN)
+    async def on_export(ack: Ack, body: dict[str, Any]) -> None:
+        await ack()
+        user_id, team_id = user_id_of(body), team_of(body)
+        who = await practice.viewer(services, user_id=user_id, team_id=team_id)
+        if not who.whole_workspace:
+            raise NotAllowed(practice.ONLY_LEADS_EXPORT)
+        fmt = "json" if action_value(body) == "json" else "csv"
+        await export.send_export(services, user_id=user_id, team_id=team_id, fmt=fmt)
 
     @app.action(ids.RESTORE_QUESTION)
     async def on_restore(ack: Ack, body: dict[str, Any]) -> None:

@@ -12,10 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from bot.blocks import ids
 from bot.blocks.bank import BankView, bank_blocks
 from bot.blocks.nudges import NudgeInfo, meeting_phrase, reflect_now_button
 from bot.blocks.summary import verdict
-from bot.blocks.text import context, count_phrase, escape, header, section, slack_date, trim
+from bot.blocks.text import button, context, count_phrase, escape, header, section, slack_date, trim
 from bot.domain.check_flow import Mode, Status
 from bot.domain.summary import Summary
 
@@ -101,6 +102,8 @@ def _welcome(info: HomeInfo) -> list[dict[str, Any]]:
 def _partnership_blocks(info: HomeInfo) -> list[dict[str, Any]]:
     title = "All partnerships in this workspace" if info.whole_workspace else "Your partnerships"
     blocks: list[dict[str, Any]] = [header(title)]
+    if info.whole_workspace and info.partnerships:
+        blocks.append(_export_buttons())
     if not info.partnerships:
         blocks.append(
             section(
@@ -121,6 +124,18 @@ def _partnership_blocks(info: HomeInfo) -> list[dict[str, Any]]:
             )
         )
     return blocks
+
+
+def _export_buttons() -> dict[str, Any]:
+    """Every partnership of the workspace as a file, sent by direct message."""
+    return {
+        "type": "actions",
+        "block_id": "export",
+        "elements": [
+            button("Export all (CSV)", ids.EXPORT_PARTNERSHIPS, "csv"),
+            button("Export all (JSON)", ids.EXPORT_PARTNERSHIPS + ":json", "json"),
+        ],
+    }
 
 
 def _partnership_text(card: PartnershipCard) -> str:

@@ -73,4 +73,5 @@ FORGET_ME_VIEW = "pc.forget_me"
 # the question bank and the practice in the App Home (workspace admins, practice leads)
 RETIRE_QUESTION = "pc.retire_question"  # static select; option value: the question id
 RESTORE_QUESTION = "pc.restore_question"  # static select; option value: the question id
-EXPORT_PARTNERSHIPS = "pc.export_partnerships"  # button; value: "all"
+EXPORT_PARTNERSHIPS = "pc.export_partnerships"  # buttons, ":json" suffixed; value: the format
+EXPORT_PATTERN = re.compile(r"^pc\.export_partnerships(:json)?$")

@@ -27,6 +27,11 @@ ONLY_ADMINS = (
     "Only a workspace admin or owner can see or change the practice leads. Ask one of them."
 )
 
+ONLY_LEADS_EXPORT = (
+    "Only workspace admins and owners, and practice leads (`/partnership admins`), can export "
+    "every partnership."
+)
+
 
 @dataclass(frozen=True)
 class Viewer:

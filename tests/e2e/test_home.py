@@ -224,7 +224,9 @@ def all_text(view: dict[str, Any]) -> str:
     for block in view["blocks"]:
         if "text" in block:
             parts.append(block["text"]["text"])
-        parts += [e.get("text", "") for e in block.get("elements", []) if isinstance(e, dict)]
+        for element in block.get("elements", []):
+            text = element.get("text", "") if isinstance(element, dict) else ""
+            parts.append(text["text"] if isinstance(text, dict) else text)  # buttons: plain_text
     return "\n".join(parts)
 
 
