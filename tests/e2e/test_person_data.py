@@ -275,3 +275,12 @@ async def test_retention_is_off_by_default(harness: Harness) -> None:
     assert await person_data.prune_closed_checks(h.services) == 0
     async with h.db().reading() as session:
         assert (await session.scalars(select(Check.id))).all() == [check]
+
+
+async def test_my_data_of_someone_new_is_an_empty_file(harness: Harness) -> None:
+    reply = await harness.command("my data", user_id="U0NEW", channel_id=CHANNEL)
+    assert reply.status == 200
+    [content] = harness.fake.uploads.values()
+    data = json.loads(content)
+    assert data["user_id"] == "U0NEW" and data["settings"] is None
+    assert data["answers"] == data["reflections"] == data["meetings_attended"] == []
