@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -39,12 +40,22 @@ def build_parser() -> argparse.ArgumentParser:
     bank_commands.required = True
     listing = bank_commands.add_parser("list", help="list the questions, by template")
     listing.add_argument("--template", help="only this template (e.g. partnership_check)")
-    validate = bank_commands.add_parser("validate", help="check a bank directory for problems")
-    validate.add_argument("path", nargs="?", help="bank directory (default: the built-in bank)")
+    validate = bank_commands.add_parser(
+        "validate", help="check the bank serve will load (built-in + PARTNERCHECK_QUESTIONS_DIR)"
+    )
+    validate.add_argument(
+        "path",
+        nargs="?",
+        help="a folder of your own questions (default: PARTNERCHECK_QUESTIONS_DIR)",
+    )
 
-    export = commands.add_parser("export", help="write a partnership's checks and answers")
-    export.add_argument("--channel", required=True, help="the channel ID, e.g. C0123456789")
-    export.add_argument("--format", choices=("json", "csv"), default="json")
+    export = commands.add_parser(
+        "export", help="write partnerships' checks and answers, with names (JSON, CSV, Markdown)"
+    )
+    export.add_argument("--channel", help="one partnership, by channel ID (default: every one)")
+    export.add_argument("--format", choices=("json", "csv", "markdown"), default="json")
+    export.add_argument("--since", type=_day, help="checks started on or after YYYY-MM-DD")
+    export.add_argument("--until", type=_day, help="checks started on or before YYYY-MM-DD")
 
     commands.add_parser(
         "partnerships", help="list every partnership: channel, name, checks, meetings"
@@ -57,6 +68,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--yes", action="store_true", help="really delete (without it, only says what would go)"
     )
     return parser
+
+
+def _day(raw: str) -> date:
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{raw!r} is not a day like 2026-11-30") from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -100,9 +118,12 @@ def _run(args: argparse.Namespace) -> int:
         print("Database schema is up to date.")
         return EXIT_OK
     if args.command == "export":
-        from bot.usecases.export import export_channel
+        from bot.usecases.export import ExportRequest, export_command
 
-        sys.stdout.write(asyncio.run(export_channel(settings, args.channel, args.format)))
+        request = ExportRequest(
+            channel_id=args.channel, since=args.since, until=args.until, fmt=args.format
+        )
+        sys.stdout.write(asyncio.run(export_command(settings, request)))
         return EXIT_OK
     if args.command == "partnerships":
         from bot.usecases.partnership_data import list_partnerships
@@ -120,9 +141,10 @@ def _run(args: argparse.Namespace) -> int:
 def _questions(args: argparse.Namespace) -> int:
     from questions.bank import BankError, format_question_list, load_bank, validate_bank
 
+    # exactly what `serve` loads: the built-in bank and PARTNERCHECK_QUESTIONS_DIR (or PATH)
+    custom = Path(args.path) if getattr(args, "path", None) else _questions_dir()
     if args.questions_command == "validate":
-        path = Path(args.path) if args.path else None
-        problems = validate_bank(path) if path else validate_bank()
+        problems = validate_bank(custom=custom)
         for problem in problems:
             print(problem, file=sys.stderr)
         if problems:
@@ -131,7 +153,7 @@ def _questions(args: argparse.Namespace) -> int:
         print("The question bank is valid.")
         return EXIT_OK
     try:
-        bank = load_bank()
+        bank = load_bank(custom=custom)
     except BankError as error:
         print(f"partnercheck: the question bank has problems:\n{error}", file=sys.stderr)
         return EXIT_FAILED
@@ -141,6 +163,13 @@ def _questions(args: argparse.Namespace) -> int:
         print(f"partnercheck: {unknown.args[0]}", file=sys.stderr)
         return EXIT_USAGE
     return EXIT_OK
+
+
+def _questions_dir() -> Path | None:
+    """PARTNERCHECK_QUESTIONS_DIR as `serve` reads it (ConfigError when it is not a folder)."""
+    from bot.plumbing.config import environment, questions_dir
+
+    return questions_dir(environment())
 
 
 def _shown_url() -> str:

@@ -3,7 +3,18 @@
 from slack_bolt.async_app import AsyncApp
 
 from bot.services import Services
-from handlers import actions, commands, errors, home, meetings, nudges, summary, views
+from handlers import (
+    actions,
+    commands,
+    errors,
+    home,
+    meetings,
+    nudges,
+    person_data,
+    practice,
+    summary,
+    views,
+)
 
 
 def register_all(app: AsyncApp, services: Services) -> None:
@@ -15,3 +26,5 @@ def register_all(app: AsyncApp, services: Services) -> None:
     meetings.register(app, services)
     nudges.register(app, services)
     home.register(app, services)
+    person_data.register(app, services)
+    practice.register(app, services)

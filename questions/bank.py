@@ -9,13 +9,25 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
 import yaml
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    model_validator,
+)
 
 ANSWER_KINDS: tuple[str, ...] = ("scale", "tick", "choice", "text")
 SIDES: tuple[str, ...] = ("ours", "client")
@@ -57,24 +69,6 @@ DESCRIPTION_LIMIT = 75  # shown as an option description in the start form
 VALUE_LIMIT = 40
 SCALE_VALUES = ("1", "2", "3", "4", "5")
 DEFAULT_TICK_OPTIONS = (("yes", "Yes"), ("no", "Not yet"))
-
-_ID_RE = re.compile(r"[a-z0-9_.]+")
-_VALUE_RE = re.compile(r"[a-z0-9_]+")
-_FILE_KEYS = {"scales", "questions", "templates"}
-_QUESTION_KEYS = {
-    "id",
-    "version",
-    "dimension",
-    "kind",
-    "text",
-    "help",
-    "sides",
-    "scale",
-    "options",
-    "allow_comment",
-}
-_OPTION_KEYS = {"value", "label", "deal_breaker"}
-_TEMPLATE_KEYS = {"id", "name", "description", "sides", "questions"}
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -97,6 +91,8 @@ class Question:
     templates: tuple[str, ...]
     options: tuple[Option, ...]
     allow_comment: bool = True
+    file: str = ""  # the file it was read from
+    custom: bool = False  # from PARTNERCHECK_QUESTIONS_DIR rather than the built-in bank
 
     def fingerprint(self) -> str:
         """sha256 of the wording; identical wording gives an identical fingerprint."""
@@ -126,6 +122,8 @@ class Template:
     description: str
     question_ids: tuple[str, ...]
     sides: tuple[str, ...]
+    file: str = ""
+    custom: bool = False
 
 
 @dataclass(frozen=True)
@@ -164,7 +162,227 @@ class BankError(Exception):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
-Report = Callable[[str], None]
+# ---------------------------------------------------------------- the file format (pydantic)
+#
+# pydantic checks each entry's shape (keys, types, lengths, allowed values); the rules that
+# tie entries together (scales named by questions, questions named by templates, ids defined
+# twice) are checked below, once every file is read.
+
+Id = Annotated[str, StringConstraints(pattern=r"^[a-z0-9_.]+$", min_length=1, max_length=ID_LIMIT)]
+Side = Literal["ours", "client"]
+Kind = Literal["scale", "tick", "choice", "text"]
+Dimension = Literal[tuple(DIMENSIONS)]  # type: ignore[valid-type]
+
+
+def _as_value(raw: Any) -> Any:
+    """YAML reads bare yes/no as booleans and 1..5 as ints; store them as strings."""
+    if isinstance(raw, bool):
+        return "yes" if raw else "no"
+    return str(raw) if isinstance(raw, int) else raw
+
+
+def _no_repeats(items: list[str]) -> list[str]:
+    repeated = sorted({item for item in items if items.count(item) > 1})
+    if repeated:
+        raise ValueError(f"lists {', '.join(map(repr, repeated))} twice")
+    return items
+
+
+def _text(limit: int, *, required: bool = True) -> Any:
+    return Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=int(required), max_length=limit)
+    ]
+
+
+Value = Annotated[
+    str,
+    BeforeValidator(_as_value),
+    StringConstraints(pattern=r"^[a-z0-9_]+$", min_length=1, max_length=VALUE_LIMIT),
+]
+Sides = Annotated[list[Side], Field(min_length=1), AfterValidator(_no_repeats)]
+Label = _text(LABEL_LIMIT)
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OptionSpec(_Strict):
+    value: Value
+    label: Label
+    deal_breaker: StrictBool = False
+
+
+class QuestionSpec(_Strict):
+    id: Id
+    version: Annotated[StrictInt, Field(ge=1)]
+    dimension: Dimension
+    kind: Kind
+    text: _text(TEXT_LIMIT)  # type: ignore[valid-type]
+    help: _text(HELP_LIMIT, required=False) = ""  # type: ignore[valid-type]
+    sides: Sides
+    scale: str | None = None
+    options: list[OptionSpec] | None = None
+    allow_comment: StrictBool = True
+
+    @model_validator(mode="after")
+    def _options_fit_the_kind(self, info: ValidationInfo) -> QuestionSpec:
+        scales: dict[str, tuple[str, ...]] = (info.context or {}).get("scales", {})
+        if self.scale is not None:
+            if self.kind != "scale":
+                raise ValueError("'scale' is only allowed on kind: scale")
+            if self.options is not None:
+                raise ValueError("give either 'scale' or 'options', not both")
+            if self.scale not in scales:
+                raise ValueError(
+                    f"unknown scale {self.scale!r}; known: {', '.join(sorted(scales))}"
+                )
+            return self
+        if self.kind == "text":
+            if self.options is not None:
+                raise ValueError("text questions take no options")
+            return self
+        if self.options is None:
+            if self.kind == "tick":
+                return self
+            raise ValueError("options must be a list of {value, label} mappings")
+        values = [option.value for option in self.options]
+        repeated = sorted({v for v in values if values.count(v) > 1})
+        if repeated:
+            raise ValueError(f"duplicate option values: {', '.join(repeated)}")
+        if self.kind == "scale" and tuple(values) != SCALE_VALUES:
+            raise ValueError(
+                f"a scale needs exactly 5 options with values 1..5 in order, got {values}"
+            )
+        if self.kind == "tick" and sorted(values) != ["no", "yes"]:
+            raise ValueError(
+                f"a tick needs exactly two options with values yes and no, got {values}"
+            )
+        if self.kind == "choice" and not 2 <= len(values) <= 10:
+            raise ValueError(f"a choice needs 2 to 10 options, got {len(values)}")
+        return self
+
+    def question(self, scales: dict[str, tuple[str, ...]], file: str, custom: bool) -> Question:
+        if self.scale is not None:
+            labels = scales[self.scale]
+            options = tuple(Option(v, label) for v, label in zip(SCALE_VALUES, labels, strict=True))
+        elif self.options is None:
+            options = () if self.kind == "text" else tuple(Option(*o) for o in DEFAULT_TICK_OPTIONS)
+        else:
+            options = tuple(Option(o.value, o.label, o.deal_breaker) for o in self.options)
+        return Question(
+            self.id,
+            self.version,
+            self.dimension,
+            self.kind,
+            self.text,
+            self.help,
+            tuple(self.sides),
+            (),
+            options,
+            self.allow_comment,
+            file=file,
+            custom=custom,
+        )
+
+
+class TemplateSpec(_Strict):
+    id: Id
+    name: _text(NAME_LIMIT)  # type: ignore[valid-type]
+    description: _text(DESCRIPTION_LIMIT, required=False) = ""  # type: ignore[valid-type]
+    sides: Sides
+    questions: Annotated[list[StrictStr], Field(min_length=1), AfterValidator(_no_repeats)]
+
+    def template(self, file: str, custom: bool) -> Template:
+        return Template(
+            self.id,
+            self.name,
+            self.description,
+            tuple(self.questions),
+            tuple(self.sides),
+            file=file,
+            custom=custom,
+        )
+
+
+class BankFile(_Strict):
+    """A file's top level; its entries are validated one by one, so one bad entry does not
+    hide the others."""
+
+    scales: dict[str, Annotated[list[Label], Field(min_length=5, max_length=5)]] = Field(
+        default_factory=dict
+    )
+    questions: list[Any] = Field(default_factory=list)
+    templates: list[Any] = Field(default_factory=list)
+
+
+def _reasons(error: ValidationError) -> list[str]:
+    """pydantic's findings as sentences naming the field."""
+    return [_reason(detail) for detail in error.errors(include_url=False)]
+
+
+def _reason(detail: Any) -> str:
+    loc = [part for part in detail["loc"] if part != "function-after[_no_repeats(), list[str]]"]
+    kind, given, ctx = detail["type"], detail.get("input"), detail.get("ctx") or {}
+    field = _field(loc)
+    last = loc[-1] if loc else ""
+    if kind == "extra_forbidden":
+        where = " in option" if "options" in loc[:-1] else ""
+        return f"unknown key {last!r}{where}"
+    if kind == "value_error":
+        message = str(detail["msg"]).removeprefix("Value error, ")
+        return message if not loc else f"{field} {message}"
+    if last == "id":
+        if kind == "missing":
+            return "has no id"
+        return f"id {given!r} must be 1-{ID_LIMIT} characters of a-z, 0-9, '_' and '.'"
+    if last == "value" and "options" in loc:
+        return f"option value {given!r} must be 1-{VALUE_LIMIT} characters of a-z, 0-9, '_'"
+    if last == "version":
+        return f"version must be a whole number >= 1, got {given!r}"
+    if "sides" in loc and kind == "literal_error":
+        return f"unknown side {given!r}; use {', '.join(SIDES)}"
+    if last == "sides":
+        return f"sides must be a non-empty list drawn from {', '.join(SIDES)}"
+    if kind in ("too_short", "too_long") and loc[:1] == ["scales"]:
+        return f"{field} needs exactly 5 labels (lowest first)"
+    if kind == "too_short" and last == "questions":
+        return "has no questions"
+    if kind == "literal_error":
+        return f"unknown {field} {given!r}; use one of {ctx.get('expected', '')}"
+    if kind in ("missing", "string_too_short"):
+        return f"{field} is missing or empty"
+    if kind == "string_too_long":
+        length = len(str(given).strip())
+        return f"{field} is {length} characters; Slack allows {ctx['max_length']} here"
+    if kind in ("dict_type", "model_type"):
+        return f"{field} must be a mapping" if loc else "must be a mapping"
+    if kind == "list_type":
+        return f"{field} must be a list"
+    return f"{field}: {detail['msg']}" if loc else str(detail["msg"])
+
+
+def _field(loc: list[Any]) -> str:
+    """("options", 0, "label") → "option 1 label"; ("scales", "agreement") → "scale 'agreement'"."""
+    words: list[str] = []
+    for index, part in enumerate(loc):
+        if isinstance(part, int):
+            continue
+        following = loc[index + 1] if index + 1 < len(loc) else None
+        if part == "options" and isinstance(following, int):
+            words.append(f"option {following + 1}")
+        elif part == "scales" and isinstance(following, str):
+            words.append(f"scale {following!r}")
+            break
+        else:
+            words.append(str(part))
+    return " ".join(words)
+
+
+@dataclass(frozen=True)
+class _Folder:
+    path: Path
+    custom: bool
 
 
 def _display(path: Path) -> str:
@@ -174,209 +392,15 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _as_value(raw: Any) -> Any:
-    """YAML reads bare yes/no as booleans and 1..5 as ints; store them as strings."""
-    if isinstance(raw, bool):
-        return "yes" if raw else "no"
-    return str(raw) if _is_int(raw) else raw
-
-
-def _check_id(raw: Any, what: str, bad: Report) -> None:
-    if raw is None or raw == "":
-        bad(f"{what} has no id")
-    elif not isinstance(raw, str) or len(raw) > ID_LIMIT or not _ID_RE.fullmatch(raw):
-        bad(f"id {raw!r} must be 1-{ID_LIMIT} characters of a-z, 0-9, '_' and '.'")
-
-
-def _string(entry: dict, key: str, limit: int, required: bool, bad: Report) -> str:
-    raw = entry.get(key)
-    if raw is None and not required:
-        return ""
-    if not isinstance(raw, str) or not raw.strip():
-        bad(f"{key} is missing or empty" if required else f"{key} must be text")
-        return ""
-    text = raw.strip()
-    if len(text) > limit:
-        bad(f"{key} is {len(text)} characters; Slack allows {limit} here")
-    return text
-
-
-def _sides(raw: Any, bad: Report) -> tuple[str, ...]:
-    if not isinstance(raw, list) or not raw:
-        bad(f"sides must be a non-empty list drawn from {', '.join(SIDES)}")
-        return ()
-    for side in raw:
-        if side not in SIDES:
-            bad(f"unknown side {side!r}; use {', '.join(SIDES)}")
-    if len(set(map(str, raw))) != len(raw):
-        bad("sides lists a side twice")
-    return tuple(str(s) for s in raw)
-
-
-def _unknown_keys(entry: dict, allowed: set[str], bad: Report, where: str = "") -> None:
-    for key in sorted(map(str, set(entry) - allowed)):
-        bad(f"unknown key {key!r}{where}; allowed: {', '.join(sorted(allowed))}")
-
-
-def _parse_scales(raw: Any, scales: dict[str, tuple[str, ...]], bad: Report) -> None:
-    if not isinstance(raw, dict):
-        bad("scales must be a mapping of name -> list of 5 labels")
-        return
-    for name, labels in raw.items():
-        if not isinstance(name, str) or not _VALUE_RE.fullmatch(name):
-            bad(f"scale name {name!r} must use a-z, 0-9 and '_'")
-            continue
-        if name in scales:
-            bad(f"scale {name!r} is defined twice")
-            continue
-        if not isinstance(labels, list) or len(labels) != 5:
-            bad(f"scale {name!r} needs exactly 5 labels (lowest first)")
-            continue
-        if not all(isinstance(label, str) and label.strip() for label in labels):
-            bad(f"scale {name!r}: every label must be non-empty text")
-            continue
-        for label in labels:
-            if len(label.strip()) > LABEL_LIMIT:
-                bad(f"scale {name!r}: label is {len(label)} characters; Slack allows 75 here")
-        scales[name] = tuple(label.strip() for label in labels)
-
-
-def _parse_options(
-    entry: dict, kind: Any, scales: dict[str, tuple[str, ...]], bad: Report
-) -> tuple[Option, ...]:
-    raw = entry.get("options")
-    if "scale" in entry and kind != "scale":
-        bad("'scale' is only allowed on kind: scale")
-    if kind == "text":
-        if raw is not None:
-            bad("text questions take no options")
-        return ()
-    if kind == "scale" and "scale" in entry:
-        if raw is not None:
-            bad("give either 'scale' or 'options', not both")
-        name = entry["scale"]
-        if not isinstance(name, str) or name not in scales:
-            bad(f"unknown scale {name!r}; known: {', '.join(sorted(scales))}")
-            return ()
-        return tuple(Option(v, label) for v, label in zip(SCALE_VALUES, scales[name], strict=True))
-    if raw is None and kind == "tick":
-        return tuple(Option(v, label) for v, label in DEFAULT_TICK_OPTIONS)
-    if not isinstance(raw, list):
-        bad("options must be a list of {value, label} mappings")
-        return ()
-    options: list[Option] = []
-    for item in raw:
-        if not isinstance(item, dict):
-            bad("each option must be a mapping with value and label")
-            continue
-        _unknown_keys(item, _OPTION_KEYS, bad, " in option")
-        value = _as_value(item.get("value"))
-        if not isinstance(value, str) or not _VALUE_RE.fullmatch(value) or len(value) > VALUE_LIMIT:
-            bad(f"option value {value!r} must be 1-{VALUE_LIMIT} characters of a-z, 0-9, '_'")
-            continue
-        label = item.get("label")
-        if not isinstance(label, str) or not label.strip():
-            bad(f"option {value!r} has no label")
-            continue
-        if len(label.strip()) > LABEL_LIMIT:
-            bad(f"option {value!r} label is {len(label.strip())} characters; Slack allows 75 here")
-        deal_breaker = item.get("deal_breaker", False)
-        if not isinstance(deal_breaker, bool):
-            bad(f"option {value!r}: deal_breaker must be true or false")
-        options.append(Option(value, label.strip(), deal_breaker is True))
-    values = [o.value for o in options]
-    duplicates = sorted({v for v in values if values.count(v) > 1})
-    if duplicates:
-        bad(f"duplicate option values: {', '.join(duplicates)}")
-    if kind == "scale" and tuple(values) != SCALE_VALUES:
-        bad(f"a scale needs exactly 5 options with values 1..5 in order, got {values}")
-    elif kind == "tick" and sorted(values) != ["no", "yes"]:
-        bad(f"a tick needs exactly two options with values yes and no, got {values}")
-    elif kind == "choice" and not 2 <= len(options) <= 10:
-        bad(f"a choice needs 2 to 10 options, got {len(options)}")
-    return tuple(options)
-
-
-def _parse_question(
-    file: str, entry: Any, scales: dict[str, tuple[str, ...]], problems: list[Problem]
-) -> Question | None:
-    if not isinstance(entry, dict):
-        problems.append(Problem(file, None, "each question must be a mapping"))
-        return None
-    qid = entry.get("id")
-    shown = qid if isinstance(qid, str) and qid else None
-    before = len(problems)
-
-    def bad(reason: str) -> None:
-        problems.append(Problem(file, shown, reason))
-
-    _check_id(qid, "question", bad)
-    _unknown_keys(entry, _QUESTION_KEYS, bad)
-    version = entry.get("version")
-    if not _is_int(version) or version < 1:
-        bad(f"version must be a whole number >= 1, got {version!r}")
-    dimension = entry.get("dimension")
-    if not isinstance(dimension, str) or dimension not in DIMENSIONS:
-        bad(f"unknown dimension {dimension!r}; known: {', '.join(DIMENSIONS)}")
-    kind = entry.get("kind")
-    if kind not in ANSWER_KINDS:
-        bad(f"unknown kind {kind!r}; use one of {', '.join(ANSWER_KINDS)}")
-    text = _string(entry, "text", TEXT_LIMIT, True, bad)
-    help_text = _string(entry, "help", HELP_LIMIT, False, bad)
-    sides = _sides(entry.get("sides"), bad)
-    allow_comment = entry.get("allow_comment", True)
-    if not isinstance(allow_comment, bool):
-        bad("allow_comment must be true or false")
-    options = _parse_options(entry, kind, scales, bad)
-    if len(problems) > before:
-        return None
-    return Question(
-        qid, version, dimension, kind, text, help_text, sides, (), options, allow_comment
-    )
-
-
-def _parse_template(file: str, entry: Any, problems: list[Problem]) -> Template | None:
-    if not isinstance(entry, dict):
-        problems.append(Problem(file, None, "each template must be a mapping"))
-        return None
-    tid = entry.get("id")
-    prefix = f"template {tid!r}: " if isinstance(tid, str) and tid else "template: "
-    before = len(problems)
-
-    def bad(reason: str) -> None:
-        problems.append(Problem(file, None, prefix + reason))
-
-    _check_id(tid, "template", bad)
-    _unknown_keys(entry, _TEMPLATE_KEYS, bad)
-    name = _string(entry, "name", NAME_LIMIT, True, bad)
-    description = _string(entry, "description", DESCRIPTION_LIMIT, False, bad)
-    sides = _sides(entry.get("sides"), bad)
-    ids = entry.get("questions")
-    if not isinstance(ids, list) or not ids:
-        bad("has no questions")
-        ids = []
-    elif not all(isinstance(i, str) for i in ids):
-        bad("questions must be a list of question ids")
-        ids = []
-    for dup in sorted({i for i in ids if ids.count(i) > 1}):
-        bad(f"lists question {dup!r} twice")
-    if len(problems) > before:
-        return None
-    return Template(tid, name, description, tuple(ids), sides)
-
-
-def _read_files(root: Path, problems: list[Problem]) -> list[tuple[str, dict]]:
+def _read_files(folder: _Folder, problems: list[Problem]) -> list[tuple[str, BankFile]]:
+    root = folder.path
     if not root.is_dir():
         problems.append(Problem(_display(root), None, "bank directory not found"))
         return []
     files = sorted(root.glob("*.yaml"))
     if not files:
         problems.append(Problem(_display(root), None, "no *.yaml files in the bank directory"))
-    docs: list[tuple[str, dict]] = []
+    docs: list[tuple[str, BankFile]] = []
     for path in files:
         file = _display(path)
         try:
@@ -395,62 +419,80 @@ def _read_files(root: Path, problems: list[Problem]) -> list[tuple[str, dict]]:
                 Problem(file, None, "top level must be a mapping with scales/questions/templates")
             )
             continue
-        _unknown_keys(data, _FILE_KEYS, lambda r, f=file: problems.append(Problem(f, None, r)))
-        docs.append((file, data))
+        parts: dict[str, Any] = {}
+        for key, value in data.items():  # a bad part is reported and skipped, the rest is read
+            try:
+                BankFile.model_validate({key: value})
+            except ValidationError as error:
+                problems += [Problem(file, None, reason) for reason in _reasons(error)]
+                continue
+            parts[key] = value
+        docs.append((file, BankFile.model_validate(parts)))
     return docs
 
 
-def _entries(file: str, data: dict, key: str, problems: list[Problem]) -> list[Any]:
-    entries = data.get(key)
-    if entries is None:
-        return []
-    if not isinstance(entries, list):
-        problems.append(Problem(file, None, f"{key} must be a list"))
-        return []
-    return entries
-
-
-def _collect(path: Path | str) -> tuple[Bank, list[Problem]]:
+def _collect(path: Path | str, custom: Path | str | None = None) -> tuple[Bank, list[Problem]]:
     problems: list[Problem] = []
-    docs = _read_files(Path(path), problems)
+    folders = [_Folder(Path(path), False)]
+    if custom is not None:
+        folders.append(_Folder(Path(custom), True))
+    docs = [
+        (file, doc, folder.custom)
+        for folder in folders
+        for file, doc in _read_files(folder, problems)
+    ]
 
     scales: dict[str, tuple[str, ...]] = {}
-    for file, data in docs:
-        if "scales" in data:
-            _parse_scales(
-                data["scales"], scales, lambda r, f=file: problems.append(Problem(f, None, r))
-            )
+    scale_file: dict[str, str] = {}
+    for file, doc, _custom in docs:
+        for name, labels in doc.scales.items():
+            if name in scales:
+                reason = f"scale {name!r} is defined twice (also in {scale_file[name]})"
+                problems.append(Problem(file, None, reason))
+                continue
+            scales[name], scale_file[name] = tuple(labels), file
 
     questions: dict[str, Question] = {}
     question_file: dict[str, str] = {}
-    seen_ids: set[str] = set()  # includes ids of questions that failed to parse
     templates: dict[str, Template] = {}
-    template_file: dict[str, str] = {}
-    for file, data in docs:
-        for entry in _entries(file, data, "questions", problems):
-            qid = entry.get("id") if isinstance(entry, dict) else None
-            if isinstance(qid, str) and qid in seen_ids:
-                other = question_file.get(qid, "this bank")
+    for file, doc, is_custom in docs:
+        for entry in doc.questions:
+            if not isinstance(entry, dict):
+                problems.append(Problem(file, None, "each question must be a mapping"))
+                continue
+            qid = entry.get("id") if isinstance(entry.get("id"), str) else None
+            if qid is not None and qid in question_file:
+                other = question_file[qid]
                 problems.append(Problem(file, qid, f"duplicate id (also defined in {other})"))
                 continue
-            if isinstance(qid, str):
-                seen_ids.add(qid)
+            if qid is not None:
                 question_file[qid] = file
-            question = _parse_question(file, entry, scales, problems)
-            if question is not None:
-                questions[question.id] = question
-        for entry in _entries(file, data, "templates", problems):
-            template = _parse_template(file, entry, problems)
-            if template is None:
+            try:
+                spec = QuestionSpec.model_validate(entry, context={"scales": scales})
+            except ValidationError as error:
+                problems += [Problem(file, qid, reason) for reason in _reasons(error)]
                 continue
-            if template.id in templates:
-                other = template_file[template.id]
-                problems.append(
-                    Problem(file, None, f"template {template.id!r}: duplicate id (also in {other})")
-                )
+            questions[spec.id] = spec.question(scales, file, is_custom)
+        for entry in doc.templates:
+            if not isinstance(entry, dict):
+                problems.append(Problem(file, None, "each template must be a mapping"))
                 continue
-            templates[template.id] = template
-            template_file[template.id] = file
+            tid = entry.get("id")
+            prefix = f"template {tid!r}" if isinstance(tid, str) and tid else "template"
+            try:
+                spec_t = TemplateSpec.model_validate(entry)
+            except ValidationError as error:
+                problems += [
+                    Problem(file, None, f"{prefix} {r}" if r == "has no id" else f"{prefix}: {r}")
+                    for r in _reasons(error)
+                ]
+                continue
+            if spec_t.id in templates:
+                other = templates[spec_t.id].file
+                reason = f"{prefix}: duplicate id (also in {other})"
+                problems.append(Problem(file, None, reason))
+                continue
+            templates[spec_t.id] = spec_t.template(file, is_custom)
 
     used: set[str] = set()
     for template in templates.values():
@@ -458,19 +500,19 @@ def _collect(path: Path | str) -> tuple[Bank, list[Problem]]:
             used.add(qid)
             question = questions.get(qid)
             if question is None:
-                if qid not in seen_ids:
+                if qid not in question_file:
                     reason = f"template {template.id!r} lists an unknown question"
-                    problems.append(Problem(template_file[template.id], qid, reason))
+                    problems.append(Problem(template.file, qid, reason))
             elif not set(question.sides) & set(template.sides):
                 reason = (
                     f"template {template.id!r} is for {', '.join(template.sides)} "
                     f"but the question is only for {', '.join(question.sides)}"
                 )
-                problems.append(Problem(template_file[template.id], qid, reason))
-    for qid in questions:
+                problems.append(Problem(template.file, qid, reason))
+    for qid, question in questions.items():
         if qid not in used:
             reason = "question is in no template; add it to a template or delete it"
-            problems.append(Problem(question_file[qid], qid, reason))
+            problems.append(Problem(question.file, qid, reason))
 
     linked = {
         qid: replace(q, templates=tuple(t.id for t in templates.values() if qid in t.question_ids))
@@ -479,14 +521,18 @@ def _collect(path: Path | str) -> tuple[Bank, list[Problem]]:
     return Bank(linked, templates), problems
 
 
-def validate_bank(path: Path | str = DEFAULT_BANK_PATH) -> list[Problem]:
-    """Every problem in the bank at `path`; an empty list means the bank is clean."""
-    return _collect(path)[1]
+def validate_bank(
+    path: Path | str = DEFAULT_BANK_PATH, *, custom: Path | str | None = None
+) -> list[Problem]:
+    """Every problem in the bank at `path` merged with the `custom` folder (what `serve`
+    loads with PARTNERCHECK_QUESTIONS_DIR); an empty list means the bank is clean."""
+    return _collect(path, custom)[1]
 
 
-def load_bank(path: Path | str = DEFAULT_BANK_PATH) -> Bank:
-    """Load the bank at `path`; raises BankError listing every problem."""
-    bank, problems = _collect(path)
+def load_bank(path: Path | str = DEFAULT_BANK_PATH, *, custom: Path | str | None = None) -> Bank:
+    """Load the bank at `path`, merged with the `custom` folder's templates and questions;
+    raises BankError listing every problem (an id defined twice names both files)."""
+    bank, problems = _collect(path, custom)
     if problems:
         raise BankError(problems)
     return bank

@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.blocks import ids
+from bot.blocks.bank import BankView, bank_blocks
 from bot.blocks.nudges import NudgeInfo, meeting_phrase, reflect_now_button
 from bot.blocks.summary import verdict
 from bot.blocks.text import (
@@ -64,6 +65,7 @@ class PartnershipCard:
     summary: Summary | None = None
     summarised_at: datetime | None = None
     open_steps: int = 0  # open next steps the viewer owns here
+    led: bool = False  # the viewer created it or led one of its checks: may export it
 
 
 @dataclass(frozen=True)
@@ -73,6 +75,7 @@ class HomeInfo:
     more_partnerships: int
     reflections: Sequence[NudgeInfo]
     more_reflections: int
+    bank: BankView | None = None  # workspace admins manage the question bank
 
 
 def home_view(info: HomeInfo) -> dict[str, Any]:
@@ -81,6 +84,7 @@ def home_view(info: HomeInfo) -> dict[str, Any]:
         {"type": "divider"},
         *_partnership_blocks(info),
         *_reflection_blocks(info),
+        *(bank_blocks(info.bank) if info.bank is not None else []),
     ]
     return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}
 
@@ -115,6 +119,8 @@ def _welcome(info: HomeInfo) -> list[dict[str, Any]]:
 def _partnership_blocks(info: HomeInfo) -> list[dict[str, Any]]:
     title = "All partnerships in this workspace" if info.whole_workspace else "Your partnerships"
     blocks: list[dict[str, Any]] = [header(title)]
+    if info.whole_workspace and info.partnerships:
+        blocks.append(_export_buttons())
     if not info.partnerships:
         blocks.append(
             section(
@@ -138,6 +144,18 @@ def _partnership_blocks(info: HomeInfo) -> list[dict[str, Any]]:
     return blocks
 
 
+def _export_buttons() -> dict[str, Any]:
+    """Every partnership of the workspace as a file, sent by direct message."""
+    return {
+        "type": "actions",
+        "block_id": "export",
+        "elements": [
+            button("Export all (CSV)", ids.EXPORT_PARTNERSHIPS, "csv"),
+            button("Export all (JSON)", ids.EXPORT_PARTNERSHIPS + ":json", "json"),
+        ],
+    }
+
+
 def _partnership_text(card: PartnershipCard) -> str:
     lines = [f"*{escape(trim(card.name, NAME_SHOWN_MAX))}* · <#{card.channel_id}>"]
     lines.append(_check_state(card.latest))
@@ -158,7 +176,7 @@ def _card_actions(card: PartnershipCard, admin: bool) -> dict[str, Any]:
     elements = [button("Log a meeting", ids.HOME_LOG_MEETING, card.channel_id)]
     if card.summary is not None:
         elements.append(button("Open latest summary", ids.HOME_OPEN_SUMMARY, card.channel_id))
-    if admin:
+    if admin or card.led:
         elements.append(button("Export", ids.HOME_EXPORT, card.channel_id))
     return {"type": "actions", "block_id": f"card:{card.channel_id}", "elements": elements}
 

@@ -72,3 +72,12 @@ HOME_LOG_MEETING = "pc.home_log_meeting"  # value: the partnership's channel id
 HOME_OPEN_SUMMARY = "pc.home_open_summary"  # value: the partnership's channel id
 HOME_EXPORT = "pc.home_export"  # value: the partnership's channel id
 HOME_SELF_CHECK = "pc.home_self_check"
+
+# a person's own data (/partnership forget me)
+FORGET_ME_VIEW = "pc.forget_me"
+
+# the question bank and the practice in the App Home (workspace admins, practice leads)
+RETIRE_QUESTION = "pc.retire_question"  # static select; option value: the question id
+RESTORE_QUESTION = "pc.restore_question"  # static select; option value: the question id
+EXPORT_PARTNERSHIPS = "pc.export_partnerships"  # buttons, ":json" suffixed; value: the format
+EXPORT_PATTERN = re.compile(r"^pc\.export_partnerships(:json)?$")

@@ -35,7 +35,8 @@ def start_check_modal(
         {
             "text": plain(t.name),
             "value": t.id,
-            "description": plain(t.description, limit=75),
+            # a template of your own may have no description; Slack refuses an empty one
+            **({"description": plain(t.description, limit=75)} if t.description else {}),
         }
         for t in templates
     ]

@@ -36,6 +36,7 @@ class PartnershipRow:
     id: int
     name: str
     channel_id: str
+    led: bool = False  # the viewer created it or led one of its checks
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,12 @@ class Page(Generic[T]):
         return self.total - len(self.rows)
 
 
+def led_by(user_id: str) -> ColumnElement[bool]:
+    """Partnerships the person created or led a check of."""
+    led = select(Check.partnership_id).where(Check.lead_user_id == user_id)
+    return or_(Partnership.created_by == user_id, Partnership.id.in_(led))
+
+
 def involving(user_id: str) -> ColumnElement[bool]:
     """Partnerships the person created, led a check of, was named in or answered a check of,
     or was asked to reflect on a meeting of."""
@@ -102,7 +109,7 @@ def involving(user_id: str) -> ColumnElement[bool]:
 
 
 async def partnerships(
-    *, session: AsyncSession, where: ColumnElement[bool], limit: int
+    *, session: AsyncSession, where: ColumnElement[bool], limit: int, viewer: str = ""
 ) -> Page[PartnershipRow]:
     """Partnerships matching `where`, most recently active first (a check started or
     closed, else the partnership's creation), at most `limit` of them."""
@@ -120,6 +127,7 @@ async def partnerships(
                 Partnership.id,
                 Partnership.name,
                 Partnership.channel_id,
+                led_by(viewer).label("led"),
                 func.count().over().label("total"),
             )
             .outerjoin(activity, activity.c.partnership_id == Partnership.id)
@@ -132,7 +140,10 @@ async def partnerships(
         )
     ).all()
     return Page(
-        rows=[PartnershipRow(id=r.id, name=r.name, channel_id=r.channel_id) for r in rows],
+        rows=[
+            PartnershipRow(id=r.id, name=r.name, channel_id=r.channel_id, led=bool(r.led))
+            for r in rows
+        ],
         total=rows[0].total if rows else 0,
     )
 

@@ -108,7 +108,7 @@ class Check(Base):
     message_ts: Mapped[str | None] = mapped_column(String(32))
     source_view_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime]
-    closed_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None] = mapped_column(index=True)  # retention reads by it
     closed_by: Mapped[str | None] = mapped_column(String(32))
     summary: Mapped[dict[str, Any] | None]
 
@@ -399,3 +399,39 @@ class CheckSchedule(Base):
     next_due_at: Mapped[datetime]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+
+
+# ---------------------------------------------------------------- people, leads, the bank
+
+
+class Person(Base):
+    """A person's name as Slack gave it (users.info), looked up once, for exports."""
+
+    __tablename__ = "people"
+
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    team_id: Mapped[str | None] = mapped_column(String(32))  # their own workspace
+    name: Mapped[str] = mapped_column(String(200))
+    resolved_at: Mapped[datetime]
+
+
+class PracticeLead(Base):
+    """Someone who sees every partnership of a workspace without being a Slack admin."""
+
+    __tablename__ = "practice_leads"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+    added_by: Mapped[str] = mapped_column(String(32))
+    added_at: Mapped[datetime]
+
+
+class RetiredQuestion(Base):
+    """A bank question a workspace no longer asks in new checks; its history stays."""
+
+    __tablename__ = "retired_questions"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    question_id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    retired_by: Mapped[str] = mapped_column(String(32))
+    retired_at: Mapped[datetime]

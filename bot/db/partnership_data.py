@@ -119,6 +119,30 @@ async def delete_partnership(
     )
 
 
+async def partnerships_matching(
+    *, session: AsyncSession, channel_id: str | None, team_id: str | None
+) -> list[Partnership]:
+    """The partnership in `channel_id`, or every one (of `team_id` when given), oldest first."""
+    query = select(Partnership).order_by(Partnership.created_at, Partnership.id)
+    if channel_id is not None:
+        query = query.where(Partnership.channel_id == channel_id)
+    if team_id is not None:
+        query = query.where(Partnership.team_id == team_id)
+    return list((await session.scalars(query)).all())
+
+
+async def next_steps_of(*, session: AsyncSession, partnership_id: int) -> list[NextStep]:
+    return list(
+        (
+            await session.scalars(
+                select(NextStep)
+                .where(NextStep.partnership_id == partnership_id)
+                .order_by(NextStep.created_at, NextStep.id)
+            )
+        ).all()
+    )
+
+
 def _messages_of(requests: Select[Any], kinds: Sequence[str]) -> ColumnElement[bool]:
     return ScheduledMessage.kind.in_(kinds) & ScheduledMessage.reference_id.in_(requests)
 

@@ -38,8 +38,8 @@ async def sync_bank(*, session: AsyncSession, bank: Bank, now: datetime) -> Sync
         elif row.fingerprint != question.fingerprint():
             raise BankDrift(
                 f"Question {question.id} version {question.version} was reworded, but answers "
-                "were given to the old wording: raise its version in the bank "
-                "(questions/data) and start again."
+                "were given to the old wording: raise its version in "
+                f"{question.file or 'the bank'} and start again."
             )
         else:
             unchanged += 1

@@ -25,3 +25,6 @@ class Lru(Generic[K, V]):
         self._items.move_to_end(key)
         while len(self._items) > self._size:
             self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        self._items.clear()

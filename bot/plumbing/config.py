@@ -37,6 +37,8 @@ class Settings:
     calendar_allow_private: bool = False
     slack_rate: float = 1.0  # messages per second per workspace the dispatcher allows itself
     claim_lease_seconds: float = 120.0
+    keep_checks_days: float | None = None  # closed checks older than this are deleted
+    questions_dir: Path | None = None  # a practice's own templates and questions
 
     @classmethod
     def from_env(
@@ -44,12 +46,7 @@ class Settings:
     ) -> Settings:
         """Build settings from `env` (default: the process environment over `.env`)."""
         if env is None:
-            merged: dict[str, str] = {}
-            env_file = dotenv if dotenv is not None else Path(".env")
-            if env_file.is_file():
-                merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
-            merged.update(os.environ)
-            env = merged
+            env = environment(dotenv)
         return cls(
             slack_bot_token=_optional(env, "SLACK_BOT_TOKEN"),
             slack_signing_secret=_optional(env, "SLACK_SIGNING_SECRET"),
@@ -68,6 +65,8 @@ class Settings:
             calendar_allow_private=_flag(env, "PARTNERCHECK_CALENDAR_ALLOW_PRIVATE"),
             slack_rate=_number(env, "PARTNERCHECK_SLACK_RATE", 1.0, low=0.01),
             claim_lease_seconds=_number(env, "PARTNERCHECK_CLAIM_LEASE_SECONDS", 120, low=1),
+            keep_checks_days=_days_or_off(env, "PARTNERCHECK_KEEP_CHECKS_DAYS"),
+            questions_dir=_folder(env, "PARTNERCHECK_QUESTIONS_DIR"),
         )
 
     def require_slack(self, *, socket_mode: bool) -> None:
@@ -90,6 +89,21 @@ class Settings:
             raise ConfigError("SLACK_BOT_TOKEN must be a bot token starting with 'xoxb-'.")
         if socket_mode and self.slack_app_token and not self.slack_app_token.startswith("xapp-"):
             raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with 'xapp-'.")
+
+
+def environment(dotenv: Path | None = None) -> dict[str, str]:
+    """The process environment over `.env` (or `dotenv`)."""
+    merged: dict[str, str] = {}
+    env_file = dotenv if dotenv is not None else Path(".env")
+    if env_file.is_file():
+        merged.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    merged.update(os.environ)
+    return merged
+
+
+def questions_dir(env: Mapping[str, str]) -> Path | None:
+    """PARTNERCHECK_QUESTIONS_DIR, read alone (the command line's `questions` needs no more)."""
+    return _folder(env, "PARTNERCHECK_QUESTIONS_DIR")
 
 
 def normalise_database_url(url: str) -> str:
@@ -144,6 +158,23 @@ def _number(
     if value > high:
         raise ConfigError(f"{name} must be at most {high:g}, not {raw}.")
     return value
+
+
+def _folder(env: Mapping[str, str], name: str) -> Path | None:
+    raw = _optional(env, name)
+    if raw is None:
+        return None
+    if not Path(raw).is_dir():
+        raise ConfigError(f"{name} must be a folder of question files; {raw!r} is not a folder.")
+    return Path(raw)
+
+
+def _days_or_off(env: Mapping[str, str], name: str) -> float | None:
+    """A number of days (at least 1), or None when unset or `off`."""
+    raw = _optional(env, name)
+    if raw is None or raw.lower() == "off":
+        return None
+    return _number(env, name, 0, low=1)
 
 
 def _flag(env: Mapping[str, str], name: str) -> bool:

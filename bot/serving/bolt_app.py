@@ -70,7 +70,7 @@ async def prepare_services(
     closes.
     """
     clock = clock or SystemClock()
-    bank = bank or load_bank()
+    bank = bank or load_bank(custom=settings.questions_dir)
     db = db or Database(settings.database_url)
     await db.migrate()
     async with db.unit_of_work() as session:

@@ -44,6 +44,7 @@ def normalise_feed_url(raw: str) -> str:
     url = raw.strip().strip("<>")
     if "|" in url:  # Slack sends links as <url|label>
         url = url.split("|", 1)[0]
+    url = url.replace("&amp;", "&")  # and escapes & in the command's text
     if url.lower().startswith("webcal://"):
         url = "https://" + url[len("webcal://") :]
     parts = urlsplit(url)

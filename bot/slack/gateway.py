@@ -215,6 +215,18 @@ class SlackGateway:
         )
         return file_id
 
+    async def upload_to_person(
+        self, user_id: str, *, content: bytes, filename: str, title: str
+    ) -> str:
+        """A file in the person's direct messages with the app; its id."""
+        return await self.upload_file(
+            channel=await self.open_dm(user_id),
+            content=content,
+            filename=filename,
+            title=title,
+            alt_txt=title,
+        )
+
     async def _send_upload(self, url: str, content: bytes, filename: str) -> None:
         form = aiohttp.FormData()
         form.add_field("file", content, filename=filename, content_type="application/octet-stream")

@@ -32,6 +32,7 @@ from bot.domain.calendar_feed import (
     parse_feed,
     plan_sync,
 )
+from bot.domain.forgetting import FORGOTTEN
 from bot.plumbing.errors import UserError
 from bot.services import Services
 from bot.slack.calendar_fetch import FeedFetchFailed, FetchLimits, fetch_feed, normalise_feed_url
@@ -210,6 +211,8 @@ async def _report_failure(services: Services, feed: CalendarFeed, reason: str) -
 
 
 async def _dm(services: Services, user_id: str, text: str) -> bool:
+    if user_id == FORGOTTEN:
+        return True  # the person who set the feed asked to be forgotten: nobody to tell
     try:
         channel = await services.gateway.open_dm(user_id)
         await services.gateway.post_message(channel, text)
@@ -277,8 +280,8 @@ async def _add_new(
             title=event.title,
             starts_at=event.starts_at,
             ends_at=event.ends_at,
-            attendee_ids=_attendees(event, people) or [owner],
-            created_by=owner,
+            attendee_ids=_attendees(event, people) or _stand_in(owner),
+            created_by=None if owner == FORGOTTEN else owner,
             now=now,
             source="calendar",
             external_uid=event.key,
@@ -395,6 +398,12 @@ async def _add_attendees(session: AsyncSession, meeting: Meeting, user_ids: list
     if missing:
         await session.flush()
     return bool(missing)
+
+
+def _stand_in(owner: str) -> list[str]:
+    """Who reflects on a meeting none of our people are listed at: the feed's owner, unless
+    they asked to be forgotten."""
+    return [] if owner == FORGOTTEN else [owner]
 
 
 def _attendees(event: FeedEvent, people: dict[str, str]) -> list[str]:

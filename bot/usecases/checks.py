@@ -31,7 +31,7 @@ from bot.plumbing.errors import NotAllowed, NotFound, UserError
 from bot.services import Services
 from bot.slack.gateway import SlackCallFailed
 from bot.slack.members import is_workspace_admin
-from bot.usecases import next_steps, summary
+from bot.usecases import next_steps, practice, summary
 from questions.bank import DIMENSIONS
 
 log = logging.getLogger(__name__)
@@ -168,8 +168,10 @@ async def start_check(services: Services, form: CheckForm) -> int | None:
     validate_form(form, services=services)
     now = services.clock.now()
     template = services.bank.templates[form.template_id]
-    questions = services.bank.template_questions(form.template_id)
     async with services.db.unit_of_work() as session:
+        questions = await practice.asked_questions(
+            session, services, template_id=form.template_id, team_id=form.team_id
+        )
         partnership = await store.partnership_for_channel(
             session=session, channel_id=form.channel_id
         )

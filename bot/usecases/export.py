@@ -1,28 +1,52 @@
-"""Everything stored about one partnership, as JSON or CSV, for `partnercheck export`."""
+"""Reports people can hand over: every partnership or one, over a date range, with names and
+organisations; as JSON, CSV (one row per answer) or a Markdown report of one partnership.
+
+`partnercheck export` prints them; the Home tab's *Export* sends them by direct message
+(`send_export`). Names come from `bot.usecases.people` (users.info once, then storage).
+"""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-from datetime import datetime
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
 from typing import Any
 
 from bot.db import checks as store
+from bot.db import meetings as meeting_store
+from bot.db import partnership_data as partnership_store
 from bot.db.engine import Database, migrated
+from bot.db.models import Partnership
 from bot.domain.answers import option_label
+from bot.plumbing.clock import Clock, SystemClock
 from bot.plumbing.config import Settings
+from bot.plumbing.errors import UserError
+from bot.services import Services
+from bot.slack.gateway import SlackCallFailed, SlackGateway
 from bot.usecases.partnerships import unknown_channel
+from bot.usecases.people import Named, names_for
 
+log = logging.getLogger(__name__)
+
+FORMATS = ("json", "csv", "markdown")
 CSV_COLUMNS = (
+    "partnership",
+    "channel_id",
     "check_id",
     "template",
     "check_status",
+    "check_started_at",
     "question_id",
     "question_version",
     "question_text",
     "dimension",
     "user_id",
+    "name",
+    "organisation",
     "side",
     "value",
     "label",
@@ -32,71 +56,164 @@ CSV_COLUMNS = (
 )
 
 
-async def export_channel(settings: Settings, channel_id: str, fmt: str) -> str:
+@dataclass(frozen=True)
+class ExportRequest:
+    channel_id: str | None = None  # one partnership, or every one
+    team_id: str | None = None  # every partnership of this workspace
+    since: date | None = None  # checks started on or after this day (UTC)
+    until: date | None = None  # checks started on or before this day (UTC)
+    fmt: str = "json"
+
+    def covers(self, moment: datetime) -> bool:
+        day = moment.date()
+        return (self.since is None or day >= self.since) and (
+            self.until is None or day <= self.until
+        )
+
+    def check(self) -> None:
+        if self.fmt not in FORMATS:
+            raise UserError(f"Choose a format of {', '.join(FORMATS)}, not {self.fmt!r}.")
+        if self.since and self.until and self.since > self.until:
+            raise UserError("--since must be a day before --until.")
+        if self.fmt == "markdown" and self.channel_id is None:
+            raise UserError(
+                "The Markdown report is of one partnership: add --channel with its channel ID."
+            )
+
+
+# ---------------------------------------------------------------- entry points
+
+
+async def export_command(settings: Settings, request: ExportRequest) -> str:
+    """`partnercheck export`: names are asked of Slack when a bot token is configured."""
+    request.check()
+    gateway = None
+    if settings.slack_bot_token:
+        from bot.serving.bolt_app import build_client
+
+        gateway = SlackGateway(build_client(settings))
     async with migrated(settings.database_url) as db:
-        data = await export_partnership(db, channel_id)
-    return render_json(data) if fmt == "json" else render_csv(data)
+        data = await export_data(db, request, gateway=gateway, clock=SystemClock())
+    return render(data, request.fmt)
 
 
-async def export_partnership(db: Database, channel_id: str) -> dict[str, Any]:
-    async with db.unit_of_work() as session:
+async def export_for_partnership(
+    services: Services, *, channel_id: str, fmt: str = "markdown"
+) -> tuple[str, str]:
+    """(file name, content) of one partnership's export, e.g. for a button."""
+    request = ExportRequest(channel_id=channel_id, fmt=fmt)
+    request.check()
+    data = await export_data(services.db, request, gateway=services.gateway, clock=services.clock)
+    return _filename(request, services.clock.now()), render(data, fmt)
+
+
+async def export_for_workspace(
+    services: Services, *, team_id: str, fmt: str = "csv"
+) -> tuple[str, str]:
+    """(file name, content) of every partnership of the workspace."""
+    request = ExportRequest(team_id=team_id, fmt=fmt)
+    request.check()
+    data = await export_data(services.db, request, gateway=services.gateway, clock=services.clock)
+    return _filename(request, services.clock.now()), render(data, fmt)
+
+
+async def send_export(services: Services, *, user_id: str, team_id: str, fmt: str) -> None:
+    """Every partnership of the workspace, as a file in the person's direct messages. The
+    caller checks that they may (a workspace admin or a practice lead)."""
+    filename, content = await export_for_workspace(services, team_id=team_id, fmt=fmt)
+    try:
+        await services.gateway.upload_to_person(
+            user_id,
+            content=content.encode(),
+            filename=filename,
+            title="Every partnership of this workspace",
+        )
+    except SlackCallFailed as failure:
+        log.warning("Export not sent: Slack answered %s", failure.error)
+
+
+# ---------------------------------------------------------------- gathering
+
+
+async def export_partnership(
+    db: Database, channel_id: str, *, request: ExportRequest | None = None
+) -> dict[str, Any]:
+    """One partnership, its checks (in the date range) and every answer, ids only."""
+    request = request or ExportRequest(channel_id=channel_id)
+    async with db.reading() as session:
         partnership = await store.partnership_for_channel(session=session, channel_id=channel_id)
         if partnership is None:
             raise unknown_channel(channel_id)
-        checks = await store.checks_of_partnership(session=session, partnership_id=partnership.id)
-        exported = []
-        for check in checks:
-            questions = {item.question.id: item for item in check.questions}
-            answers = await store.answers_of_check(session=session, check_id=check.id)
-            exported.append(
-                {
-                    "id": check.id,
-                    "template": check.template_id,
-                    "template_name": check.template_name,
-                    "mode": check.mode,
-                    "status": check.status,
-                    "anonymous": check.anonymous,
-                    "lead": check.lead_user_id,
-                    "started_at": _iso(check.created_at),
-                    "deadline_at": _iso(check.deadline_at),
-                    "closed_at": _iso(check.closed_at),
-                    "closed_by": check.closed_by,
-                    "client_side": [p.user_id for p in check.participants if p.side == "client"],
-                    "questions": [
-                        {
-                            "position": item.position,
-                            "question_id": item.question.question_id,
-                            "version": item.question.version,
-                            "dimension": item.question.dimension,
-                            "kind": item.question.kind,
-                            "text": item.question.text,
-                        }
-                        for item in check.questions
-                    ],
-                    "answers": [
-                        {
-                            "question_id": questions[a.question_version_id].question.question_id,
-                            "question_version": questions[a.question_version_id].question.version,
-                            "question_text": questions[a.question_version_id].question.text,
-                            "dimension": questions[a.question_version_id].question.dimension,
-                            "user_id": a.user_id,
-                            "side": a.side,
-                            "value": a.value,
-                            "label": option_label(
-                                questions[a.question_version_id].question.options, a.value
-                            )
-                            if a.value is not None
-                            else None,
-                            "comment": a.comment,
-                            "answered_at": _iso(a.created_at),
-                            "changed_at": _iso(a.updated_at),
-                        }
-                        for a in answers
-                        if a.question_version_id in questions
-                    ],
-                    "summary": check.summary,
-                }
-            )
+        return await _partnership_json(session, partnership, request)
+
+
+async def export_data(
+    db: Database, request: ExportRequest, *, gateway: SlackGateway | None, clock: Clock
+) -> dict[str, Any]:
+    """The partnerships asked for, with everyone's name and organisation."""
+    async with db.reading() as session:
+        partnerships = await partnership_store.partnerships_matching(
+            session=session, channel_id=request.channel_id, team_id=request.team_id
+        )
+        if request.channel_id is not None and not partnerships:
+            raise unknown_channel(request.channel_id)
+        exported = [await _partnership_json(session, p, request) for p in partnerships]
+    names = await names_for(db, gateway, _people_in(exported), now=clock.now())
+    for partnership in exported:
+        _add_names(partnership, names)
+    return {
+        "exported_at": clock.now().isoformat(),
+        "since": request.since.isoformat() if request.since else None,
+        "until": request.until.isoformat() if request.until else None,
+        "partnerships": exported,
+    }
+
+
+async def _partnership_json(
+    session: Any, partnership: Partnership, request: ExportRequest
+) -> dict[str, Any]:
+    checks = await store.checks_of_partnership(session=session, partnership_id=partnership.id)
+    exported = []
+    for check in checks:
+        if not request.covers(check.created_at):
+            continue
+        questions = {item.question.id: item.question for item in check.questions}
+        answers = await store.answers_of_check(session=session, check_id=check.id)
+        exported.append(
+            {
+                "id": check.id,
+                "template": check.template_id,
+                "template_name": check.template_name,
+                "mode": check.mode,
+                "status": check.status,
+                "anonymous": check.anonymous,
+                "lead": check.lead_user_id,
+                "started_at": _iso(check.created_at),
+                "deadline_at": _iso(check.deadline_at),
+                "closed_at": _iso(check.closed_at),
+                "closed_by": check.closed_by,
+                "client_side": [p.user_id for p in check.participants if p.side == "client"],
+                "questions": [
+                    {
+                        "position": item.position,
+                        "question_id": item.question.question_id,
+                        "version": item.question.version,
+                        "dimension": item.question.dimension,
+                        "kind": item.question.kind,
+                        "text": item.question.text,
+                    }
+                    for item in check.questions
+                ],
+                "answers": [
+                    _answer_json(questions[a.question_version_id], a)
+                    for a in answers
+                    if a.question_version_id in questions
+                ],
+                "summary": check.summary,
+            }
+        )
+    steps = await partnership_store.next_steps_of(session=session, partnership_id=partnership.id)
+    signals = await meeting_store.signals_of(session=session, partnership_id=partnership.id)
     return {
         "partnership": {
             "name": partnership.name,
@@ -105,7 +222,100 @@ async def export_partnership(db: Database, channel_id: str) -> dict[str, Any]:
             "created_at": _iso(partnership.created_at),
         },
         "checks": exported,
+        "next_steps": [
+            {
+                "text": step.text,
+                "owner": step.owner_user_id,
+                "due": step.due_date.isoformat() if step.due_date else None,
+                "status": step.status,
+                "agreed_at": _iso(step.created_at),
+                "done_at": _iso(step.done_at),
+            }
+            for step in steps
+            if request.covers(step.created_at)
+        ],
+        "warning_signs": [
+            {
+                "kind": signal.kind,
+                "occurred_at": _iso(signal.occurred_at),
+                **{k: v for k, v in (signal.detail or {}).items() if k != "by"},
+            }
+            for signal in signals
+            if request.covers(signal.occurred_at)
+        ],
     }
+
+
+def _answer_json(question: Any, answer: Any) -> dict[str, Any]:
+    return {
+        "question_id": question.question_id,
+        "question_version": question.version,
+        "question_text": question.text,
+        "dimension": question.dimension,
+        "user_id": answer.user_id,
+        "side": answer.side,
+        "value": answer.value,
+        "label": option_label(question.options, answer.value) if answer.value is not None else None,
+        "comment": answer.comment,
+        "answered_at": _iso(answer.created_at),
+        "changed_at": _iso(answer.updated_at),
+    }
+
+
+def _people_in(partnerships: list[dict[str, Any]]) -> set[str]:
+    found: set[str] = set()
+    for partnership in partnerships:
+        for check in partnership["checks"]:
+            found.add(check["lead"])
+            found.update(check["client_side"])
+            found.update(answer["user_id"] for answer in check["answers"])
+        found.update(step["owner"] for step in partnership["next_steps"] if step["owner"])
+    return found
+
+
+def _add_names(partnership: dict[str, Any], names: Mapping[str, Named]) -> None:
+    """Each person's name and organisation (their Slack workspace) beside their id; the
+    partnership's organisations: ours (the workspace it lives in) and the client's."""
+
+    def name(user_id: str | None) -> str | None:
+        return names[user_id].name if user_id in names else None
+
+    def organisation(user_id: str) -> str | None:
+        return names[user_id].team_id if user_id in names else None
+
+    ours = partnership["partnership"]["team_id"]
+    client: set[str] = set()
+    for check in partnership["checks"]:
+        check["lead_name"] = name(check["lead"])
+        check["client_side"] = [
+            {"user_id": uid, "name": name(uid), "organisation": organisation(uid)}
+            for uid in check["client_side"]
+        ]
+        for answer in check["answers"]:
+            answer["name"] = name(answer["user_id"])
+            answer["organisation"] = organisation(answer["user_id"])
+            if answer["side"] == "client" and answer["organisation"]:
+                client.add(answer["organisation"])
+        client.update(p["organisation"] for p in check["client_side"] if p["organisation"])
+    for step in partnership["next_steps"]:
+        step["owner_name"] = name(step["owner"])
+    partnership["organisations"] = {
+        "ours": ours,
+        # the client's Slack workspaces (Slack Connect); the client side may be our guests
+        "client": sorted(client - {ours}),
+    }
+
+
+# ---------------------------------------------------------------- rendering
+
+
+def render(data: dict[str, Any], fmt: str) -> str:
+    if fmt == "csv":
+        return render_csv(data)
+    if fmt == "markdown":
+        [partnership] = data["partnerships"]
+        return render_markdown(partnership, exported_at=data["exported_at"])
+    return render_json(data)
 
 
 def render_json(data: dict[str, Any]) -> str:
@@ -113,30 +323,137 @@ def render_json(data: dict[str, Any]) -> str:
 
 
 def render_csv(data: dict[str, Any]) -> str:
+    """One row per answer. Takes an export (`partnerships`) or one partnership."""
+    partnerships = data.get("partnerships", [data])
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    for check in data["checks"]:
-        for answer in check["answers"]:
-            writer.writerow(
-                {
-                    "check_id": check["id"],
-                    "template": check["template"],
-                    "check_status": check["status"],
-                    "question_id": answer["question_id"],
-                    "question_version": answer["question_version"],
-                    "question_text": answer["question_text"],
-                    "dimension": answer["dimension"],
-                    "user_id": answer["user_id"],
-                    "side": answer["side"],
-                    "value": answer["value"],
-                    "label": answer["label"],
-                    "comment": answer["comment"],
-                    "answered_at": answer["answered_at"],
-                    "changed_at": answer["changed_at"],
-                }
-            )
+    for partnership in partnerships:
+        for check in partnership["checks"]:
+            for answer in check["answers"]:
+                writer.writerow(
+                    {
+                        "partnership": partnership["partnership"]["name"],
+                        "channel_id": partnership["partnership"]["channel_id"],
+                        "check_id": check["id"],
+                        "template": check["template"],
+                        "check_status": check["status"],
+                        "check_started_at": check["started_at"],
+                        "name": answer.get("name"),
+                        "organisation": answer.get("organisation"),
+                        **{
+                            key: answer[key]
+                            for key in CSV_COLUMNS
+                            if key in answer and key not in ("name", "organisation")
+                        },
+                    }
+                )
     return out.getvalue()
+
+
+def render_markdown(partnership: dict[str, Any], *, exported_at: str) -> str:
+    """A report of one partnership a consultant can paste into a client report: where both
+    sides stood at each check, the next steps, and the warning signs."""
+    about = partnership["partnership"]
+    organisations = partnership.get("organisations") or {}
+    lines = [
+        f"# Partnership report: {_md(about['name'])}",
+        "",
+        f"- Channel: {about['channel_id']}",
+        f"- Our workspace: {organisations.get('ours', about['team_id'])}",
+        f"- Client workspaces: {', '.join(organisations.get('client') or []) or 'none seen'}",
+        f"- Partnership since: {about['created_at'][:10]}",
+        f"- Report made: {exported_at[:10]}",
+        "",
+        "## Summaries over time",
+        "",
+    ]
+    summarised = [c for c in partnership["checks"] if c.get("summary")]
+    if not summarised:
+        lines += ["No check has been summarised yet.", ""]
+    for check in summarised:
+        lines += _summary_lines(check)
+    lines += ["## Next steps", ""]
+    steps = partnership["next_steps"]
+    if not steps:
+        lines += ["No next steps were agreed.", ""]
+    for step in steps:
+        box = "x" if step["status"] == "done" else " "
+        owner = step.get("owner_name") or step["owner"] or "no owner"
+        due = f", due {step['due']}" if step["due"] else ""
+        lines.append(f"- [{box}] {_md(step['text'])} ({_md(owner)}{due})")
+    lines += ["", "## Warning signs", ""]
+    signs = partnership["warning_signs"]
+    if not signs:
+        lines += ["None recorded: no client meeting was moved or cancelled.", ""]
+    for sign in signs:
+        lines.append(f"- {sign['occurred_at'][:10]}: {_sign_text(sign)}")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _summary_lines(check: dict[str, Any]) -> list[str]:
+    summary = check["summary"]
+    day = (check["closed_at"] or check["started_at"])[:10]
+    respondents = summary.get("respondents") or {}
+    lines = [
+        f"### {day} · {_md(check['template_name'])}",
+        "",
+        f"{summary.get('ticked', 0)} of {summary.get('needs', 0)} needs ticked; "
+        f"{respondents.get('ours', 0)} answered on our side, "
+        f"{respondents.get('client', 0)} on the client's.",
+        "",
+        "| need | ticked | our side | client side | trend |",
+        "|---|---|---|---|---|",
+    ]
+    for dimension in summary.get("dimensions") or []:
+        ticked = {True: "yes", False: "no"}.get(dimension.get("ticked"), "n/a")
+        lines.append(
+            f"| {_md(dimension['label'])} | {ticked} | {_mean(dimension['ours'])} | "
+            f"{_mean(dimension['client'])} | {dimension.get('trend', '')} |"
+        )
+    lines.append("")
+    breakers = summary.get("deal_breakers") or []
+    if breakers:
+        lines.append("Deal breakers raised:")
+        lines += [f"- {_md(d['question'])} ({d['count']})" for d in breakers]
+        lines.append("")
+    return lines
+
+
+def _mean(figure: Mapping[str, Any]) -> str:
+    if figure.get("withheld"):
+        return "withheld"
+    if figure.get("mean") is None:
+        return "–"
+    return f"{figure['mean']:.1f} ({figure.get('answered', 0)})"
+
+
+def _sign_text(sign: Mapping[str, Any]) -> str:
+    title = _md(str(sign.get("title") or "a meeting"))
+    if sign["kind"] == "meeting_moved":
+        moved_from, moved_to = str(sign.get("from"))[:16], str(sign.get("to"))[:16]
+        return f"the client moved “{title}” from {moved_from} to {moved_to}"
+    starts = f" of {str(sign['starts_at'])[:10]}" if sign.get("starts_at") else ""
+    return f"“{title}”{starts} was cancelled"
+
+
+def _md(text: str) -> str:
+    """Person-written text kept inert in Markdown (no tables broken, no links)."""
+    return (
+        text.replace("\\", "\\\\")
+        .replace("|", "\\|")
+        .replace("<", "&lt;")
+        .replace(">", "&gt;")
+        .replace("[", "\\[")
+        .replace("]", "\\]")
+        .replace("\n", " ")
+    )
+
+
+def _filename(request: ExportRequest, now: datetime) -> str:
+    which = request.channel_id or request.team_id or "all"
+    extension = {"json": "json", "csv": "csv", "markdown": "md"}[request.fmt]
+    return f"partnercheck-{which}-{now.date().isoformat()}.{extension}"
 
 
 def _iso(moment: datetime | None) -> str | None:

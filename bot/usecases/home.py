@@ -9,6 +9,7 @@ and dropped.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 
 from sqlalchemy import ColumnElement, and_
 
@@ -21,7 +22,7 @@ from bot.domain.summary import Summary
 from bot.plumbing.errors import NotAllowed, UserError
 from bot.services import Services
 from bot.slack.gateway import SlackCallFailed
-from bot.slack.members import is_workspace_admin
+from bot.usecases import practice
 from bot.usecases.export import export_partnership, render_csv, render_json
 from questions.bank import PARTNERSHIP_CHECK
 
@@ -29,9 +30,12 @@ log = logging.getLogger(__name__)
 
 
 async def show_home(services: Services, *, user_id: str, team_id: str) -> None:
-    """Publish the Home view of `user_id`; a workspace admin sees every partnership of `team_id`."""
-    whole_workspace = await is_workspace_admin(services.gateway, user_id, team_id)
-    info = await load_home(services, user_id=user_id, team_id=team_id, admin=whole_workspace)
+    """Publish the Home view of `user_id`; a workspace admin or a practice lead sees every
+    partnership of `team_id` (and can export them); a workspace admin also sees the bank."""
+    who = await practice.viewer(services, user_id=user_id, team_id=team_id)
+    info = await load_home(services, user_id=user_id, team_id=team_id, admin=who.whole_workspace)
+    if who.admin:
+        info = replace(info, bank=await practice.bank_view(services, team_id=team_id))
     try:
         await services.gateway.publish_home(user_id, cards.home_view(info))
     except SlackCallFailed as failure:
@@ -46,6 +50,7 @@ async def load_home(
             session=session,
             where=_visible(user_id, team_id, admin=admin),
             limit=cards.PARTNERSHIPS_SHOWN,
+            viewer=user_id,
         )
         ids = [row.id for row in listed.rows]
         checks = await store.latest_checks(
@@ -75,12 +80,13 @@ async def open_latest_summary(
 ) -> None:
     """Home's *Open latest summary*: the partnership check's latest summary in a modal, for
     someone who sees that partnership on their Home tab."""
-    admin = await is_workspace_admin(services.gateway, user_id, team_id)
+    who = await practice.viewer(services, user_id=user_id, team_id=team_id)
     async with services.db.reading() as session:
         found = await store.partnerships(
             session=session,
             where=and_(
-                Partnership.channel_id == channel_id, _visible(user_id, team_id, admin=admin)
+                Partnership.channel_id == channel_id,
+                _visible(user_id, team_id, admin=who.whole_workspace),
             ),
             limit=1,
         )
@@ -97,18 +103,24 @@ async def open_latest_summary(
 
 
 async def export_to_dm(services: Services, *, user_id: str, team_id: str, channel_id: str) -> None:
-    """Home's *Export* (workspace admins): the partnership's data as JSON and CSV files in
-    the admin's DM with the app, as `partnercheck export` writes them."""
-    if not await is_workspace_admin(services.gateway, user_id, team_id):
-        raise NotAllowed("Only workspace admins and owners can export a partnership's data.")
+    """Home's *Export*: the partnership's data as JSON and CSV files in the person's DM with
+    the app, as `partnercheck export` writes them. For the partnership's lead (who started
+    it or led one of its checks), workspace admins and practice leads."""
+    who = await practice.viewer(services, user_id=user_id, team_id=team_id)
+    mine = and_(Partnership.team_id == team_id, store.led_by(user_id))
     async with services.db.reading() as session:
         found = await store.partnerships(
             session=session,
-            where=and_(Partnership.channel_id == channel_id, Partnership.team_id == team_id),
+            where=and_(
+                Partnership.channel_id == channel_id,
+                Partnership.team_id == team_id if who.whole_workspace else mine,
+            ),
             limit=1,
         )
     if not found.rows:
-        raise UserError("That partnership no longer exists.")
+        raise NotAllowed(
+            "Only the partnership's lead, workspace admins and practice leads can export its data."
+        )
     data = await export_partnership(services.db, channel_id)
     dm = await services.gateway.open_dm(user_id)
     name = f"partnership-{channel_id}"
@@ -146,6 +158,7 @@ def _card(
         summary=Summary.from_json(summary) if summary else None,
         summarised_at=(summarised.closed_at or summarised.created_at) if summarised else None,
         open_steps=open_steps,
+        led=row.led,
     )
 
 

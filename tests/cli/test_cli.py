@@ -103,7 +103,8 @@ async def test_export_writes_every_answer(tmp_path: Path, fmt: str) -> None:
     )
     assert result.returncode == 0, result.stderr
     if fmt == "json":
-        [check] = json.loads(result.stdout)["checks"]
+        [partnership] = json.loads(result.stdout)["partnerships"]
+        [check] = partnership["checks"]
         answers = {(a["user_id"], a["value"], a["side"]) for a in check["answers"]}
         assert answers == {("U0CLIENT1", "5", "client"), ("U0LEAD", "4", "ours")}
         assert all(a["question_version"] == 1 and a["question_text"] for a in check["answers"])

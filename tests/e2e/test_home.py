@@ -227,8 +227,8 @@ def all_text(view: dict[str, Any]) -> str:
         if "text" in block:
             parts.append(block["text"]["text"])
         for element in block.get("elements", []):
-            shown = element.get("text", "")  # a context's mrkdwn, or a button's plain text
-            parts.append(shown if isinstance(shown, str) else shown.get("text", ""))
+            text = element.get("text", "") if isinstance(element, dict) else ""
+            parts.append(text["text"] if isinstance(text, dict) else text)  # buttons: plain_text
     return "\n".join(parts)
 
 
@@ -430,7 +430,7 @@ async def test_many_partnerships_are_capped_with_the_same_statements(harness: Ha
     assert len(big["blocks"]) <= 100
 
     assert len(few) == len(many)
-    assert len(many) <= 4
+    assert len(many) <= 5  # is this person a practice lead, then four reads
     assert all(statement.startswith("SELECT") for statement in many)
 
 
@@ -597,7 +597,7 @@ async def test_home_opens_the_summary_the_meeting_form_and_the_self_check_how_to
         summary=summary_of(partnership, ticked=4, needs=5),
     )
     buttons = home_buttons(await open_home(h, "ULEAD"))
-    assert ids.HOME_EXPORT not in buttons  # for workspace admins only
+    assert buttons[ids.HOME_EXPORT]["value"] == partnership.channel_id  # the lead may export
     assert buttons[ids.HOME_OPEN_SUMMARY]["value"] == partnership.channel_id
 
     await click_in_home(h, buttons[ids.HOME_OPEN_SUMMARY], "ULEAD")
@@ -638,4 +638,4 @@ async def test_an_admin_exports_a_partnership_to_their_direct_messages(harness: 
 
     await click_in_home(h, buttons[ids.HOME_EXPORT], "UPLAIN")  # a forged click
     assert len(h.fake.calls_to("files.getUploadURLExternal")) == len(uploads)
-    assert "Only workspace admins" in h.fake.last("chat.postMessage").args["text"]
+    assert "Only the partnership's lead" in h.fake.last("chat.postMessage").args["text"]

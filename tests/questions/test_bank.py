@@ -305,7 +305,7 @@ def options_question(kind: str, options: str) -> str:
         ),
         (
             "tick",
-            "    options:\n      - {value: yes, label: Yes}\n      - {value: maybe, label: M}\n",
+            "    options:\n      - {value: yes, label: 'Yes'}\n      - {value: maybe, label: M}\n",
             "a tick needs exactly two options with values yes and no",
         ),
         ("choice", "    options:\n      - {value: a, label: A}\n", "a choice needs 2 to 10"),
@@ -323,7 +323,7 @@ def options_question(kind: str, options: str) -> str:
             "choice",
             f"    options:\n      - {{value: a, label: {'L' * 76}}}\n"
             "      - {value: b, label: B}\n",
-            "option 'a' label is 76 characters; Slack allows 75",
+            "option 1 label is 76 characters; Slack allows 75",
         ),
         (
             "choice",
