@@ -3,7 +3,17 @@
 from slack_bolt.async_app import AsyncApp
 
 from bot.services import Services
-from handlers import actions, commands, errors, home, meetings, nudges, summary, views
+from handlers import (
+    actions,
+    commands,
+    errors,
+    home,
+    meetings,
+    nudges,
+    our_side,
+    summary,
+    views,
+)
 
 
 def register_all(app: AsyncApp, services: Services) -> None:
@@ -14,4 +24,5 @@ def register_all(app: AsyncApp, services: Services) -> None:
     summary.register(app, services)
     meetings.register(app, services)
     nudges.register(app, services)
+    our_side.register(app, services)
     home.register(app, services)

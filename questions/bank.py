@@ -125,6 +125,11 @@ class Template:
     question_ids: tuple[str, ...]
     sides: tuple[str, ...]
 
+    @property
+    def asked_of_both_sides(self) -> bool:
+        """Only such templates run in the channel shared with the client."""
+        return {"ours", "client"} <= set(self.sides)
+
 
 @dataclass(frozen=True)
 class Bank:

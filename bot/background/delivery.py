@@ -44,7 +44,7 @@ from bot.db.models import ScheduledMessage
 from bot.domain.nudge_timing import backoff
 from bot.services import Services
 from bot.slack.gateway import Posted, SlackCallFailed, SlackGateway
-from bot.usecases import nudges
+from bot.usecases import digest, nudges
 
 log = logging.getLogger(__name__)
 
@@ -285,6 +285,9 @@ class Dispatcher:
         await self._learn_time_zones(rows, now)
         async with self._unit() as session:
             decisions = await nudges.prepare(session, rows=rows, now=now)
+            decisions |= await digest.prepare(
+                session, rows=[row for row in rows if row.kind == digest.DIGEST], now=now
+            )
             to_send: list[tuple[ScheduledMessage, nudges.Send]] = []
             for row in rows:
                 decision = decisions.get(row.id) or nudges.Drop(f"unknown kind {row.kind}")
@@ -360,7 +363,7 @@ class Dispatcher:
 
     async def _send(self, row: ScheduledMessage, message: nudges.Send, report: RunReport) -> None:
         team = row.team_id or ""
-        channel = row.user_id or row.channel_id or ""
+        channel = destination(row)
         clock = self.services.clock
         last = self._last_to_channel.get(channel)
         if last is not None and clock.now() - last < SAME_CHANNEL_GAP:
@@ -433,6 +436,9 @@ class Dispatcher:
                         ],
                         settings=self.services.settings,
                         now=now,
+                    )
+                    await digest.record_sent(
+                        session, sent=[row for row, _ in sent if row.id in recorded], now=now
                     )
                 return {row.id: row.id in recorded for row, _ in sent}
             except DBAPIError as error:
@@ -509,7 +515,7 @@ class Dispatcher:
             attempted = attempted.replace(tzinfo=now.tzinfo)
         try:
             landed = await self.gateway.message_landed(
-                row.user_id or row.channel_id or "",
+                destination(row),
                 metadata=message_metadata(row),
                 oldest=(attempted - CHECK_BEFORE).timestamp(),
                 latest=(attempted + CHECK_AFTER).timestamp(),
@@ -604,6 +610,12 @@ class Dispatcher:
                 error=error,
                 was=was,
             )
+
+
+def destination(row: ScheduledMessage) -> str:
+    """Where a row's message goes: its channel when it has one (e.g. a digest for the
+    internal channel), else the person's DM."""
+    return row.channel_id or row.user_id or ""
 
 
 def message_metadata(row: ScheduledMessage) -> dict[str, Any]:

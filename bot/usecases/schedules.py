@@ -24,6 +24,7 @@ from bot.services import Services
 from bot.slack.gateway import SlackCallFailed
 from bot.usecases.checks import CheckForm, FormInvalid, start_check
 from bot.usecases.partnerships import require_partnership
+from bot.usecases.self_check import SELF_CHECK_TEMPLATE, start_self_check
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +126,7 @@ async def _run(services: Services, schedule: CheckSchedule, now: datetime) -> in
         view_id=f"schedule:{schedule.id}:{schedule.next_due_at:%Y%m%dT%H%MZ}",
     )
     try:
-        check_id = await start_check(services, form)
+        check_id = await _start(services, form)
     except (UserError, FormInvalid) as problem:
         reason = problem.message if isinstance(problem, UserError) else str(problem)
         await _tell_lead(
@@ -152,6 +153,22 @@ async def _run(services: Services, schedule: CheckSchedule, now: datetime) -> in
         ),
     )
     return 1
+
+
+async def _start(services: Services, form: CheckForm) -> int | None:
+    """A run of the schedule: the self-check goes privately to our side, by DM (never in
+    the channel); other templates start in the channel."""
+    if form.template_id != SELF_CHECK_TEMPLATE:
+        return await start_check(services, form)
+    started = await start_self_check(
+        services,
+        team_id=form.team_id,
+        channel_id=form.channel_id,
+        user_id=form.lead_user_id,
+        days=OPEN_DAYS,
+        source_key=form.view_id,
+    )
+    return started.check_id if started else None
 
 
 async def _previous_clients(session: AsyncSession, partnership_id: int) -> list[str]:
