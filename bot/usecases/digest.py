@@ -105,15 +105,12 @@ async def queue_weekly_digests(services: Services) -> int:
             )
         )
         new = sorted(pid for pid, key in keys.items() if key not in queued_before)
-        teams = dict(
-            (
-                await session.execute(
-                    select(Partnership.id, Partnership.team_id).where(Partnership.id.in_(new))
-                )
+        teams: dict[int, str] = {
+            partnership_id: team_id
+            for partnership_id, team_id in await session.execute(
+                select(Partnership.id, Partnership.team_id).where(Partnership.id.in_(new))
             )
-            .tuples()
-            .all()
-        )
+        }
         for partnership_id in new:
             lead = leads[partnership_id]
             queued += await outbox.enqueue(

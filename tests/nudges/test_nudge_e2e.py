@@ -72,12 +72,8 @@ async def test_reflect_now_saves_private_answers_and_shares_only_with_our_team(h
     # sharing is with our team (the lead's digest), never a post in the client's channel
     assert "shared with our team" in str(harness.fake.last("chat.update").args["blocks"])
     async with harness.db().unit_of_work() as session:
-        assert [a.shared for a in (await session.scalars(select(ReflectionAnswer))).all()] == [
-            True
-        ]
-    channel_posts = [
-        c for c in harness.fake.calls if (c.args or {}).get("channel") == "C0PARTNER"
-    ]
+        assert [a.shared for a in (await session.scalars(select(ReflectionAnswer))).all()] == [True]
+    channel_posts = [c for c in harness.fake.calls if (c.args or {}).get("channel") == "C0PARTNER"]
     assert channel_posts == []
     harness.assert_payloads_valid()
 
