@@ -54,14 +54,19 @@ def self_check_invitation(
 
 
 def self_check_started_text(
-    *, reached: Sequence[str], missed: Sequence[str], deadline_at: datetime, summary_to: str
+    *,
+    channel_id: str,
+    reached: Sequence[str],
+    missed: Sequence[str],
+    deadline_at: datetime,
+    summary_to: str,
 ) -> str:
     """What the person who ran `/partnership self-check` is told (only they see it)."""
     lines = [
         f"I sent the self-check privately to {len(reached)} "
         f"{'person' if len(reached) == 1 else 'people'} on our "
         f"side ({mentions(reached)}), to answer by {slack_date(deadline_at)}. Nothing about "
-        f"it is posted in this channel; its summary goes to {summary_to}."
+        f"it is posted in <#{channel_id}>; its summary goes to {summary_to}."
     ]
     if missed:
         lines.append(f"I couldn't message {mentions(missed)}; ask them to check their DMs.")

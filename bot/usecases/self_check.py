@@ -37,6 +37,7 @@ MAX_OPEN_DAYS = 30
 @dataclass(frozen=True)
 class SelfCheckStarted:
     check_id: int
+    channel_id: str
     reached: tuple[str, ...]
     missed: tuple[str, ...]
     deadline_at: datetime
@@ -44,6 +45,7 @@ class SelfCheckStarted:
 
     def text(self) -> str:
         return cards.self_check_started_text(
+            channel_id=self.channel_id,
             reached=self.reached,
             missed=self.missed,
             deadline_at=self.deadline_at,
@@ -137,6 +139,7 @@ async def start_self_check(
         )
     return SelfCheckStarted(
         check_id=check_id,
+        channel_id=partnership.channel_id,
         reached=tuple(reached),
         missed=tuple(missed),
         deadline_at=deadline,
