@@ -5,7 +5,9 @@ One `run_once()` per tick:
    rows whose send ended unclearly and are due for a check are claimed and checked;
 2. claim a batch of due rows (compare-and-set; SKIP LOCKED on PostgreSQL);
 3. look up unknown time zones, then decide per row: send, wait (outside working hours,
-   workspace told to wait), or drop (answered, skipped, opted out, meeting cancelled);
+   workspace told to wait), or drop (answered, skipped, opted out, meeting cancelled;
+   a digest with nothing new). Reflection rows are decided by bot.usecases.nudges, the
+   lead's weekly digest by bot.usecases.digest;
 4. per row to send: wait for the workspace's pace, mark it sending (compare-and-set),
    call chat.postMessage once, record the outcome.
 

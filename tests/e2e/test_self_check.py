@@ -164,3 +164,15 @@ async def test_the_start_form_offers_only_templates_asked_of_both_sides(
     bank = h.services.bank
     assert offered == {t.id for t in bank.templates.values() if t.asked_of_both_sides}
     assert "self_check" not in offered and "reflection" not in offered
+
+
+async def test_help_lists_our_side_subcommands(harness: Harness) -> None:
+    reply = await harness.command("help", user_id=LEAD, channel_id=CHANNEL)
+    text = reply.json()["text"]
+    for usage in (
+        "/partnership self-check [<days>]",
+        "/partnership internal [#channel|off]",
+        "/partnership digest",
+    ):
+        assert f"`{usage}`" in text
+    assert "Our side only" in text
