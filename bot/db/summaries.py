@@ -222,6 +222,8 @@ _previous_close = (
         _earlier.partnership_id == bindparam("partnership_id"),
         _earlier.id != CHECK_ID,
         _earlier.closed_at.is_not(None),
+        # our side's own checks (the self-check) never shorten the channel's window
+        _earlier.ours_only.is_(False),
         _earlier.created_at <= bindparam("started_at"),
     )
     .scalar_subquery()
