@@ -22,21 +22,11 @@ from bot.domain.digest import MeetingHeld, ReflectionAnswer
 GONE_MEETINGS = ("cancelled", "deleted")
 
 
-async def lead_of(*, session: AsyncSession, partnership: Partnership) -> str:
-    """The partnership's lead: whoever led its latest check, else whoever started it."""
-    latest = await session.scalar(
-        select(Check.lead_user_id)
-        .where(Check.partnership_id == partnership.id)
-        .order_by(Check.created_at.desc(), Check.id.desc())
-        .limit(1)
-    )
-    return latest or partnership.created_by
-
-
 async def leads(
     *, session: AsyncSession, partnership_ids: Collection[int] | None = None
 ) -> dict[int, str]:
-    """partnership id → its lead, for every partnership or those given (one statement)."""
+    """partnership id → its lead (whoever led its latest check, else whoever started it),
+    for every partnership or those given (one statement)."""
     ranked = (
         select(
             Check.partnership_id,
@@ -69,12 +59,18 @@ async def set_internal_channel(
     )
 
 
-async def partnership_of_check(*, session: AsyncSession, check_id: int) -> Partnership | None:
-    return await session.scalar(
-        select(Partnership)
-        .join(Check, Check.partnership_id == Partnership.id)
-        .where(Check.id == check_id)
-    )
+async def partnership_and_lead(
+    *, session: AsyncSession, check_id: int
+) -> tuple[Partnership, str] | None:
+    """The check's partnership and the check's lead (who gets its our-side summary)."""
+    found = (
+        await session.execute(
+            select(Partnership, Check.lead_user_id)
+            .join(Check, Check.partnership_id == Partnership.id)
+            .where(Check.id == check_id)
+        )
+    ).first()
+    return (found[0], found[1]) if found else None
 
 
 async def latest_our_side_summaries(

@@ -214,7 +214,8 @@ async def create_check(
                         if running.deadline_at
                         else ""
                     )
-                    + "). It closes by itself at its deadline."
+                    + "). It closes by itself at its deadline, or when they press *Close now* "
+                    "in their message."
                 )
             raise UserError(
                 f"A check is already running here (started by <@{running.lead_user_id}>). "

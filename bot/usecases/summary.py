@@ -7,7 +7,7 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Row, select
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.blocks import our_side as our_cards
@@ -16,7 +16,7 @@ from bot.db import checks as store
 from bot.db import next_steps as steps_store
 from bot.db import our_side as our_store
 from bot.db import summaries
-from bot.db.models import Check, NextStep
+from bot.db.models import NextStep
 from bot.domain.check_flow import CheckState, Event, Mode, Status, TransitionRefused, apply
 from bot.domain.next_steps import DONE
 from bot.domain.summary import (
@@ -61,10 +61,10 @@ async def publish_our_side_summary(services: Services, check_id: int) -> Summary
     if summary is None:
         return None
     async with services.db.reading() as session:
-        partnership = await our_store.partnership_of_check(session=session, check_id=check_id)
-        lead = await session.scalar(select(Check.lead_user_id).where(Check.id == check_id))
-    if partnership is None or lead is None:
+        found = await our_store.partnership_and_lead(session=session, check_id=check_id)
+    if found is None:
         return summary
+    partnership, lead = found
     text, blocks = render.headline_message(summary)
     intro = our_cards.our_side_summary_intro(partnership.name, summary.template_name)
     try:
