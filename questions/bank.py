@@ -470,6 +470,12 @@ def _collect(path: Path | str) -> tuple[Bank, list[Problem]]:
                     f"but the question is only for {', '.join(question.sides)}"
                 )
                 problems.append(Problem(template_file[template.id], qid, reason))
+            elif template.asked_of_both_sides and tuple(question.sides) == ("ours",):
+                reason = (
+                    f"template {template.id!r} runs in the channel shared with the client, "
+                    "but the question is for our side only; put it in an our-side template"
+                )
+                problems.append(Problem(template_file[template.id], qid, reason))
     for qid in questions:
         if qid not in used:
             reason = "question is in no template; add it to a template or delete it"
