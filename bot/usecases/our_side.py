@@ -21,14 +21,22 @@ async def post_to_our_side(
     text: str,
     blocks: list[dict[str, Any]],
 ) -> Posted:
-    """Post in the internal channel, or (none set, or the app was removed from it) DM the lead.
+    """Post in the internal channel, or (none set, now shared with another organisation, or
+    the app was removed from it) DM the lead.
 
     Raises SlackCallFailed only when the lead's DM fails too.
     """
     internal = partnership.internal_channel_id
     if internal and internal != partnership.channel_id:
         try:
-            return await services.gateway.post_message(internal, text, blocks)
+            # checked again each time: a channel can be shared with another organisation later
+            if (await services.gateway.channel_info(internal)).is_shared:
+                log.warning(
+                    "Partnership %s's internal channel is now shared; sending to the lead",
+                    partnership.id,
+                )
+            else:
+                return await services.gateway.post_message(internal, text, blocks)
         except SlackCallFailed as failure:
             log.warning(
                 "Could not post in partnership %s's internal channel (%s); sending to the lead",

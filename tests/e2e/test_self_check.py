@@ -123,6 +123,19 @@ async def test_self_check_summary_goes_to_the_internal_channel_and_the_home(
     client_home = json.dumps(await open_home(h, CLIENT))
     assert "self-check" not in client_home.lower() and "Our side only" not in client_home
 
+    # the internal channel is later shared with another organisation: the lead's DM instead
+    def in_internal() -> int:
+        return len(
+            [c for c in h.fake.calls_to("chat.postMessage") if c.args["channel"] == INTERNAL]
+        )
+
+    before = in_internal()
+    h.fake.add_channel(INTERNAL, name="acme-team", is_ext_shared=True)
+    await h.command("self-check 1", user_id=LEAD, channel_id=CHANNEL)
+    await click(h, dm_button(h, LEAD, ids.CLOSE_CHECK), LEAD, channel="D" + LEAD)
+    summaries = [c for c in dms_to(h, LEAD) if "Consultant self-check of" in json.dumps(c.args)]
+    assert len(summaries) == 1 and in_internal() == before
+
     reply = await h.command("internal off", user_id=LEAD, channel_id=CHANNEL)
     assert "direct message again" in reply.json()["text"]
     async with h.db().unit_of_work() as session:
