@@ -285,11 +285,11 @@ class Dispatcher:
     async def _handle_batch(self, rows: list[ScheduledMessage], report: RunReport) -> None:
         now = self.services.clock.now()
         await self._learn_time_zones(rows, now)
+        digests = [row for row in rows if row.kind == digest.DIGEST]
+        shared = await self._shared_internal_channels(digests)
         async with self._unit() as session:
             decisions = await nudges.prepare(session, rows=rows, now=now)
-            decisions |= await digest.prepare(
-                session, rows=[row for row in rows if row.kind == digest.DIGEST], now=now
-            )
+            decisions |= await digest.prepare(session, rows=digests, now=now, shared=shared)
             to_send: list[tuple[ScheduledMessage, nudges.Send]] = []
             for row in rows:
                 decision = decisions.get(row.id) or nudges.Drop(f"unknown kind {row.kind}")
@@ -339,6 +339,22 @@ class Dispatcher:
             if isinstance(outcome, Exception):
                 # the row keeps its claim or sending state; its lease decides what happens next
                 log.error("Delivering a message failed: %s", type(outcome).__name__)
+
+    async def _shared_internal_channels(self, rows: list[ScheduledMessage]) -> set[str]:
+        """Internal channels of these digests that Slack says are shared with another
+        organisation now (or cannot describe): their digests go to the lead's DM instead."""
+        if not rows:
+            return set()
+        async with self._unit() as session:
+            channels = await digest.internal_channels(session, rows=rows)
+        shared: set[str] = set()
+        for channel in sorted(channels):
+            try:
+                if (await self.gateway.channel_info(channel)).is_shared:
+                    shared.add(channel)
+            except SlackCallFailed:
+                shared.add(channel)
+        return shared
 
     async def _learn_time_zones(self, rows: list[ScheduledMessage], now: datetime) -> None:
         teams = {row.user_id: row.team_id for row in rows if row.user_id}

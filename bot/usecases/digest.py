@@ -12,6 +12,7 @@ tick ──queue_weekly_digests──▶ one outbox row per partnership per ISO 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -127,11 +128,29 @@ async def queue_weekly_digests(services: Services) -> int:
     return queued
 
 
+async def internal_channels(session: AsyncSession, *, rows: list[ScheduledMessage]) -> set[str]:
+    """The internal channels these digests would go to (the dispatcher asks Slack whether
+    each is still our own before `prepare`)."""
+    found = await session.scalars(
+        select(Partnership.internal_channel_id).where(
+            Partnership.id.in_({row.reference_id for row in rows}),
+            Partnership.internal_channel_id.is_not(None),
+        )
+    )
+    return {channel for channel in found if channel}
+
+
 async def prepare(
-    session: AsyncSession, *, rows: list[ScheduledMessage], now: datetime
+    session: AsyncSession,
+    *,
+    rows: list[ScheduledMessage],
+    now: datetime,
+    shared: Collection[str] = (),
 ) -> dict[int, Decision]:
     """For each claimed digest row: send it (in the lead's working hours), wait, or drop it
-    when there is nothing new since the last digest."""
+    when there is nothing new since the last digest. It goes to the partnership's internal
+    channel, unless that is in `shared` (now shared with another organisation): then to the
+    lead's DM."""
     decisions: dict[int, Decision] = {}
     for row in rows:
         partnership = await session.get(Partnership, row.reference_id or -1)
@@ -151,6 +170,8 @@ async def prepare(
         text, blocks = cards.digest_message(digest)
         row.payload = {**(row.payload or {}), "through": now.isoformat()}
         internal = partnership.internal_channel_id
+        if internal in shared:
+            internal = None
         if internal != row.channel_id:
             # sent (and, after an unclear send, looked for) where it goes now
             await session.execute(

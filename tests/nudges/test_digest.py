@@ -159,6 +159,18 @@ async def test_digest_on_demand_and_to_the_internal_channel(harness: Harness) ->
         if c.args["channel"] == "C0INTERNAL" and "Weekly digest" in json.dumps(c.args)
     ]
     assert len(to_internal) == 1 and digests_to(h, LEAD) == []
+
+    # the internal channel is shared with another organisation later: the lead's DM instead
+    h.fake.add_channel("C0INTERNAL", name="acme-team", is_ext_shared=True)
+    await a_reflected_meeting(h)
+    h.clock.advance(timedelta(days=7))
+    assert await queue_weekly_digests(h.services) == 1
+    await Dispatcher(h.services).run_once()
+    assert len(digests_to(h, LEAD)) == 1
+    assert (
+        len([c for c in h.fake.calls_to("chat.postMessage") if c.args["channel"] == "C0INTERNAL"])
+        == 2
+    )
     assert not [
         c
         for c in h.fake.calls
