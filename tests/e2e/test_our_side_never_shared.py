@@ -211,7 +211,10 @@ async def run_self_check(h: Harness) -> None:
     reply = await h.command("schedule self_check weekly", user_id=LEAD, channel_id=CHANNEL)
     assert "Consultant self-check" in reply.text
     h.clock.advance(timedelta(days=8))
+    invited = len(dms_to(h, OURS2))
     assert await run_due_schedules(h.services) == 1
+    assert len(dms_to(h, OURS2)) == invited + 1  # invited by DM, as by the command
+    assert "privately" in dms_to(h, LEAD)[-1].args["text"]
     h.clock.advance(timedelta(days=4))
     assert await close_due_checks(h.services) == 1
 
