@@ -97,7 +97,13 @@ def dm_button(h: Harness, user: str, action_id: str) -> dict[str, Any]:
 
 
 def last_with(h: Harness, action_prefix: str) -> dict[str, Any]:
-    for call in reversed(h.fake.calls_to("chat.postMessage")):
+    """The newest control whose action id starts with `action_prefix`, in a message posted
+    in the channel or a panel shown only to the lead."""
+    for call in reversed(h.fake.calls):
+        if call.method not in ("chat.postMessage", "chat.postEphemeral"):
+            continue
+        if call.method == "chat.postEphemeral" and call.args.get("user") != LEAD:
+            continue
         for block in call.args.get("blocks") or []:
             for element in block.get("elements") or []:
                 if str(element.get("action_id", "")).startswith(action_prefix):
@@ -105,11 +111,37 @@ def last_with(h: Harness, action_prefix: str) -> dict[str, Any]:
     raise AssertionError(f"nothing with {action_prefix} was posted")
 
 
+def first_answer(h: Harness) -> dict[str, Any]:
+    """The newest answer control: a button, or a menu (then its first option is picked)."""
+    for call in reversed(h.fake.calls_to("chat.postMessage")):
+        for block in call.args.get("blocks") or []:
+            for element in block.get("elements") or []:
+                action_id = str(element.get("action_id", ""))
+                if action_id.startswith(f"{ids.ANSWER}:") or action_id == ids.ANSWER_SELECT:
+                    return element
+    raise AssertionError("no answer control was posted")
+
+
 async def click(h: Harness, element: dict[str, Any], user: str, channel: str = CHANNEL) -> None:
     team = CLIENT_TEAM if user == CLIENT else None
-    reply = await h.click(
-        element["action_id"], element["value"], user_id=user, user_team_id=team, channel_id=channel
-    )
+    if element.get("type") == "static_select":
+        reply = await h.click(
+            element["action_id"],
+            "",
+            action_type="static_select",
+            selected_option_value=element["options"][0]["value"],
+            user_id=user,
+            user_team_id=team,
+            channel_id=channel,
+        )
+    else:
+        reply = await h.click(
+            element["action_id"],
+            element["value"],
+            user_id=user,
+            user_team_id=team,
+            channel_id=channel,
+        )
     assert reply.status == 200, reply.text
 
 
@@ -174,7 +206,7 @@ async def run_in_the_channel(h: Harness, template_id: str, view_id: str) -> None
     questions = h.services.bank.template_questions(template_id)
     for position, question in enumerate(questions):
         if question.kind != "text":
-            answer = last_with(h, f"{ids.ANSWER}:")  # the first answer button of the card
+            answer = first_answer(h)
             for user in (LEAD, CLIENT):
                 await click(h, answer, user)
         if position + 1 < len(questions):
