@@ -25,7 +25,7 @@ async def _self_check(services: Services, body: dict[str, Any], rest: str, ack: 
     )
     await ack(
         response_type="ephemeral",
-        text="Sending the consultant self-check privately to our side…",
+        text="Sending the consultant self-check privately to our side now.",
     )
     try:
         started = await self_check.start_self_check(
@@ -62,7 +62,7 @@ async def _internal(services: Services, body: dict[str, Any], rest: str, ack: Ac
             text=await internal_channel.clear_internal(services, partnership),
         )
         return
-    await ack(response_type="ephemeral", text="Checking that channel…")
+    await ack(response_type="ephemeral", text="Checking that channel now.")
     try:
         text = await internal_channel.set_internal(
             services, partnership, user_id=user_id_of(body), typed=rest
