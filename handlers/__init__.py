@@ -10,6 +10,7 @@ from handlers import (
     home,
     meetings,
     nudges,
+    our_side,
     person_data,
     practice,
     summary,
@@ -25,6 +26,7 @@ def register_all(app: AsyncApp, services: Services) -> None:
     summary.register(app, services)
     meetings.register(app, services)
     nudges.register(app, services)
+    our_side.register(app, services)
     home.register(app, services)
     person_data.register(app, services)
     practice.register(app, services)

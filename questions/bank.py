@@ -125,6 +125,11 @@ class Template:
     file: str = ""
     custom: bool = False
 
+    @property
+    def asked_of_both_sides(self) -> bool:
+        """Only such templates run in the channel shared with the client."""
+        return {"ours", "client"} <= set(self.sides)
+
 
 @dataclass(frozen=True)
 class Bank:
@@ -507,6 +512,12 @@ def _collect(path: Path | str, custom: Path | str | None = None) -> tuple[Bank, 
                 reason = (
                     f"template {template.id!r} is for {', '.join(template.sides)} "
                     f"but the question is only for {', '.join(question.sides)}"
+                )
+                problems.append(Problem(template.file, qid, reason))
+            elif template.asked_of_both_sides and tuple(question.sides) == ("ours",):
+                reason = (
+                    f"template {template.id!r} runs in the channel shared with the client, "
+                    "but the question is for our side only; put it in an our-side template"
                 )
                 problems.append(Problem(template.file, qid, reason))
     for qid, question in questions.items():

@@ -22,6 +22,8 @@ SCOPES = {
     "views_publish": set(),
     "conversations_open": {"im:write"},
     "conversations_members": {"channels:read", "groups:read"},
+    "conversations_info": {"channels:read", "groups:read"},
+    "conversations_list": {"channels:read", "groups:read"},
     "conversations_history": {"im:history"},
     "users_info": {"users:read"},
     "users_lookupByEmail": {"users:read.email"},
@@ -52,7 +54,7 @@ def test_the_command_and_interactivity_point_at_the_one_endpoint() -> None:
     interactivity = MANIFEST["settings"]["interactivity"]
     assert interactivity["is_enabled"] is True
     assert interactivity["request_url"].endswith("/slack/events")
-    for name in ("check", "summary", "meeting", "settings", "help"):
+    for name in ("check", "summary", "meeting", "settings", "self-check", "internal", "digest"):
         assert name in command["usage_hint"]
 
 

@@ -5,7 +5,9 @@ One `run_once()` per tick:
    rows whose send ended unclearly and are due for a check are claimed and checked;
 2. claim a batch of due rows (compare-and-set; SKIP LOCKED on PostgreSQL);
 3. look up unknown time zones, then decide per row: send, wait (outside working hours,
-   workspace told to wait), or drop (answered, skipped, opted out, meeting cancelled);
+   workspace told to wait), or drop (answered, skipped, opted out, meeting cancelled;
+   a digest with nothing new). Reflection rows are decided by bot.usecases.nudges, the
+   lead's weekly digest by bot.usecases.digest;
 4. per row to send: wait for the workspace's pace, mark it sending (compare-and-set),
    call chat.postMessage once, record the outcome.
 
@@ -44,7 +46,7 @@ from bot.db.models import ScheduledMessage
 from bot.domain.nudge_timing import backoff
 from bot.services import Services
 from bot.slack.gateway import Posted, SlackCallFailed, SlackGateway
-from bot.usecases import nudges
+from bot.usecases import digest, nudges
 
 log = logging.getLogger(__name__)
 
@@ -283,8 +285,11 @@ class Dispatcher:
     async def _handle_batch(self, rows: list[ScheduledMessage], report: RunReport) -> None:
         now = self.services.clock.now()
         await self._learn_time_zones(rows, now)
+        digests = [row for row in rows if row.kind == digest.DIGEST]
+        shared = await self._shared_internal_channels(digests)
         async with self._unit() as session:
             decisions = await nudges.prepare(session, rows=rows, now=now)
+            decisions |= await digest.prepare(session, rows=digests, now=now, shared=shared)
             to_send: list[tuple[ScheduledMessage, nudges.Send]] = []
             for row in rows:
                 decision = decisions.get(row.id) or nudges.Drop(f"unknown kind {row.kind}")
@@ -335,6 +340,22 @@ class Dispatcher:
                 # the row keeps its claim or sending state; its lease decides what happens next
                 log.error("Delivering a message failed: %s", type(outcome).__name__)
 
+    async def _shared_internal_channels(self, rows: list[ScheduledMessage]) -> set[str]:
+        """Internal channels of these digests that Slack says are shared with another
+        organisation now (or cannot describe): their digests go to the lead's DM instead."""
+        if not rows:
+            return set()
+        async with self._unit() as session:
+            channels = await digest.internal_channels(session, rows=rows)
+        shared: set[str] = set()
+        for channel in sorted(channels):
+            try:
+                if (await self.gateway.channel_info(channel)).is_shared:
+                    shared.add(channel)
+            except SlackCallFailed:
+                shared.add(channel)
+        return shared
+
     async def _learn_time_zones(self, rows: list[ScheduledMessage], now: datetime) -> None:
         teams = {row.user_id: row.team_id for row in rows if row.user_id}
         async with self._unit() as session:
@@ -360,7 +381,7 @@ class Dispatcher:
 
     async def _send(self, row: ScheduledMessage, message: nudges.Send, report: RunReport) -> None:
         team = row.team_id or ""
-        channel = row.user_id or row.channel_id or ""
+        channel = destination(row)
         clock = self.services.clock
         last = self._last_to_channel.get(channel)
         if last is not None and clock.now() - last < SAME_CHANNEL_GAP:
@@ -433,6 +454,9 @@ class Dispatcher:
                         ],
                         settings=self.services.settings,
                         now=now,
+                    )
+                    await digest.record_sent(
+                        session, sent=[row for row, _ in sent if row.id in recorded], now=now
                     )
                 return {row.id: row.id in recorded for row, _ in sent}
             except DBAPIError as error:
@@ -509,7 +533,7 @@ class Dispatcher:
             attempted = attempted.replace(tzinfo=now.tzinfo)
         try:
             landed = await self.gateway.message_landed(
-                row.user_id or row.channel_id or "",
+                destination(row),
                 metadata=message_metadata(row),
                 oldest=(attempted - CHECK_BEFORE).timestamp(),
                 latest=(attempted + CHECK_AFTER).timestamp(),
@@ -604,6 +628,12 @@ class Dispatcher:
                 error=error,
                 was=was,
             )
+
+
+def destination(row: ScheduledMessage) -> str:
+    """Where a row's message goes: its channel when it has one (e.g. a digest for the
+    internal channel), else the person's DM."""
+    return row.channel_id or row.user_id or ""
 
 
 def message_metadata(row: ScheduledMessage) -> dict[str, Any]:

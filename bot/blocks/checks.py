@@ -51,6 +51,7 @@ class QuestionInfo:
     dimension_label: str
     options: Sequence[Mapping[str, Any]] = ()
     sides: Sequence[str] = ("ours", "client")
+    allow_comment: bool = True
 
 
 @dataclass(frozen=True)

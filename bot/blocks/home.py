@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.blocks import ids
 from bot.blocks.bank import BankView, bank_blocks
+from bot.blocks.digest import home_lines
 from bot.blocks.nudges import NudgeInfo, meeting_phrase, reflect_now_button
 from bot.blocks.summary import verdict
 from bot.blocks.text import (
@@ -28,9 +29,11 @@ from bot.blocks.text import (
     trim,
 )
 from bot.domain.check_flow import Mode, Status
+from bot.domain.digest import Digest
 from bot.domain.summary import Summary
 
 PARTNERSHIPS_SHOWN = 15
+LED_SHOWN = 5  # partnerships whose our-side digest and self-check a lead sees
 REFLECTIONS_SHOWN = 10
 MAX_HOME_BLOCKS = 100
 NAME_SHOWN_MAX = 80
@@ -69,6 +72,17 @@ class PartnershipCard:
 
 
 @dataclass(frozen=True)
+class LeadCard:
+    """Our side's own material of a partnership the viewer leads."""
+
+    name: str
+    channel_id: str
+    digest: Digest
+    self_check: Summary | None = None
+    self_checked_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class HomeInfo:
     whole_workspace: bool  # a workspace admin sees every partnership
     partnerships: Sequence[PartnershipCard]
@@ -76,6 +90,7 @@ class HomeInfo:
     reflections: Sequence[NudgeInfo]
     more_reflections: int
     bank: BankView | None = None  # workspace admins manage the question bank
+    led: Sequence[LeadCard] = ()  # only for the partnerships' lead (always our side)
 
 
 def home_view(info: HomeInfo) -> dict[str, Any]:
@@ -83,6 +98,7 @@ def home_view(info: HomeInfo) -> dict[str, Any]:
         *_welcome(info),
         {"type": "divider"},
         *_partnership_blocks(info),
+        *_lead_blocks(info),
         *_reflection_blocks(info),
         *(bank_blocks(info.bank) if info.bank is not None else []),
     ]
@@ -154,6 +170,26 @@ def _export_buttons() -> dict[str, Any]:
             button("Export all (JSON)", ids.EXPORT_PARTNERSHIPS + ":json", "json"),
         ],
     }
+
+
+def _lead_blocks(info: HomeInfo) -> list[dict[str, Any]]:
+    if not info.led:
+        return []
+    blocks: list[dict[str, Any]] = [
+        header("Our side only: what you lead"),
+        context(
+            "Our reflections and self-checks, for you as the partnership's lead. "
+            "The client never sees these; `/partnership digest` in the channel shows more."
+        ),
+    ]
+    for card in info.led[:LED_SHOWN]:
+        lines = [f"*{escape(trim(card.name, NAME_SHOWN_MAX))}* · <#{card.channel_id}>"]
+        if card.self_check is not None:
+            when = f" ({_day(card.self_checked_at)})" if card.self_checked_at else ""
+            lines.append(f"Latest self-check{when}: {verdict(card.self_check)}")
+        lines.append(f"Reflections since {_day(card.digest.since)}: " + home_lines(card.digest))
+        blocks.append(section("\n".join(lines)))
+    return blocks
 
 
 def _partnership_text(card: PartnershipCard) -> str:

@@ -373,6 +373,12 @@ def scheduled_check_started_text(
     )
 
 
+def next_run_text(next_due_at: datetime) -> str:
+    return (
+        f"The next one is due {slack_date(next_due_at)} (`/partnership schedule off` stops them)."
+    )
+
+
 def scheduled_check_failed_text(
     *, channel_id: str, template_name: str, reason: str, next_due_at: datetime
 ) -> str:

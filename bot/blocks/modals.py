@@ -224,6 +224,8 @@ def async_answers_modal(
     for question in chunk:
         value, comment = existing.get(question.position, (None, None))
         blocks.append(_async_value_input(question, value, total))
+        if not question.allow_comment:
+            continue  # the bank says this question takes no comment
         comment_element: dict[str, Any] = {
             "type": "plain_text_input",
             "action_id": ids.ASYNC_COMMENT_INPUT,

@@ -83,7 +83,8 @@ def nudge_message(info: NudgeInfo) -> Message:
         ),
         context(
             f"The meeting ended {slack_date(info.ended_at)}. "
-            "Your answers stay private to you unless you choose to share them."
+            "Your answers stay private to you unless you share them with our team; "
+            "the client never sees them."
         ),
         _controls(info.request_id),
     ]
@@ -105,9 +106,10 @@ def reminder_message(info: NudgeInfo, *, snoozed: bool) -> Message:
 
 def answered_message(info: NudgeInfo, *, shared: bool) -> Message:
     where = (
-        f"and shared in <#{info.channel_id}>"
+        "and shared with our team: the lead's digest shows your notes with your name "
+        "(never the client)"
         if shared
-        else "and private to you: only you can see your answers"
+        else "and private to you: the lead's digest counts it but never quotes it"
     )
     text = f"Thank you: your reflection on {meeting_phrase(info)} is saved {where}."
     return text, [section(text)]
@@ -157,8 +159,11 @@ def reflection_modal(
             "action_id": ids.SHARE_INPUT,
             "options": [
                 {
-                    "text": plain("Share my answers in the partnership's channel"),
-                    "description": plain("The client may see them there. Unticked, only you do."),
+                    "text": plain("Share with my team", limit=75),
+                    "description": plain(
+                        "Quoted with your name in the lead's digest; never shown to the client.",
+                        limit=75,
+                    ),
                     "value": "share",
                 }
             ],
@@ -166,17 +171,3 @@ def reflection_modal(
     }
     view["blocks"] = [intro, *view["blocks"], share]
     return view
-
-
-def shared_reflection(
-    *, user_id: str, info: NudgeInfo, answers: Sequence[tuple[str, str, str | None]]
-) -> Message:
-    """What <@user> chose to share: (question, answer label, comment) per answered question."""
-    lines = [f"<@{user_id}> shared their reflection on {meeting_phrase(info)}:"]
-    for question, label, comment in answers:
-        line = f"• {escape(trim(question, 200))}: *{escape(trim(label, 500))}*"
-        if comment:
-            line += f" ({escape(trim(comment, 500))})"
-        lines.append(line)
-    text = "\n".join(lines)
-    return trim(f"A reflection on {info.meeting_title} was shared.", 3000), [section(text)]

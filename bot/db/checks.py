@@ -34,9 +34,18 @@ async def save_partnership(
     return partnership
 
 
-async def open_check_in_channel(*, session: AsyncSession, channel_id: str) -> Check | None:
+async def open_check_in_channel(
+    *, session: AsyncSession, channel_id: str, ours_only: bool = False
+) -> Check | None:
+    """The open check of the channel (or its open self-check: the two never block each other)."""
     return await session.scalar(
-        select(Check).where(Check.channel_id == channel_id, Check.status == "open").limit(1)
+        select(Check)
+        .where(
+            Check.channel_id == channel_id,
+            Check.status == "open",
+            Check.ours_only.is_(ours_only),
+        )
+        .limit(1)
     )
 
 

@@ -177,7 +177,8 @@ async def latest_checks(
             )
             .label("rank"),
         )
-        .where(Check.partnership_id.in_(partnership_ids))
+        # our side's own checks are not shown where the client's people may look
+        .where(Check.partnership_id.in_(partnership_ids), Check.ours_only.is_(False))
         .subquery()
     )
     rows = (

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -62,6 +63,10 @@ class Partnership(Base):
     name: Mapped[str] = mapped_column(String(200))
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime]
+    # where our side's summaries and digests go instead of the lead's DM (never shared)
+    internal_channel_id: Mapped[str | None] = mapped_column(String(32))
+    # the end of the period the lead's last weekly digest covered
+    digest_through: Mapped[datetime | None]
 
 
 class QuestionVersion(Base):
@@ -111,6 +116,8 @@ class Check(Base):
     closed_at: Mapped[datetime | None] = mapped_column(index=True)  # retention reads by it
     closed_by: Mapped[str | None] = mapped_column(String(32))
     summary: Mapped[dict[str, Any] | None]
+    # asked of our side only (the consultant self-check): run by DM, never in the channel
+    ours_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     partnership: Mapped[Partnership] = relationship(lazy="raise")
     questions: Mapped[list[CheckQuestion]] = relationship(

@@ -222,6 +222,8 @@ _previous_close = (
         _earlier.partnership_id == bindparam("partnership_id"),
         _earlier.id != CHECK_ID,
         _earlier.closed_at.is_not(None),
+        # our side's own checks (the self-check) never shorten the channel's window
+        _earlier.ours_only.is_(False),
         _earlier.created_at <= bindparam("started_at"),
     )
     .scalar_subquery()
@@ -382,13 +384,20 @@ async def store_summary(*, session: AsyncSession, check_id: int, summary: dict[s
 
 
 async def summary_of(*, session: AsyncSession, check_id: int) -> dict[str, Any] | None:
-    return await session.scalar(select(Check.summary).where(Check.id == check_id))
+    """The stored summary of a check asked of both sides (never of our side's own checks)."""
+    return await session.scalar(
+        select(Check.summary).where(Check.id == check_id, Check.ours_only.is_(False))
+    )
 
 
 async def latest_summary(*, session: AsyncSession, partnership_id: int) -> dict[str, Any] | None:
     return await session.scalar(
         select(Check.summary)
-        .where(Check.partnership_id == partnership_id, Check.summary.is_not(None))
+        .where(
+            Check.partnership_id == partnership_id,
+            Check.summary.is_not(None),
+            Check.ours_only.is_(False),  # our side's own summaries go to our side only
+        )
         .order_by(Check.created_at.desc(), Check.id.desc())
         .limit(1)
     )
@@ -405,7 +414,7 @@ async def history(*, session: AsyncSession, partnership_id: int) -> list[Any]:
             Check.closed_at,
             Check.summary,
         )
-        .where(Check.partnership_id == partnership_id)
+        .where(Check.partnership_id == partnership_id, Check.ours_only.is_(False))
         .order_by(Check.created_at, Check.id)
     )
     return list(rows.all())

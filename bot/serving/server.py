@@ -18,6 +18,7 @@ from bot.slack import chart
 from bot.usecases.calendar import poll_calendars
 from bot.usecases.checks import close_due_checks
 from bot.usecases.deliveries import prune_deliveries
+from bot.usecases.digest import queue_weekly_digests
 from bot.usecases.person_data import prune_closed_checks
 from bot.usecases.schedules import run_due_schedules
 from questions.bank import DIMENSIONS
@@ -37,6 +38,7 @@ def scheduled_jobs(services: Services) -> list[tuple[str, Job]]:
         ("poll_calendars", lambda: poll_calendars(services)),
         ("start_due_recurring_checks", lambda: run_due_schedules(services)),
         ("keep_closed_checks", lambda: prune_closed_checks(services)),
+        ("queue_weekly_digests", lambda: queue_weekly_digests(services)),
     ]
 
 

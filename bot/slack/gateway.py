@@ -58,6 +58,15 @@ class Posted:
     ts: str
 
 
+@dataclass(frozen=True)
+class ChannelInfo:
+    id: str
+    name: str
+    is_member: bool
+    # shared with another organisation (Slack Connect), or otherwise shared beyond us
+    is_shared: bool
+
+
 class SlackGateway:
     def __init__(self, client: AsyncWebClient) -> None:
         self.client = client
@@ -178,6 +187,28 @@ class SlackGateway:
         found = await asyncio.gather(*(one(user_id) for user_id in user_ids))
         return [user for user in found if user is not None]
 
+    async def channel_info(self, channel: str) -> ChannelInfo:
+        response = await self._call("conversations_info", channel=channel)
+        return _channel_from(response["channel"])
+
+    async def find_channel(self, name: str) -> ChannelInfo | None:
+        """The channel called `name` (without #) that the app can see; None if none."""
+        cursor: str | None = None
+        while True:
+            response = await self._call(
+                "conversations_list",
+                types="public_channel,private_channel",
+                exclude_archived=True,
+                limit=MEMBER_PAGE,
+                cursor=cursor,
+            )
+            for channel in response.get("channels", []):
+                if channel.get("name") == name:
+                    return _channel_from(channel)
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return None
+
     async def channel_members(self, channel: str, *, limit: int = 1000) -> list[str]:
         members: list[str] = []
         cursor: str | None = None
@@ -290,4 +321,15 @@ def _user_from(data: dict[str, Any]) -> SlackUser:
             data.get("is_stranger") or data.get("is_restricted") or data.get("is_ultra_restricted")
         ),
         is_bot=bool(data.get("is_bot")),
+    )
+
+
+def _channel_from(data: dict[str, Any]) -> ChannelInfo:
+    return ChannelInfo(
+        id=str(data.get("id", "")),
+        name=str(data.get("name", "")),
+        is_member=bool(data.get("is_member")),
+        is_shared=any(
+            bool(data.get(flag)) for flag in ("is_ext_shared", "is_shared", "is_pending_ext_shared")
+        ),
     )

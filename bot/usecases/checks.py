@@ -73,7 +73,7 @@ class AnswerOutcome:
 
 @dataclass(frozen=True)
 class PageOutcome:
-    channel_id: str
+    channel_id: str | None  # where to confirm; None: privately (our side's own checks)
     saved: int
     next_view: dict | None
 
@@ -107,6 +107,7 @@ async def open_start_modal(
     templates = [
         modals.TemplateChoice(id=t.id, name=t.name, description=t.description)
         for t in services.bank.templates.values()
+        if t.asked_of_both_sides
     ]
     deadline = _default_deadline(services.clock.now())
 
@@ -145,8 +146,14 @@ def validate_form(form: CheckForm, *, services: Services) -> None:
         errors[ids.NAME_BLOCK] = "Give the partnership a name, e.g. the client's name."
     elif len(form.partnership_name) > modals.PARTNERSHIP_NAME_MAX:
         errors[ids.NAME_BLOCK] = f"Keep the name within {modals.PARTNERSHIP_NAME_MAX} characters."
-    if form.template_id not in services.bank.templates:
+    template = services.bank.templates.get(form.template_id)
+    if template is None:
         errors[ids.TEMPLATE_BLOCK] = "Pick one of the templates in the list."
+    elif not template.asked_of_both_sides:
+        errors[ids.TEMPLATE_BLOCK] = (
+            f"{template.name} is for our side only, so it never runs in a channel the client "
+            "reads. Pick another template; run the self-check with `/partnership self-check`."
+        )
     if form.mode not in (Mode.LIVE, Mode.ASYNC):
         errors[ids.MODE_BLOCK] = "Choose live or async."
     if form.lead_user_id in form.client_user_ids:
@@ -166,24 +173,58 @@ def validate_form(form: CheckForm, *, services: Services) -> None:
 async def start_check(services: Services, form: CheckForm) -> int | None:
     """Create the check and post it to the channel; None when this submission was seen before."""
     validate_form(form, services=services)
+    await require_our_side(
+        services, user_id=form.lead_user_id, team_id=form.team_id, channel_id=form.channel_id
+    )
+    check_id = await create_check(services, form)
+    if check_id is None:
+        return None
+    try:
+        await _post_opening(services, check_id)
+    except SlackCallFailed as failure:
+        await forget_check(services, check_id)
+        if failure.error in NOT_IN_CHANNEL:
+            raise UserError(
+                "I can't post in this channel yet: invite me with `/invite @Partnership Check` "
+                "and start the check again."
+            ) from None
+        raise UserError(
+            "Slack didn't accept the check's first message, so nothing was started. "
+            "Try again in a minute."
+        ) from None
+    return check_id
+
+
+async def create_check(
+    services: Services, form: CheckForm, *, ours_only: bool = False
+) -> int | None:
+    """Store a new check (and its partnership); None when this submission was seen before.
+
+    `ours_only`: asked of our side alone (run by DM); it never blocks a check in the channel.
+    """
     now = services.clock.now()
     template = services.bank.templates[form.template_id]
     async with services.db.unit_of_work() as session:
         questions = await practice.asked_questions(
             session, services, template_id=form.template_id, team_id=form.team_id
         )
-        partnership = await store.partnership_for_channel(
-            session=session, channel_id=form.channel_id
-        )
-        known_clients = await _previous_client_side(
-            session, partnership.id if partnership else None
-        )
-    await _require_our_side(services, form.lead_user_id, form.team_id, partnership, known_clients)
-    async with services.db.unit_of_work() as session:
         if form.view_id and await _view_already_used(session, form.view_id):
             return None
-        running = await store.open_check_in_channel(session=session, channel_id=form.channel_id)
+        running = await store.open_check_in_channel(
+            session=session, channel_id=form.channel_id, ours_only=ours_only
+        )
         if running is not None:
+            if ours_only:
+                raise UserError(
+                    f"A self-check is already open here (started by <@{running.lead_user_id}>"
+                    + (
+                        f", until {running.deadline_at:%d %b %H:%M} UTC"
+                        if running.deadline_at
+                        else ""
+                    )
+                    + "). It closes by itself at its deadline, or when they press *Close now* "
+                    "in their message."
+                )
             raise UserError(
                 f"A check is already running here (started by <@{running.lead_user_id}>); "
                 "it has to close before another one starts."
@@ -209,26 +250,13 @@ async def start_check(services: Services, form: CheckForm) -> int | None:
             channel_id=form.channel_id,
             source_view_id=form.view_id,
             created_at=now,
+            ours_only=ours_only,
         )
         versions = await versions_for(session=session, questions=questions)
         await store.add_check(
             session=session, check=check, versions=versions, client_user_ids=form.client_user_ids
         )
-        check_id = check.id
-    try:
-        await _post_opening(services, check_id)
-    except SlackCallFailed as failure:
-        await _forget_check(services, check_id)
-        if failure.error in NOT_IN_CHANNEL:
-            raise UserError(
-                "I can't post in this channel yet: invite me with `/invite @Partnership Check` "
-                "and start the check again."
-            ) from None
-        raise UserError(
-            "Slack didn't accept the check's first message, so nothing was started. "
-            "Try again in a minute."
-        ) from None
-    return check_id
+        return check.id
 
 
 async def _post_opening(services: Services, check_id: int) -> None:
@@ -283,7 +311,7 @@ async def _post_lead_panel(
         log.warning("Lead controls of check %s not shown: Slack said %s", check.id, failure.error)
 
 
-async def _forget_check(services: Services, check_id: int) -> None:
+async def forget_check(services: Services, check_id: int) -> None:
     async with services.db.unit_of_work() as session:
         check = await session.get(Check, check_id)
         if check is not None:
@@ -523,7 +551,9 @@ async def submit_async_page(
         next_view = await async_answer_page(
             services, check_id=check_id, user_id=user_id, user_team_id=user_team_id, page=page + 1
         )
-    return PageOutcome(channel_id=check.channel_id, saved=saved, next_view=next_view)
+    return PageOutcome(
+        channel_id=None if check.ours_only else check.channel_id, saved=saved, next_view=next_view
+    )
 
 
 # ---------------------------------------------------------------- steering
@@ -579,6 +609,9 @@ async def close_check(services: Services, *, check_id: int, user_id: str | None)
         )
     if not closed:
         return False
+    if check.ours_only:  # nothing of it was ever in the channel, and nothing goes there now
+        await summary.publish_our_side_summary(services, check_id)
+        return True
     info = check_info(check)
     try:
         if check.mode == Mode.LIVE and current is not None:
@@ -634,6 +667,7 @@ def question_info(item: CheckQuestion) -> cards.QuestionInfo:
         dimension_label=DIMENSIONS.get(question.dimension, question.dimension),
         options=question.options,
         sides=tuple(question.sides),
+        allow_comment=question.allow_comment,
     )
 
 
@@ -650,6 +684,20 @@ async def _started_check(services: Services, check_id: int) -> Check:
             check = await _require_check(session, check_id)
         services.started_checks.put(check_id, check)
     return check
+
+
+async def require_our_side(
+    services: Services, *, user_id: str, team_id: str, channel_id: str
+) -> tuple[Partnership | None, list[str]]:
+    """Refuse anyone not on our side of the channel's partnership (see README's permission
+    table); returns the partnership (None if not started yet) and its known client side."""
+    async with services.db.unit_of_work() as session:
+        partnership = await store.partnership_for_channel(session=session, channel_id=channel_id)
+        known_clients = await _previous_client_side(
+            session, partnership.id if partnership else None
+        )
+    await _require_our_side(services, user_id, team_id, partnership, known_clients)
+    return partnership, known_clients
 
 
 async def _require_our_side(

@@ -11,18 +11,21 @@ from __future__ import annotations
 import logging
 from dataclasses import replace
 
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.blocks import home as cards
 from bot.blocks.nudges import NudgeInfo
 from bot.blocks.summary import private_summary_message
 from bot.db import home as store
+from bot.db import our_side as our_store
 from bot.db.models import Partnership
 from bot.domain.summary import Summary
 from bot.plumbing.errors import NotAllowed, UserError
 from bot.services import Services
 from bot.slack.gateway import SlackCallFailed
 from bot.usecases import practice
+from bot.usecases.digest import build_digests, on_demand_since
 from bot.usecases.export import export_partnership, render_csv, render_json
 from questions.bank import PARTNERSHIP_CHECK
 
@@ -63,7 +66,9 @@ async def load_home(
             now=services.clock.now(),
             limit=cards.REFLECTIONS_SHOWN,
         )
+        led = await _led(services, session, user_id, ids)
     return cards.HomeInfo(
+        led=led,
         whole_workspace=admin,
         partnerships=[
             _card(row, *checks.get(row.id, (None, None)), steps.get(row.id, 0))
@@ -142,6 +147,47 @@ async def explain_self_check(services: Services, *, trigger_id: str) -> None:
 def _visible(user_id: str, team_id: str, *, admin: bool) -> ColumnElement[bool]:
     """The partnerships a person's Home tab lists: all of the workspace's for an admin."""
     return Partnership.team_id == team_id if admin else store.involving(user_id)
+
+
+async def _led(
+    services: Services, session: AsyncSession, user_id: str, partnership_ids: list[int]
+) -> list[cards.LeadCard]:
+    """Our side's own material of the listed partnerships `user_id` leads: the digest of
+    reflections so far and the latest self-check. One read, and four more for a lead,
+    however many partnerships they lead."""
+    leads = await our_store.leads(session=session, partnership_ids=partnership_ids)
+    mine = [pid for pid in partnership_ids if leads.get(pid) == user_id][: cards.LED_SHOWN]
+    if not mine:
+        return []
+    self_checks = await our_store.latest_our_side_summaries(session=session, partnership_ids=mine)
+    partnerships = {
+        partnership.id: partnership
+        for partnership in await session.scalars(
+            select(Partnership).where(Partnership.id.in_(mine))
+        )
+    }
+    now = services.clock.now()
+    digests = await build_digests(
+        session,
+        {pid: (p, on_demand_since(p, now)) for pid, p in partnerships.items()},
+        now,
+    )
+    found: list[cards.LeadCard] = []
+    for partnership_id in mine:
+        partnership = partnerships.get(partnership_id)
+        if partnership is None:
+            continue
+        stored, at = self_checks.get(partnership_id, (None, None))
+        found.append(
+            cards.LeadCard(
+                name=partnership.name,
+                channel_id=partnership.channel_id,
+                digest=digests[partnership_id],
+                self_check=Summary.from_json(stored) if stored else None,
+                self_checked_at=at,
+            )
+        )
+    return found
 
 
 def _card(

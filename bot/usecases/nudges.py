@@ -365,7 +365,9 @@ def default_hours() -> dict[str, str]:
 async def prepare(
     session: AsyncSession, *, rows: list[ScheduledMessage], now: datetime
 ) -> dict[int, Decision]:
-    """For each claimed reflection row: send it now (and what), wait, or drop it (and why)."""
+    """For each claimed reflection row: send it now (and what), wait, or drop it (and why).
+    Rows of other kinds (e.g. the digest) are left to their own use case."""
+    rows = [row for row in rows if row.kind in REFLECTION_KINDS]
     request_ids = {row.reference_id for row in rows if row.reference_id is not None}
     requests = {
         request.id: request
@@ -405,14 +407,9 @@ async def prepare(
             decisions[row.id] = Drop(f"not needed: reflection {request.status}")
         elif person is not None and person.opted_out:
             decisions[row.id] = Drop(OPTED_OUT)
-        elif person is None or not person.tz:
-            decisions[row.id] = Later(now + TZ_UNKNOWN_RETRY, "time zone not known yet")
+        elif (wait := wait_for_working_hours(person, now)) is not None:
+            decisions[row.id] = wait
         else:
-            hours = WorkingHours.stored(person.work_days, person.work_start, person.work_end)
-            slot = next_working_slot(now, person.tz, hours)
-            if slot > now:
-                decisions[row.id] = Later(slot)
-                continue
             info = nudge_info(request, meeting, partnership)
             if row.kind == NUDGE:
                 text, blocks = cards.nudge_message(info)
@@ -421,6 +418,15 @@ async def prepare(
                 text, blocks = cards.reminder_message(info, snoozed=snoozed)
             decisions[row.id] = Send(text, blocks)
     return decisions
+
+
+def wait_for_working_hours(person: PersonSettings | None, now: datetime) -> Later | None:
+    """None when a message may reach the person now; else when to look again."""
+    if person is None or not person.tz:
+        return Later(now + TZ_UNKNOWN_RETRY, "time zone not known yet")
+    hours = WorkingHours.stored(person.work_days, person.work_start, person.work_end)
+    slot = next_working_slot(now, person.tz, hours)
+    return Later(slot) if slot > now else None
 
 
 async def record_sent(
@@ -433,7 +439,11 @@ async def record_sent(
     """(row, DM channel, ts) per sent message: remember where each DM went, count reminders,
     and after a first nudge queue its one reminder (the dedupe key makes a second impossible).
     """
-    reflection = [item for item in sent if item[0].reference_id is not None]
+    reflection = [
+        item
+        for item in sent
+        if item[0].kind in REFLECTION_KINDS and item[0].reference_id is not None
+    ]
     if not reflection:
         return
     table = ReflectionRequest.__table__

@@ -1,7 +1,9 @@
 """What a person does with a reflection nudge: reflect (and maybe share), snooze, or skip.
 
 A reflection belongs to the person who was asked: only they can open, answer, snooze or
-skip it, and their answers stay private unless they tick "share".
+skip it. Its free text stays private unless they tick "Share with my team", which lets the
+lead's digest (bot.usecases.digest, our side only) quote it with their name. It is never
+posted in the channel shared with the client.
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from bot.db.models import (
 )
 from bot.db.questions import versions_for
 from bot.db.upsert import insert_for
-from bot.domain.answers import InvalidAnswer, clean_comment, clean_value, option_label
+from bot.domain.answers import InvalidAnswer, clean_comment, clean_value
 from bot.domain.nudge_timing import SNOOZE_CHOICES, WorkingHours, snooze_until
 from bot.plumbing.errors import NotAllowed, NotFound, UserError
 from bot.services import Services
@@ -141,20 +143,9 @@ async def submit_reflection(
         )
         await _stop_reminders(session, request_id, now, "reflection answered")
         request = loaded.request
+    # shared or not, a reflection is never posted anywhere the client reads: sharing means
+    # the lead's digest (our side only) may quote it with the author's name
     await _update_dm(services, request, *cards.answered_message(loaded.info, shared=share))
-    if share:
-        lines = [
-            (v.text, option_label(v.options, value) if v.kind != "text" else value or "", comment)
-            for v, value, comment in cleaned
-        ]
-        text, blocks = cards.shared_reflection(user_id=user_id, info=loaded.info, answers=lines)
-        try:
-            await services.gateway.post_message(loaded.info.channel_id, text, blocks)
-        except SlackCallFailed:
-            raise UserError(
-                "Your reflection is saved, but I couldn't post it in the channel: invite me "
-                "there with `/invite @Partnership Check` and save it again to share it."
-            ) from None
 
 
 async def snooze(
@@ -309,6 +300,7 @@ def _question_info(position: int, version: QuestionVersion) -> QuestionInfo:
         dimension_label=DIMENSIONS.get(version.dimension, version.dimension),
         options=version.options,
         sides=tuple(version.sides),
+        allow_comment=version.allow_comment,
     )
 
 

@@ -25,6 +25,7 @@ from bot.services import Services
 from bot.slack.gateway import SlackCallFailed
 from bot.usecases.checks import CheckForm, FormInvalid, start_check
 from bot.usecases.partnerships import require_partnership
+from bot.usecases.self_check import SELF_CHECK_TEMPLATE, start_self_check
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +127,7 @@ async def _run(services: Services, schedule: CheckSchedule, now: datetime) -> in
         view_id=f"schedule:{schedule.id}:{schedule.next_due_at:%Y%m%dT%H%MZ}",
     )
     try:
-        check_id = await start_check(services, form)
+        started = await _start(services, form, following)
     except (UserError, FormInvalid) as problem:
         reason = problem.message if isinstance(problem, UserError) else str(problem)
         await _tell_lead(
@@ -140,19 +141,39 @@ async def _run(services: Services, schedule: CheckSchedule, now: datetime) -> in
             ),
         )
         return 0
-    if check_id is None:
+    if started is None:
         return 0
-    await _tell_lead(
-        services,
-        schedule.lead_user_id,
-        cards.scheduled_check_started_text(
-            channel_id=partnership.channel_id,
-            template_name=name,
-            deadline=deadline,
-            next_due_at=following,
-        ),
-    )
+    await _tell_lead(services, schedule.lead_user_id, started)
     return 1
+
+
+async def _start(services: Services, form: CheckForm, following: datetime) -> str | None:
+    """Start a run of the schedule; what to tell its lead, or None if it ran already.
+
+    The self-check goes privately to our side, by DM (never in the channel); other
+    templates start in the channel.
+    """
+    if form.template_id == SELF_CHECK_TEMPLATE:
+        started = await start_self_check(
+            services,
+            team_id=form.team_id,
+            channel_id=form.channel_id,
+            user_id=form.lead_user_id,
+            days=OPEN_DAYS,
+            source_key=form.view_id,
+        )
+        if started is None:
+            return None
+        return f"{started.text()} {cards.next_run_text(following)}"
+    if await start_check(services, form) is None:
+        return None
+    template = services.bank.templates[form.template_id]
+    return cards.scheduled_check_started_text(
+        channel_id=form.channel_id,
+        template_name=template.name,
+        deadline=form.deadline_at or following,
+        next_due_at=following,
+    )
 
 
 async def _previous_clients(session: AsyncSession, partnership_id: int) -> list[str]:

@@ -10,9 +10,11 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.blocks import our_side as our_cards
 from bot.blocks import summary as render
 from bot.db import checks as store
 from bot.db import next_steps as steps_store
+from bot.db import our_side as our_store
 from bot.db import summaries
 from bot.db.models import NextStep
 from bot.domain.check_flow import CheckState, Event, Mode, Status, TransitionRefused, apply
@@ -32,6 +34,7 @@ from bot.plumbing.errors import NotFound, UserError
 from bot.services import Services
 from bot.slack.chart import NoChart, chart_alt_text, render_radar
 from bot.slack.gateway import SlackCallFailed
+from bot.usecases.our_side import post_to_our_side
 from questions.bank import DIMENSIONS
 
 log = logging.getLogger(__name__)
@@ -48,6 +51,36 @@ async def publish_summary(services: Services, check_id: int) -> Summary | None:
     summary = await summarise(services, check_id)
     if summary is not None:
         await post_summary(services, summary)
+    return summary
+
+
+async def publish_our_side_summary(services: Services, check_id: int) -> Summary | None:
+    """Summarise a check asked of our side only and send it to our side only: the internal
+    channel, else the lead's DM (details and chart in its thread). Never the shared channel."""
+    summary = await summarise(services, check_id)
+    if summary is None:
+        return None
+    async with services.db.reading() as session:
+        found = await our_store.partnership_and_lead(session=session, check_id=check_id)
+    if found is None:
+        return summary
+    partnership, lead = found
+    text, blocks = render.headline_message(summary)
+    intro = our_cards.our_side_summary_intro(partnership.name, summary.template_name)
+    try:
+        headline = await post_to_our_side(
+            services,
+            partnership=partnership,
+            lead_user_id=lead,
+            text=text,
+            blocks=[intro, *blocks],
+        )
+        text, blocks = render.details_message(summary)
+        await services.gateway.post_message(headline.channel, text, blocks, thread_ts=headline.ts)
+    except SlackCallFailed as failure:
+        log.warning("Our side's summary of check %s not delivered: %s", check_id, failure.error)
+        return summary  # stored: the lead still finds it on the App Home
+    await _post_chart(services, summary, headline.ts, channel=headline.channel)
     return summary
 
 
@@ -236,7 +269,9 @@ def step_line(step: NextStep, check_id: int) -> StepLine:
     )
 
 
-async def _post_chart(services: Services, summary: Summary, thread_ts: str) -> None:
+async def _post_chart(
+    services: Services, summary: Summary, thread_ts: str, *, channel: str | None = None
+) -> None:
     try:
         png = await asyncio.to_thread(render_radar, summary)
     except NoChart as reason:
@@ -249,7 +284,7 @@ async def _post_chart(services: Services, summary: Summary, thread_ts: str) -> N
         return
     try:
         await services.gateway.upload_file(
-            channel=summary.channel_id,
+            channel=channel or summary.channel_id,
             thread_ts=thread_ts,
             content=png,
             filename=f"partnership-check-{summary.check_id}.png",

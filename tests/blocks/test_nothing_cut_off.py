@@ -160,11 +160,6 @@ def meeting_surfaces(bank: Bank, name: str) -> Iterator[Surface]:
         yield ("answered", *nudges.answered_message(nudge, shared=shared))
     yield ("skipped", *nudges.skipped_message(nudge))
     yield ("snoozed", *nudges.snoozed_message(nudge, NOW))
-    answers = [(q.text, "Agree", "We will send notes sooner") for q in reflection]
-    yield (
-        "shared reflection",
-        *nudges.shared_reflection(user_id="U0OURS2", info=nudge, answers=answers),
-    )
     for known in (None, name):
         yield (
             "meeting form",

@@ -29,7 +29,7 @@ async def _nudged(harness) -> int:
         return (await session.scalar(select(ReflectionRequest))).id
 
 
-async def test_reflect_now_saves_private_answers_and_shares_only_when_asked(harness):
+async def test_reflect_now_saves_private_answers_and_shares_only_with_our_team(harness):
     request_id = await _nudged(harness)
     dm = harness.fake.last("chat.postMessage")
     assert dm.args["channel"] == "UANN"
@@ -69,9 +69,12 @@ async def test_reflect_now_saves_private_answers_and_shares_only_when_asked(harn
     await harness.submit(
         ids.REFLECTION_VIEW, values, private_metadata=str(request_id), user_id="UANN"
     )
-    shared = harness.fake.last("chat.postMessage")
-    assert shared.args["channel"] == "C0PARTNER"
-    assert "<@UANN> shared their reflection" in str(shared.args["blocks"])
+    # sharing is with our team (the lead's digest), never a post in the client's channel
+    assert "shared with our team" in str(harness.fake.last("chat.update").args["blocks"])
+    async with harness.db().unit_of_work() as session:
+        assert [a.shared for a in (await session.scalars(select(ReflectionAnswer))).all()] == [True]
+    channel_posts = [c for c in harness.fake.calls if (c.args or {}).get("channel") == "C0PARTNER"]
+    assert channel_posts == []
     harness.assert_payloads_valid()
 
 

@@ -386,6 +386,13 @@ def test_template_side_must_match_a_question_side(tmp_path: Path) -> None:
     assert_problem(write_bank(tmp_path, client_only, ours_only), "q.one", "only for client")
 
 
+def test_our_side_questions_stay_out_of_templates_run_in_the_shared_channel(
+    tmp_path: Path,
+) -> None:
+    ours_only = QUESTION.replace("sides: [ours, client]", "sides: [ours]")
+    assert_problem(write_bank(tmp_path, ours_only), "q.one", "for our side only")
+
+
 def test_scale_set_rules(tmp_path: Path) -> None:
     path = write_bank(tmp_path)
     (path / "scales.yaml").write_text("scales:\n  agreement: [A, B, C]\n")

@@ -66,6 +66,7 @@ class _Channel:
     name: str
     is_private: bool = False
     is_ext_shared: bool = False
+    is_member: bool = True  # the app is in the channel
     members: list[str] = field(default_factory=list)
 
 
@@ -261,12 +262,15 @@ class FakeSlack:
         name: str | None = None,
         is_private: bool = False,
         is_ext_shared: bool = False,
+        is_member: bool = True,
     ) -> None:
-        """Describe a channel for conversations.info (unknown channels get defaults)."""
+        """Describe a channel for conversations.info and conversations.list (unknown channels
+        get defaults); `is_member=False`: the app is not in it, and cannot post there."""
         channel = self._channel(channel_id)
         channel.name = name or channel.name
         channel.is_private = is_private
         channel.is_ext_shared = is_ext_shared
+        channel.is_member = is_member
 
     def set_channel_members(self, channel_id: str, user_ids: list[str]) -> None:
         self._channel(channel_id).members = list(user_ids)
@@ -497,6 +501,7 @@ class FakeSlack:
             "users.lookupByEmail": self._users_lookup_by_email,
             "conversations.info": self._conversations_info,
             "conversations.members": self._conversations_members,
+            "conversations.list": self._conversations_list,
             "conversations.open": self._conversations_open,
             "conversations.history": self._conversations_history,
             "files.getUploadURLExternal": self._get_upload_url,
@@ -541,6 +546,9 @@ class FakeSlack:
     def _chat_post_message(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         if not args.get("channel"):
             return {"ok": False, "error": "channel_not_found"}
+        known = self._channels.get(str(args["channel"]))
+        if known is not None and not known.is_member:
+            return {"ok": False, "error": "not_in_channel"}
         if self._missing_content(args):
             return {"ok": False, "error": "no_text"}
         ts = self._next_ts()
@@ -640,7 +648,7 @@ class FakeSlack:
             "is_im": is_im,
             "is_private": channel.is_private or is_im,
             "is_archived": False,
-            "is_member": True,
+            "is_member": channel.is_member,
             "is_shared": channel.is_ext_shared,
             "is_ext_shared": channel.is_ext_shared,
             "is_org_shared": False,
@@ -650,6 +658,15 @@ class FakeSlack:
         if is_im:
             info["user"] = channel_id[1:]
         return {"ok": True, "channel": info}
+
+    def _conversations_list(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        """Every channel described with add_channel (one page), as conversations.info has it."""
+        channels = [
+            self._conversations_info(method, {"channel": channel_id})["channel"]
+            for channel_id in self._channels
+            if channel_id[:1] in ("C", "G")
+        ]
+        return {"ok": True, "channels": channels, "response_metadata": {"next_cursor": ""}}
 
     def _conversations_members(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         channel_id = args.get("channel")
