@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, bindparam, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.db.models import Answer, Check, CheckQuestion, Participant, Partnership, QuestionVersion
-from bot.db.upsert import insert_for
+from bot.db.upsert import dialect_of, insert_for, insert_on
 
 
 async def partnership_for_channel(*, session: AsyncSession, channel_id: str) -> Partnership | None:
@@ -326,10 +328,12 @@ class AnswerRow:
 
 
 async def save_answer_values(*, session: AsyncSession, rows: Sequence[AnswerRow]) -> None:
-    """Insert or change many answers' values in one statement (at most one row per key)."""
+    """Insert or change many answers' values (at most one row per key), as one executemany of
+    a statement compiled once: a multi-row VALUES would be compiled anew for every size."""
     if not rows:
         return
-    statement = insert_for(session, ANSWERS).values(
+    await session.execute(
+        _answer_upsert(dialect_of(session)),
         [
             {
                 "check_id": row.check_id,
@@ -342,15 +346,18 @@ async def save_answer_values(*, session: AsyncSession, rows: Sequence[AnswerRow]
                 "updated_at": row.now,
             }
             for row in rows
-        ]
+        ],
     )
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["check_id", "question_version_id", "user_id"],
-            set_={
-                "updated_at": statement.excluded.updated_at,
-                "side": statement.excluded.side,
-                "value": statement.excluded.value,
-            },
-        )
+
+
+@functools.cache
+def _answer_upsert(dialect: str) -> Any:
+    statement = insert_on(dialect, ANSWERS)
+    return statement.on_conflict_do_update(
+        index_elements=["check_id", "question_version_id", "user_id"],
+        set_={
+            "updated_at": statement.excluded.updated_at,
+            "side": statement.excluded.side,
+            "value": statement.excluded.value,
+        },
     )

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import SeenDelivery
-from bot.db.upsert import insert_for
+from bot.db.upsert import dialect_of, insert_for, insert_on
 
 
 async def claim(*, session: AsyncSession, key: str, now: datetime) -> bool:
@@ -28,13 +30,20 @@ async def claim_many(*, session: AsyncSession, keys: Collection[str], now: datet
     """Record each of `keys` in one statement; returns those not recorded before."""
     if not keys:
         return set()
-    statement = insert_for(session, SeenDelivery).values(
-        [{"key": key, "seen_at": now} for key in keys]
-    )
+    # executemany of a statement compiled once (SQLAlchemy sends it as one multi-row INSERT)
     result = await session.execute(
-        statement.on_conflict_do_nothing(index_elements=["key"]).returning(SeenDelivery.key)
+        _claim(dialect_of(session)), [{"key": key, "seen_at": now} for key in keys]
     )
     return set(result.scalars())
+
+
+@functools.cache
+def _claim(dialect: str) -> Any:
+    return (
+        insert_on(dialect, SeenDelivery)
+        .on_conflict_do_nothing(index_elements=["key"])
+        .returning(SeenDelivery.key)
+    )
 
 
 async def forget(*, session: AsyncSession, keys: Collection[str]) -> None:

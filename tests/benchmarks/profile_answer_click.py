@@ -17,10 +17,11 @@ from pathlib import Path
 import aiohttp
 
 from tests.benchmarks import targets
-from tests.benchmarks.bench_front_door import CHANNEL, LEAD, Workload, start_live_check
+from tests.benchmarks.bench_front_door import LEAD, Workload, start_live_check
 from tests.benchmarks.fake_slack_server import RemoteFakeSlack
 
 CLICKS = 1000
+CHANNEL = "C0PROFILE"
 
 
 async def run(tmp: Path, profiler: cProfile.Profile) -> None:
@@ -29,10 +30,10 @@ async def run(tmp: Path, profiler: cProfile.Profile) -> None:
             "sqlite", f"sqlite:///{tmp / 'p.db'}", fake.base_url, schema=None
         )
         assert target.services is not None
-        check_id, values = await start_live_check(target.services)
-        workload = Workload(check_id, values, "P")
-        await fake.set_channel_members(CHANNEL, [LEAD, *workload.users()])
-        requests = workload.batch(CLICKS, mix=False)
+        check_id, values = await start_live_check(target.services, CHANNEL)
+        workload = Workload(check_id, values, "P", CHANNEL)
+        requests = workload.batch(CLICKS)
+        await fake.set_channel_members(CHANNEL, [LEAD, *workload.expected])
         async with aiohttp.ClientSession() as session:
             queue = iter(requests)
 
