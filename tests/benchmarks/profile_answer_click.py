@@ -1,27 +1,30 @@
 """Where an answer click's time goes: `python -m tests.benchmarks.profile_answer_click`.
 
 Starts the full app on SQLite with the fake Slack in a child process, sends 1000 signed clicks
-at concurrency 10 from this process under cProfile, and prints the top N functions
-(arguments: N, then the sort key, e.g. `40 tottime`; default cumulative).
+at concurrency 10 from another child process while this (the server's) process runs under
+cProfile, and prints the top N functions (arguments: N, then the sort key, e.g. `40 tottime`;
+default cumulative).
 """
 
 from __future__ import annotations
 
 import asyncio
 import cProfile
+import multiprocessing
 import pstats
 import sys
 import tempfile
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
-
-import aiohttp
 
 from tests.benchmarks import targets
 from tests.benchmarks.bench_front_door import LEAD, Workload, start_live_check
 from tests.benchmarks.fake_slack_server import RemoteFakeSlack
+from tests.benchmarks.loadgen import run_load
 
 CLICKS = 1000
 CHANNEL = "C0PROFILE"
+CONCURRENCY = 10
 
 
 async def run(tmp: Path, profiler: cProfile.Profile) -> None:
@@ -34,16 +37,11 @@ async def run(tmp: Path, profiler: cProfile.Profile) -> None:
         workload = Workload(check_id, values, "P", CHANNEL)
         requests = workload.batch(CLICKS)
         await fake.set_channel_members(CHANNEL, [LEAD, *workload.expected])
-        async with aiohttp.ClientSession() as session:
-            queue = iter(requests)
-
-            async def worker() -> None:
-                for body, headers in queue:
-                    async with session.post(target.url, data=body.encode(), headers=headers) as r:
-                        await r.read()
-
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+            loop = asyncio.get_running_loop()
             profiler.enable()
-            await asyncio.gather(*(worker() for _ in range(10)))
+            await loop.run_in_executor(pool, run_load, target.url, requests, CONCURRENCY)
             await target.services.background.drain()
             profiler.disable()
         await target.stop()
