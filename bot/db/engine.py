@@ -45,7 +45,9 @@ class Database:
             kwargs["connect_args"] = {"timeout": busy_timeout_ms / 1000}
             kwargs.update(pool_size=1, max_overflow=0, pool_timeout=SQLITE_POOL_TIMEOUT_S)
         else:
-            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=10)
+            # no pool_pre_ping: it costs a round trip on every checkout; a connection that died
+            # fails its statement once, and SQLAlchemy then discards the whole stale pool
+            kwargs.update(pool_size=10, max_overflow=10)
             if schema:
                 kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
@@ -57,7 +59,8 @@ class Database:
             )
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin_immediate)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self.read_engine = self.engine
+        # PostgreSQL reads share the pool, in autocommit: no BEGIN and ROLLBACK round trips
+        self.read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         if self.is_sqlite:
             # WAL readers never block the writer: reads that need no write lock (counts
             # refreshes, loading a started check) get connections of their own
@@ -78,7 +81,8 @@ class Database:
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
-        """A read-only unit: never takes SQLite's write lock, so it never delays a write."""
+        """A read-only unit, outside any transaction: never takes SQLite's write lock, so it
+        never delays a write; each statement sees the latest commits (no shared snapshot)."""
         async with self.read_sessions() as session:
             yield session
 
@@ -97,7 +101,7 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
-        if self.read_engine is not self.engine:
+        if self.is_sqlite:  # its readers have a pool of their own
             await self.read_engine.dispose()
 
 
