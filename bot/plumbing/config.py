@@ -37,6 +37,7 @@ class Settings:
     calendar_allow_private: bool = False
     slack_rate: float = 1.0  # messages per second per workspace the dispatcher allows itself
     claim_lease_seconds: float = 120.0
+    access_log: bool = False  # one log line per HTTP request (off: it costs CPU per click)
 
     @classmethod
     def from_env(
@@ -68,6 +69,7 @@ class Settings:
             calendar_allow_private=_flag(env, "PARTNERCHECK_CALENDAR_ALLOW_PRIVATE"),
             slack_rate=_number(env, "PARTNERCHECK_SLACK_RATE", 1.0, low=0.01),
             claim_lease_seconds=_number(env, "PARTNERCHECK_CLAIM_LEASE_SECONDS", 120, low=1),
+            access_log=_flag(env, "PARTNERCHECK_ACCESS_LOG"),
         )
 
     def require_slack(self, *, socket_mode: bool) -> None:

@@ -7,6 +7,7 @@ import logging
 import signal
 
 from aiohttp import web
+from aiohttp import log as web_log
 
 from bot.background.delivery import Dispatcher
 from bot.background.tick import Job, Ticker
@@ -48,7 +49,11 @@ async def serve(settings: Settings, *, socket_mode: bool, port: int | None = Non
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
 
-    runner = web.AppRunner(build_web_app(bolt, services), shutdown_timeout=SHUTDOWN_GRACE_SECONDS)
+    runner = web.AppRunner(
+        build_web_app(bolt, services),
+        shutdown_timeout=SHUTDOWN_GRACE_SECONDS,
+        access_log=web_log.access_logger if settings.access_log else None,
+    )
     await runner.setup()
     socket_handler = None
     try:
