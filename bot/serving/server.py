@@ -6,8 +6,8 @@ import asyncio
 import logging
 import signal
 
-from aiohttp import web
 from aiohttp import log as web_log
+from aiohttp import web
 
 from bot.background.delivery import Dispatcher
 from bot.background.tick import Job, Ticker
