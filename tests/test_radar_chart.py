@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 
 from PIL import Image
 
 from bot.domain.summary import DimensionResult, Rules, SideFigure, Summary
-from bot.slack import chart
+from bot.slack import chart, chart_drawing
 
 LABELS = ["Trust", "Getting along", "Shared goals", "Vision"]
 
@@ -48,6 +50,21 @@ def test_the_chart_is_a_png_of_the_whole_figure() -> None:
 
 def test_after_the_warm_up_only_the_title_is_outlined_anew() -> None:
     chart.warm_up(LABELS, 3.5)
-    before = chart._outline.cache_info().misses
+    before = chart_drawing._outline.cache_info().misses
     chart.render_radar(summary("A partnership no chart has named yet"))
-    assert chart._outline.cache_info().misses == before + 1
+    assert chart_drawing._outline.cache_info().misses == before + 1
+
+
+def test_serving_does_not_load_matplotlib_until_the_first_chart() -> None:
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, bot.cli, bot.serving.server, bot.usecases.summary; "
+            "print(sorted({'matplotlib', 'numpy'} & set(sys.modules)))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    assert loaded == "[]"  # about 50 MB a process that never draws does not hold

@@ -15,12 +15,10 @@ from bot.plumbing.config import Settings
 from bot.services import Services
 from bot.serving.bolt_app import build_app, prepare_services
 from bot.serving.web_app import build_web_app
-from bot.slack import chart
 from bot.usecases.calendar import poll_calendars
 from bot.usecases.checks import close_due_checks
 from bot.usecases.deliveries import prune_deliveries
 from bot.usecases.schedules import run_due_schedules
-from questions.bank import DIMENSIONS
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +39,6 @@ def scheduled_jobs(services: Services) -> list[tuple[str, Job]]:
 
 async def serve(settings: Settings, *, socket_mode: bool, port: int | None = None) -> None:
     services = await prepare_services(settings)
-    await asyncio.to_thread(chart.warm_up, DIMENSIONS.values(), settings.tick_threshold)
     bolt = build_app(services)
     ticker = Ticker(settings.tick_seconds, scheduled_jobs(services))
     stop = asyncio.Event()
