@@ -9,7 +9,7 @@ import sys
 from PIL import Image
 
 from bot.domain.summary import DimensionResult, Rules, SideFigure, Summary
-from bot.slack import chart, chart_drawing
+from bot.slack import chart
 
 LABELS = ["Trust", "Getting along", "Shared goals", "Vision"]
 
@@ -50,9 +50,9 @@ def test_the_chart_is_a_png_of_the_whole_figure() -> None:
 
 def test_after_the_warm_up_only_the_title_is_outlined_anew() -> None:
     chart.warm_up(LABELS, 3.5)
-    before = chart_drawing._outline.cache_info().misses
+    before = chart._outline.cache_info().misses
     chart.render_radar(summary("A partnership no chart has named yet"))
-    assert chart_drawing._outline.cache_info().misses == before + 1
+    assert chart._outline.cache_info().misses == before + 1
 
 
 def test_serving_does_not_load_matplotlib_until_the_first_chart() -> None:
@@ -67,4 +67,4 @@ def test_serving_does_not_load_matplotlib_until_the_first_chart() -> None:
         text=True,
         check=True,
     ).stdout.strip()
-    assert loaded == "[]"  # about 50 MB a process that never draws does not hold
+    assert loaded == "[]"  # about 50 MB that a process which never draws does not hold
