@@ -10,11 +10,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.db.models import Answer, Check, CheckQuestion, Participant, Partnership, QuestionVersion
-from bot.db.upsert import dialect_of, insert_for, insert_on
+from bot.db.upsert import insert_for, insert_on
 
 
 async def partnership_for_channel(*, session: AsyncSession, channel_id: str) -> Partnership | None:
@@ -269,7 +270,8 @@ async def answers_of_check(*, session: AsyncSession, check_id: int) -> list[Answ
 
 
 # ---------------------------------------------------------------- answer clicks in batches
-# Core statements (no ORM objects) for bot/background/answer_writer.py; the SELECT is built once.
+# Core statements (no ORM objects) for bot/background/answer_writer.py, built once, run on the
+# synchronous Connection that Database.run_transaction hands its work.
 
 ANSWERS = Answer.__table__
 _BATCH_STATE = (
@@ -302,11 +304,11 @@ class BatchState:
     answers: dict[AnswerKey, str | None]  # the stored value of each answer that exists
 
 
-async def batch_state(
-    *, session: AsyncSession, check_ids: Collection[int], user_ids: Collection[str]
+def batch_state(
+    *, connection: Connection, check_ids: Collection[int], user_ids: Collection[str]
 ) -> BatchState:
     """In one query, read fresh: each check's state, and these people's answers to them."""
-    result = await session.execute(
+    result = connection.execute(
         _BATCH_STATE, {"check_ids": sorted(check_ids), "user_ids": sorted(user_ids)}
     )
     state = BatchState(checks={}, answers={})
@@ -327,13 +329,13 @@ class AnswerRow:
     now: datetime
 
 
-async def save_answer_values(*, session: AsyncSession, rows: Sequence[AnswerRow]) -> None:
+def save_answer_values(*, connection: Connection, rows: Sequence[AnswerRow]) -> None:
     """Insert or change many answers' values (at most one row per key), as one executemany of
     a statement compiled once: a multi-row VALUES would be compiled anew for every size."""
     if not rows:
         return
-    await session.execute(
-        _answer_upsert(dialect_of(session)),
+    connection.execute(
+        _answer_upsert(connection.dialect.name),
         [
             {
                 "check_id": row.check_id,

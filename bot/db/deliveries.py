@@ -1,4 +1,7 @@
-"""Keys of deliveries already handled (table seen_deliveries). The caller owns the transaction."""
+"""Keys of deliveries already handled (table seen_deliveries). The caller owns the transaction.
+
+claim_many and forget serve the answer writer's batches, on a synchronous Connection.
+"""
 
 from __future__ import annotations
 
@@ -8,10 +11,11 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import SeenDelivery
-from bot.db.upsert import dialect_of, insert_for, insert_on
+from bot.db.upsert import insert_for, insert_on
 
 
 async def claim(*, session: AsyncSession, key: str, now: datetime) -> bool:
@@ -26,13 +30,13 @@ async def forget_before(*, session: AsyncSession, moment: datetime) -> int:
     return result.rowcount or 0
 
 
-async def claim_many(*, session: AsyncSession, keys: Collection[str], now: datetime) -> set[str]:
+def claim_many(*, connection: Connection, keys: Collection[str], now: datetime) -> set[str]:
     """Record each of `keys` in one statement; returns those not recorded before."""
     if not keys:
         return set()
     # executemany of a statement compiled once (SQLAlchemy sends it as one multi-row INSERT)
-    result = await session.execute(
-        _claim(dialect_of(session)), [{"key": key, "seen_at": now} for key in keys]
+    result = connection.execute(
+        _claim(connection.dialect.name), [{"key": key, "seen_at": now} for key in keys]
     )
     return set(result.scalars())
 
@@ -46,7 +50,7 @@ def _claim(dialect: str) -> Any:
     )
 
 
-async def forget(*, session: AsyncSession, keys: Collection[str]) -> None:
+def forget(*, connection: Connection, keys: Collection[str]) -> None:
     """Un-record keys claimed in this transaction whose delivery was refused after all."""
     if keys:
-        await session.execute(delete(SeenDelivery).where(SeenDelivery.key.in_(list(keys))))
+        connection.execute(delete(SeenDelivery).where(SeenDelivery.key.in_(list(keys))))

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, text
-from sqlalchemy.engine import Connection
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -22,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
 SQLITE_POOL_TIMEOUT_S = 10
+T = TypeVar("T")
 
 
 class Database:
@@ -72,12 +75,38 @@ class Database:
                 functools.partial(_sqlite_pragmas, busy_timeout_ms),
             )
         self.read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        # SQLite: run_transaction's work runs whole on a plain sqlite3 connection in one thread
+        # of its own, one hand-off a transaction instead of one (or more) per statement
+        self._sync_writer: tuple[Engine, ThreadPoolExecutor] | None = None
+        if self.is_sqlite:
+            writer = create_engine(
+                url.replace("sqlite+aiosqlite://", "sqlite://", 1),
+                **kwargs | {"pool_size": 1, "max_overflow": 0},
+            )
+            event.listen(writer, "connect", functools.partial(_sqlite_pragmas, busy_timeout_ms))
+            event.listen(writer, "begin", _sqlite_begin_immediate)
+            self._sync_writer = (writer, ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer"))
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
         """One transaction: committed when the block ends, rolled back if it raises."""
         async with self.sessions() as session, session.begin():
             yield session
+
+    async def run_transaction(self, work: Callable[[Connection], T]) -> T:
+        """`work(connection)` in one transaction, committed when it returns, rolled back if it
+        raises. `work` is synchronous and runs whole: on SQLite in the writer thread, on
+        PostgreSQL under the async engine (Connection.run_sync)."""
+        if self._sync_writer is None:
+            async with self.engine.begin() as connection:
+                return await connection.run_sync(work)
+        writer, thread = self._sync_writer
+
+        def transaction() -> T:
+            with writer.begin() as connection:
+                return work(connection)
+
+        return await asyncio.get_running_loop().run_in_executor(thread, transaction)
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
@@ -103,6 +132,9 @@ class Database:
         await self.engine.dispose()
         if self.is_sqlite:  # its readers have a pool of their own
             await self.read_engine.dispose()
+        if self._sync_writer is not None:
+            writer, thread = self._sync_writer
+            await asyncio.get_running_loop().run_in_executor(thread, writer.dispose)
 
 
 @asynccontextmanager

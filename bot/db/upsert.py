@@ -10,13 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 def insert_for(session: AsyncSession, table: Any) -> Any:
     """An insert() that has on_conflict_do_update / on_conflict_do_nothing."""
-    return insert_on(dialect_of(session), table)
+    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    return insert_on(dialect, table)
 
 
 def insert_on(dialect: str, table: Any) -> Any:
     """insert_for, by dialect name: for statements built once and cached per dialect."""
     return postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-
-
-def dialect_of(session: AsyncSession) -> str:
-    return session.bind.dialect.name if session.bind is not None else "sqlite"
