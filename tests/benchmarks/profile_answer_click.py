@@ -1,6 +1,7 @@
 """Where an answer click's time goes: `python -m tests.benchmarks.profile_answer_click`.
 
-Starts the full app on SQLite with the fake Slack in a child process, sends 1000 signed clicks
+Starts the full app on SQLite (or on PostgreSQL in a fresh schema, with PROFILE_DATABASE_URL)
+with the fake Slack in a child process, sends 1000 signed clicks
 at concurrency 10 from another child process while this (the server's) process runs under
 cProfile, and prints the top N functions (arguments: N, then the sort key, e.g. `40 tottime`;
 default cumulative).
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import cProfile
 import multiprocessing
+import os
 import pstats
 import sys
 import tempfile
@@ -31,9 +33,10 @@ CONCURRENCY = 10
 
 async def run(tmp: Path, profiler: cProfile.Profile) -> None:
     async with RemoteFakeSlack() as fake:
-        target = await targets.full_app(
-            "sqlite", f"sqlite:///{tmp / 'p.db'}", fake.base_url, schema=None
-        )
+        postgres_url = os.environ.get("PROFILE_DATABASE_URL")
+        schema, drop = await targets.postgres_schema(postgres_url) if postgres_url else (None, None)
+        url = postgres_url or f"sqlite:///{tmp / 'p.db'}"
+        target = await targets.full_app("profiled", url, fake.base_url, schema=schema)
         assert target.services is not None
         check_id, values = await start_live_check(target.services, CHANNEL)
         workload = Workload(check_id, values, "P", CHANNEL)
@@ -50,6 +53,8 @@ async def run(tmp: Path, profiler: cProfile.Profile) -> None:
             await target.services.background.drain()
             profiler.disable()
         await target.stop()
+        if drop is not None:
+            await drop()
 
 
 def main() -> None:
