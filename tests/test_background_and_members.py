@@ -34,6 +34,33 @@ async def test_coalesced_jobs_run_once_more_with_the_latest_state() -> None:
     assert seen == [1, 5]  # the one in flight, then once with the latest state
 
 
+async def test_a_coalesced_job_asked_again_waits_out_its_interval() -> None:
+    waits: list[float] = []
+
+    async def pause(seconds: float) -> None:
+        waits.append(seconds)
+
+    background = Background(pause=pause)
+    seen: list[int] = []
+    started, release = asyncio.Event(), asyncio.Event()
+
+    async def render() -> None:
+        seen.append(len(seen))
+        started.set()
+        await release.wait()
+
+    background.coalesce("counts:1:0", render, every=30)
+    await started.wait()
+    background.coalesce("counts:1:0", render, every=30)  # asked again while in flight
+    release.set()
+    await background.drain()
+    assert seen == [0, 1]
+    assert len(waits) == 1 and 29 < waits[0] <= 30  # the second run waited out the interval
+    background.coalesce("counts:1:0", render, every=30)  # quiet since: runs at once
+    await background.drain()
+    assert seen == [0, 1, 2] and len(waits) == 1
+
+
 async def test_a_failing_follow_up_is_logged_and_does_not_stop_others() -> None:
     background = Background()
     done: list[str] = []

@@ -17,6 +17,7 @@ def test_defaults_work_on_a_fresh_laptop() -> None:
     assert settings.port == 3000
     assert settings.nudge_delay == timedelta(minutes=30)
     assert settings.tick_seconds == 15
+    assert settings.access_log is False
 
 
 def test_every_variable_is_read() -> None:
@@ -29,12 +30,14 @@ def test_every_variable_is_read() -> None:
             "SLACK_API_BASE_URL": "http://127.0.0.1:9999/api",
             "PORT": "8080",
             "PARTNERCHECK_NUDGE_DELAY": "5",
+            "PARTNERCHECK_ACCESS_LOG": "true",
         }
     )
     assert settings.database_url == "postgresql+asyncpg://u@db/partners"
     assert settings.slack_api_base_url == "http://127.0.0.1:9999/api/"
     assert settings.port == 8080
     assert settings.nudge_delay == timedelta(minutes=5)
+    assert settings.access_log is True
     settings.require_slack(socket_mode=True)
     settings.require_slack(socket_mode=False)
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 
 from PIL import Image
 
@@ -51,3 +53,19 @@ def test_after_the_warm_up_only_the_title_is_outlined_anew() -> None:
     before = chart._outline.cache_info().misses
     chart.render_radar(summary("A partnership no chart has named yet"))
     assert chart._outline.cache_info().misses == before + 1
+
+
+def test_serving_loads_neither_matplotlib_nor_icalendar_until_needed() -> None:
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, bot.cli, bot.serving.server, bot.usecases.summary; "
+            "print(sorted({'matplotlib', 'numpy', 'icalendar'} & set(sys.modules)))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    # about 50 MB for the chart, 8 MB for calendar feeds: loaded with the first chart or feed
+    assert loaded == "[]"

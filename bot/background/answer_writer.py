@@ -4,7 +4,9 @@ A click that passed the checks needing no storage (value, side, channel membersh
 queued with `write`; one writer task takes everything queued and stores it in ONE
 transaction of three statements: one SELECT of the checks' state joined with the answers
 already stored (to say "changed" rather than "saved"), one multi-row INSERT of the delivery
-keys (a replay claims nothing), and one multi-row upsert of the answers. Only after the
+keys (a replay claims nothing), and one executemany upsert of the answers. The transaction is
+one synchronous function, so on SQLite the whole batch is one hand-off to the writer thread
+(Database.run_transaction), not one or more per statement. Only after the
 commit is each click told its outcome, so an acknowledgement still means "stored". While
 one batch commits the next one gathers, so the busier the front door, the fewer
 transactions per click.
@@ -17,10 +19,12 @@ the check is closed or the question not asked yet claims no key, exactly as one 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DataError, IntegrityError
 
 from bot.db import checks as store
@@ -168,56 +172,60 @@ class AnswerWriter:
                 future.set_result(outcome)
 
     async def _commit(self, clicks: list[AnswerClick]) -> list[Outcome]:
-        outcomes: list[Outcome] = [None] * len(clicks)
-        keys = list(dict.fromkeys(c.delivery_key for c in clicks if c.delivery_key))
-        async with self._db.unit_of_work() as session:
-            state = await store.batch_state(
-                session=session,
-                check_ids={click.check_id for click in clicks},
-                user_ids={click.user_id for click in clicks},
+        return await self._db.run_transaction(functools.partial(_commit_batch, clicks))
+
+
+def _commit_batch(clicks: list[AnswerClick], connection: Connection) -> list[Outcome]:
+    """The batch's one transaction (synchronous: see Database.run_transaction)."""
+    outcomes: list[Outcome] = [None] * len(clicks)
+    keys = list(dict.fromkeys(c.delivery_key for c in clicks if c.delivery_key))
+    state = store.batch_state(
+        connection=connection,
+        check_ids={click.check_id for click in clicks},
+        user_ids={click.user_id for click in clicks},
+    )
+    claimed = deliveries.claim_many(
+        connection=connection, keys=keys, now=max(click.now for click in clicks)
+    )
+    used: set[str] = set()
+    accepted: list[int] = []
+    for index, click in enumerate(clicks):
+        key = click.delivery_key
+        if key and (key not in claimed or key in used):
+            continue  # a replay: no second effect
+        refused = refusal(click, state.checks.get(click.check_id))
+        if refused is not None:
+            outcomes[index] = refused
+            continue
+        if key:
+            used.add(key)
+        accepted.append(index)
+    if claimed - used:  # refused clicks claim no key, as if never seen
+        deliveries.forget(connection=connection, keys=claimed - used)
+    stored = state.answers
+    latest: dict[store.AnswerKey, AnswerClick] = {}
+    for index in accepted:
+        click = clicks[index]
+        outcomes[index] = Stored(
+            changed=click.answer in stored and stored[click.answer] is not None
+        )
+        stored[click.answer] = click.value
+        latest[click.answer] = click  # the last click on a question wins
+    store.save_answer_values(
+        connection=connection,
+        rows=[
+            store.AnswerRow(
+                check_id=click.check_id,
+                question_version_id=click.question_version_id,
+                user_id=click.user_id,
+                side=click.side,
+                value=click.value,
+                now=click.now,
             )
-            claimed = await deliveries.claim_many(
-                session=session, keys=keys, now=max(click.now for click in clicks)
-            )
-            used: set[str] = set()
-            accepted: list[int] = []
-            for index, click in enumerate(clicks):
-                key = click.delivery_key
-                if key and (key not in claimed or key in used):
-                    continue  # a replay: no second effect
-                refused = refusal(click, state.checks.get(click.check_id))
-                if refused is not None:
-                    outcomes[index] = refused
-                    continue
-                if key:
-                    used.add(key)
-                accepted.append(index)
-            if claimed - used:  # refused clicks claim no key, as if never seen
-                await deliveries.forget(session=session, keys=claimed - used)
-            stored = state.answers
-            latest: dict[store.AnswerKey, AnswerClick] = {}
-            for index in accepted:
-                click = clicks[index]
-                outcomes[index] = Stored(
-                    changed=click.answer in stored and stored[click.answer] is not None
-                )
-                stored[click.answer] = click.value
-                latest[click.answer] = click  # the last click on a question wins
-            await store.save_answer_values(
-                session=session,
-                rows=[
-                    store.AnswerRow(
-                        check_id=click.check_id,
-                        question_version_id=click.question_version_id,
-                        user_id=click.user_id,
-                        side=click.side,
-                        value=click.value,
-                        now=click.now,
-                    )
-                    for click in latest.values()
-                ],
-            )
-        return outcomes
+            for click in latest.values()
+        ],
+    )
+    return outcomes
 
 
 def _fail(batch: list[_Pending], error: BaseException) -> None:

@@ -117,19 +117,23 @@ def _welcome(info: HomeInfo) -> list[dict[str, Any]]:
             section(intro),
             section(f"*Nothing here yet.* {HOW_TO_START}"),
         ]
-    return [
+    blocks = [
         header("Partnership Check"),
         section(intro),
         context(
             "Start a check with `/partnership check` in a channel shared with the client; "
             "`/partnership help` lists the rest."
         ),
-        {
-            "type": "actions",
-            "block_id": "home_actions",
-            "elements": [button("Start a self-check", ids.HOME_SELF_CHECK, "self-check")],
-        },
     ]
+    if info.led or info.whole_workspace:  # our side only: the client never sees a self-check
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "home_actions",
+                "elements": [button("Start a self-check", ids.HOME_SELF_CHECK, "self-check")],
+            }
+        )
+    return blocks
 
 
 def _partnership_blocks(info: HomeInfo) -> list[dict[str, Any]]:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
 
 from bot.db.models import Answer, Check, CheckQuestion, Participant, Partnership, QuestionVersion
-from bot.db.upsert import insert_for
+from bot.db.upsert import insert_for, insert_on
 
 
 async def partnership_for_channel(*, session: AsyncSession, channel_id: str) -> Partnership | None:
@@ -276,7 +279,8 @@ async def answers_of_check(*, session: AsyncSession, check_id: int) -> list[Answ
 
 
 # ---------------------------------------------------------------- answer clicks in batches
-# Core statements (no ORM objects) for bot/background/answer_writer.py; the SELECT is built once.
+# Core statements (no ORM objects) for bot/background/answer_writer.py, built once, run on the
+# synchronous Connection that Database.run_transaction hands its work.
 
 ANSWERS = Answer.__table__
 _BATCH_STATE = (
@@ -309,11 +313,11 @@ class BatchState:
     answers: dict[AnswerKey, str | None]  # the stored value of each answer that exists
 
 
-async def batch_state(
-    *, session: AsyncSession, check_ids: Collection[int], user_ids: Collection[str]
+def batch_state(
+    *, connection: Connection, check_ids: Collection[int], user_ids: Collection[str]
 ) -> BatchState:
     """In one query, read fresh: each check's state, and these people's answers to them."""
-    result = await session.execute(
+    result = connection.execute(
         _BATCH_STATE, {"check_ids": sorted(check_ids), "user_ids": sorted(user_ids)}
     )
     state = BatchState(checks={}, answers={})
@@ -334,11 +338,13 @@ class AnswerRow:
     now: datetime
 
 
-async def save_answer_values(*, session: AsyncSession, rows: Sequence[AnswerRow]) -> None:
-    """Insert or change many answers' values in one statement (at most one row per key)."""
+def save_answer_values(*, connection: Connection, rows: Sequence[AnswerRow]) -> None:
+    """Insert or change many answers' values (at most one row per key), as one executemany of
+    a statement compiled once: a multi-row VALUES would be compiled anew for every size."""
     if not rows:
         return
-    statement = insert_for(session, ANSWERS).values(
+    connection.execute(
+        _answer_upsert(connection.dialect.name),
         [
             {
                 "check_id": row.check_id,
@@ -351,15 +357,18 @@ async def save_answer_values(*, session: AsyncSession, rows: Sequence[AnswerRow]
                 "updated_at": row.now,
             }
             for row in rows
-        ]
+        ],
     )
-    await session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["check_id", "question_version_id", "user_id"],
-            set_={
-                "updated_at": statement.excluded.updated_at,
-                "side": statement.excluded.side,
-                "value": statement.excluded.value,
-            },
-        )
+
+
+@functools.cache
+def _answer_upsert(dialect: str) -> Any:
+    statement = insert_on(dialect, ANSWERS)
+    return statement.on_conflict_do_update(
+        index_elements=["check_id", "question_version_id", "user_id"],
+        set_={
+            "updated_at": statement.excluded.updated_at,
+            "side": statement.excluded.side,
+            "value": statement.excluded.value,
+        },
     )

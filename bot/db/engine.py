@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event, text
-from sqlalchemy.engine import Connection
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -22,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
 SQLITE_POOL_TIMEOUT_S = 10
+T = TypeVar("T")
 
 
 class Database:
@@ -45,7 +48,9 @@ class Database:
             kwargs["connect_args"] = {"timeout": busy_timeout_ms / 1000}
             kwargs.update(pool_size=1, max_overflow=0, pool_timeout=SQLITE_POOL_TIMEOUT_S)
         else:
-            kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=10)
+            # no pool_pre_ping: it costs a round trip on every checkout; a connection that died
+            # fails its statement once, and SQLAlchemy then discards the whole stale pool
+            kwargs.update(pool_size=10, max_overflow=10)
             if schema:
                 kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
         self.engine: AsyncEngine = create_async_engine(url, **kwargs)
@@ -57,7 +62,8 @@ class Database:
             )
             event.listen(self.engine.sync_engine, "begin", _sqlite_begin_immediate)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
-        self.read_engine = self.engine
+        # PostgreSQL reads share the pool, in autocommit: no BEGIN and ROLLBACK round trips
+        self.read_engine = self.engine.execution_options(isolation_level="AUTOCOMMIT")
         if self.is_sqlite:
             # WAL readers never block the writer: reads that need no write lock (counts
             # refreshes, loading a started check) get connections of their own
@@ -69,6 +75,17 @@ class Database:
                 functools.partial(_sqlite_pragmas, busy_timeout_ms),
             )
         self.read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        # SQLite: run_transaction's work runs whole on a plain sqlite3 connection in one thread
+        # of its own, one hand-off a transaction instead of one (or more) per statement
+        self._sync_writer: tuple[Engine, ThreadPoolExecutor] | None = None
+        if self.is_sqlite:
+            writer = create_engine(
+                url.replace("sqlite+aiosqlite://", "sqlite://", 1),
+                **kwargs | {"pool_size": 1, "max_overflow": 0},
+            )
+            event.listen(writer, "connect", functools.partial(_sqlite_pragmas, busy_timeout_ms))
+            event.listen(writer, "begin", _sqlite_begin_immediate)
+            self._sync_writer = (writer, ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer"))
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
@@ -76,9 +93,25 @@ class Database:
         async with self.sessions() as session, session.begin():
             yield session
 
+    async def run_transaction(self, work: Callable[[Connection], T]) -> T:
+        """`work(connection)` in one transaction, committed when it returns, rolled back if it
+        raises. `work` is synchronous and runs whole: on SQLite in the writer thread, on
+        PostgreSQL under the async engine (Connection.run_sync)."""
+        if self._sync_writer is None:
+            async with self.engine.begin() as connection:
+                return await connection.run_sync(work)
+        writer, thread = self._sync_writer
+
+        def transaction() -> T:
+            with writer.begin() as connection:
+                return work(connection)
+
+        return await asyncio.get_running_loop().run_in_executor(thread, transaction)
+
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:
-        """A read-only unit: never takes SQLite's write lock, so it never delays a write."""
+        """A read-only unit, outside any transaction: never takes SQLite's write lock, so it
+        never delays a write; each statement sees the latest commits (no shared snapshot)."""
         async with self.read_sessions() as session:
             yield session
 
@@ -97,8 +130,11 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
-        if self.read_engine is not self.engine:
+        if self.is_sqlite:  # its readers have a pool of their own
             await self.read_engine.dispose()
+        if self._sync_writer is not None:
+            writer, thread = self._sync_writer
+            await asyncio.get_running_loop().run_in_executor(thread, writer.dispose)
 
 
 @asynccontextmanager

@@ -12,10 +12,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import icalendar
-import recurring_ical_events
+if TYPE_CHECKING:
+    import icalendar
 
 LOOK_BACK = timedelta(days=7)
 LOOK_AHEAD = timedelta(days=60)
@@ -69,6 +70,10 @@ def parse_feed(data: bytes, window: Window) -> ParsedFeed:
 
     All-day events (holidays, out-of-office) are not meetings and are left out.
     """
+    # imported on the first feed read (about 8 MB a process without calendar feeds never needs)
+    import icalendar
+    import recurring_ical_events
+
     try:
         calendar = icalendar.Calendar.from_ical(data)
     except (ValueError, IndexError, KeyError) as problem:

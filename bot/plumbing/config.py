@@ -39,6 +39,7 @@ class Settings:
     claim_lease_seconds: float = 120.0
     keep_checks_days: float | None = None  # closed checks older than this are deleted
     questions_dir: Path | None = None  # a practice's own templates and questions
+    access_log: bool = False  # one log line per HTTP request (off: it costs CPU per click)
 
     @classmethod
     def from_env(
@@ -67,6 +68,7 @@ class Settings:
             claim_lease_seconds=_number(env, "PARTNERCHECK_CLAIM_LEASE_SECONDS", 120, low=1),
             keep_checks_days=_days_or_off(env, "PARTNERCHECK_KEEP_CHECKS_DAYS"),
             questions_dir=_folder(env, "PARTNERCHECK_QUESTIONS_DIR"),
+            access_log=_flag(env, "PARTNERCHECK_ACCESS_LOG"),
         )
 
     def require_slack(self, *, socket_mode: bool) -> None:

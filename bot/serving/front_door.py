@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote_plus
 
 from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
@@ -109,7 +109,7 @@ def _parse(body: str, content_type: str) -> tuple[dict[str, Any], str]:
             _require(payload, event=dict, event_id=str, team_id=str)
         return payload, str(kind)
     try:
-        form = {k: v[-1] for k, v in parse_qs(body, strict_parsing=bool(body)).items()}
+        form = _form_fields(body)
     except ValueError:
         raise Rejected(400, "malformed form body") from None
     if "payload" in form:
@@ -132,6 +132,15 @@ def _parse(body: str, content_type: str) -> tuple[dict[str, Any], str]:
     if form.get("ssl_check") == "1":
         return dict(form), "ssl_check"
     raise Rejected(400, "unknown request")
+
+
+def _form_fields(body: str) -> dict[str, str]:
+    """The form's fields (the last value of each). An interactive request is one `payload`
+    field, so just that is decoded, without parse_qs's splitting and per-field work."""
+    name, _, value = body.partition("=")
+    if name == "payload" and "&" not in value:
+        return {"payload": unquote_plus(value)}
+    return {k: v[-1] for k, v in parse_qs(body, strict_parsing=bool(body)).items()}
 
 
 def _json_object(text: str) -> dict[str, Any]:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import signal
 
+from aiohttp import log as web_log
 from aiohttp import web
 
 from bot.background.delivery import Dispatcher
@@ -14,14 +15,12 @@ from bot.plumbing.config import Settings
 from bot.services import Services
 from bot.serving.bolt_app import build_app, prepare_services
 from bot.serving.web_app import build_web_app
-from bot.slack import chart
 from bot.usecases.calendar import poll_calendars
 from bot.usecases.checks import close_due_checks
 from bot.usecases.deliveries import prune_deliveries
 from bot.usecases.digest import queue_weekly_digests
 from bot.usecases.person_data import prune_closed_checks
 from bot.usecases.schedules import run_due_schedules
-from questions.bank import DIMENSIONS
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +43,6 @@ def scheduled_jobs(services: Services) -> list[tuple[str, Job]]:
 
 async def serve(settings: Settings, *, socket_mode: bool, port: int | None = None) -> None:
     services = await prepare_services(settings)
-    await asyncio.to_thread(chart.warm_up, DIMENSIONS.values(), settings.tick_threshold)
     bolt = build_app(services)
     ticker = Ticker(settings.tick_seconds, scheduled_jobs(services))
     stop = asyncio.Event()
@@ -52,7 +50,11 @@ async def serve(settings: Settings, *, socket_mode: bool, port: int | None = Non
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
 
-    runner = web.AppRunner(build_web_app(bolt, services), shutdown_timeout=SHUTDOWN_GRACE_SECONDS)
+    runner = web.AppRunner(
+        build_web_app(bolt, services),
+        shutdown_timeout=SHUTDOWN_GRACE_SECONDS,
+        access_log=web_log.access_logger if settings.access_log else None,
+    )
     await runner.setup()
     socket_handler = None
     try:

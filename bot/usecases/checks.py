@@ -39,6 +39,9 @@ log = logging.getLogger(__name__)
 NOT_IN_CHANNEL = {"not_in_channel", "channel_not_found", "is_archived"}
 DEFAULT_ASYNC_DAYS = 3
 MAX_DEADLINE_DAYS = 90
+# a burst of clicks on one question refreshes its counts about once a second, not per click:
+# each refresh is two reads, a render and a chat.update, which Slack rate-limits anyway
+COUNTS_REFRESH_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -344,7 +347,8 @@ async def record_answer(
     """Store (or change) a person's answer durably, batched with other clicks (group commit).
 
     The visible counts are refreshed afterwards in the background (at most one refresh in
-    flight per question). None when `delivery_key` was seen before: a replay changes nothing.
+    flight per question, and while clicks keep coming, one every COUNTS_REFRESH_SECONDS).
+    None when `delivery_key` was seen before: a replay changes nothing.
     """
     check = await _started_check(services, check_id)
     item = _item(check, position)
@@ -376,7 +380,9 @@ async def record_answer(
     if stored is None:
         return None
     services.background.coalesce(
-        f"counts:{check_id}:{position}", lambda: refresh_counts(services, check_id, position)
+        f"counts:{check_id}:{position}",
+        lambda: refresh_counts(services, check_id, position),
+        every=COUNTS_REFRESH_SECONDS,
     )
     return AnswerOutcome(
         channel_id=channel_id or check.channel_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -32,7 +33,6 @@ from bot.domain.summary import (
 )
 from bot.plumbing.errors import NotFound, UserError
 from bot.services import Services
-from bot.slack.chart import NoChart, chart_alt_text, render_radar
 from bot.slack.gateway import SlackCallFailed
 from bot.usecases.our_side import post_to_our_side
 from questions.bank import DIMENSIONS
@@ -272,9 +272,12 @@ def step_line(step: NextStep, check_id: int) -> StepLine:
 async def _post_chart(
     services: Services, summary: Summary, thread_ts: str, *, channel: str | None = None
 ) -> None:
+    # matplotlib and numpy (about 50 MB) load with the first chart, not with the app, and in a
+    # worker thread like the drawing, so the event loop never waits for them
+    chart = await asyncio.to_thread(importlib.import_module, "bot.slack.chart")
     try:
-        png = await asyncio.to_thread(render_radar, summary)
-    except NoChart as reason:
+        png = await asyncio.to_thread(chart.render_radar, summary)
+    except chart.NoChart as reason:
         log.info("No chart for check %s: %s", summary.check_id, reason)
         return
     except Exception as error:  # the text summary stands whatever the drawing does
@@ -289,7 +292,7 @@ async def _post_chart(
             content=png,
             filename=f"partnership-check-{summary.check_id}.png",
             title=f"{summary.template_name}: both sides compared",
-            alt_txt=chart_alt_text(summary),
+            alt_txt=chart.chart_alt_text(summary),
         )
     except SlackCallFailed as failure:
         log.warning("Uploading the chart of check %s failed: %s", summary.check_id, failure.error)

@@ -1,4 +1,4 @@
-"""Summary of a check with 200 people × 30 questions: time to compute and render, and SQL count.
+"""Summary of 1000 people (BENCH_PEOPLE) × 30 questions: time to compute and render, SQL count.
 
 Compute = count the answers in the database, do the maths, store the summary (bot.usecases.
 summary.summarise); render = the Block Kit messages and the radar PNG. Slack is not called.
@@ -41,6 +41,7 @@ from tests.support.seeding import closed_check, seed_answers
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
 QUESTIONS = 30
+PEOPLE = int(os.environ.get("BENCH_PEOPLE", "1000"))
 RUNS = 15
 
 
@@ -123,7 +124,7 @@ async def _run(backend: str, url: str, *, schema: str | None) -> None:
     try:
         for anonymous in (False, True):
             counts = set()
-            for people in (20, 200):
+            for people in (20, PEOPLE):
                 figures = await _measure(services, people, anonymous=anonymous)
                 timings = figures.with_chart
                 print(

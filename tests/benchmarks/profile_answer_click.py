@@ -1,55 +1,64 @@
 """Where an answer click's time goes: `python -m tests.benchmarks.profile_answer_click`.
 
-Starts the full app on SQLite with the fake Slack in a child process, sends 1000 signed clicks
-at concurrency 10 from this process under cProfile, and prints the top N functions
-(arguments: N, then the sort key, e.g. `40 tottime`; default cumulative).
+Starts the full app on SQLite (or on PostgreSQL in a fresh schema, with PROFILE_DATABASE_URL)
+with the fake Slack in a child process, sends 1000 signed clicks
+at concurrency 10 from another child process while this (the server's) process runs under
+cProfile, and prints the top N functions (arguments: N, then the sort key, e.g. `40 tottime`;
+default cumulative).
 """
 
 from __future__ import annotations
 
 import asyncio
 import cProfile
+import multiprocessing
+import os
 import pstats
 import sys
 import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-import aiohttp
-
 from tests.benchmarks import targets
-from tests.benchmarks.bench_front_door import CHANNEL, LEAD, Workload, start_live_check
+from tests.benchmarks.bench_front_door import LEAD, Workload, start_live_check
 from tests.benchmarks.fake_slack_server import RemoteFakeSlack
+from tests.benchmarks.loadgen import run_load
 
 CLICKS = 1000
+WARMUP = 200  # caches filled, statements compiled: what a running app has
+CHANNEL = "C0PROFILE"
+CONCURRENCY = 10
 
 
 async def run(tmp: Path, profiler: cProfile.Profile) -> None:
     async with RemoteFakeSlack() as fake:
-        target = await targets.full_app(
-            "sqlite", f"sqlite:///{tmp / 'p.db'}", fake.base_url, schema=None
-        )
+        postgres_url = os.environ.get("PROFILE_DATABASE_URL")
+        schema, drop = await targets.postgres_schema(postgres_url) if postgres_url else (None, None)
+        url = postgres_url or f"sqlite:///{tmp / 'p.db'}"
+        target = await targets.full_app("profiled", url, fake.base_url, schema=schema)
         assert target.services is not None
-        check_id, values = await start_live_check(target.services)
-        workload = Workload(check_id, values, "P")
-        await fake.set_channel_members(CHANNEL, [LEAD, *workload.users()])
-        requests = workload.batch(CLICKS, mix=False)
-        async with aiohttp.ClientSession() as session:
-            queue = iter(requests)
-
-            async def worker() -> None:
-                for body, headers in queue:
-                    async with session.post(target.url, data=body.encode(), headers=headers) as r:
-                        await r.read()
-
+        check_id, values = await start_live_check(target.services, CHANNEL)
+        workload = Workload(check_id, values, "P", CHANNEL)
+        requests = workload.batch(WARMUP + CLICKS)
+        await fake.set_channel_members(CHANNEL, [LEAD, *workload.expected])
+        warm_up, requests = requests[:WARMUP], requests[WARMUP:]
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(pool, run_load, target.url, warm_up, CONCURRENCY)
+            await target.services.background.drain()
             profiler.enable()
-            await asyncio.gather(*(worker() for _ in range(10)))
+            await loop.run_in_executor(pool, run_load, target.url, requests, CONCURRENCY)
             await target.services.background.drain()
             profiler.disable()
         await target.stop()
+        if drop is not None:
+            await drop()
 
 
 def main() -> None:
-    profiler = cProfile.Profile()
+    profiler = cProfile.Profile(time.process_time)  # CPU time: steady on a busy machine
     with tempfile.TemporaryDirectory() as tmp:
         asyncio.run(run(Path(tmp), profiler))
     stats = pstats.Stats(profiler, stream=sys.stdout)

@@ -1,8 +1,12 @@
-"""The four servers the front-door benchmark measures, each on 127.0.0.1 (random port).
+"""The servers the front-door benchmark measures, each on 127.0.0.1 (random port).
 
 1. `bare`: aiohttp that only verifies the signature and answers 200 (this machine's limit);
 2. `bolt`: a plain Bolt AsyncApp with default settings whose listeners only acknowledge;
-3. `sqlite` / 4. `postgres`: the full app, as `partnercheck serve` builds it.
+3. `full_app`: the app, as `partnercheck serve` builds it (on SQLite or PostgreSQL);
+4. `orm`: a hand-written Bolt + SQLAlchemy ORM app doing the same job (tests/benchmarks/orm_app.py).
+
+Every target runs in the benchmark's own process; `settle()` returns when the work that
+follows its acknowledgements (confirmations, counts refreshes) is done.
 """
 
 from __future__ import annotations
@@ -11,7 +15,6 @@ import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 import asyncpg
 from aiohttp import web
@@ -25,6 +28,7 @@ from bot.plumbing.config import Settings, normalise_database_url
 from bot.services import Services
 from bot.serving.bolt_app import build_app, prepare_services
 from bot.serving.web_app import build_web_app
+from tests.benchmarks.orm_app import build_orm_bolt_app
 from tests.support import signing
 
 
@@ -34,7 +38,12 @@ class Target:
     url: str
     stop: Callable[[], Awaitable[None]]
     services: Services | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    db: Database | None = None  # where its answers are stored, for checking them
+    settle: Callable[[], Awaitable[None]] = field(default=lambda: _nothing())
+
+
+async def _nothing() -> None:
+    return None
 
 
 async def _serve(app: web.Application) -> tuple[str, web.AppRunner]:
@@ -102,7 +111,30 @@ async def full_app(name: str, database_url: str, slack_url: str, *, schema: str 
         await services.close()
         await services.db.dispose()
 
-    return Target(name, url, stop, services=services)
+    return Target(
+        name, url, stop, services=services, db=services.db, settle=services.background.drain
+    )
+
+
+async def orm(name: str, database_url: str, slack_url: str, *, schema: str | None) -> Target:
+    """The ORM app on a database the full app has migrated (its check is started there)."""
+    bolt_app, settle, dispose = build_orm_bolt_app(database_url, slack_url, schema=schema)
+
+    async def events(request: web.Request) -> web.Response:
+        response = await bolt_app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
+
+    app = web.Application()
+    app.router.add_post("/slack/events", events)
+    url, runner = await _serve(app)
+    db = Database(normalise_database_url(database_url), schema=schema)
+
+    async def stop() -> None:
+        await runner.cleanup()
+        await dispose()
+        await db.dispose()
+
+    return Target(name, url, stop, db=db, settle=settle)
 
 
 async def postgres_schema(url: str) -> tuple[str, Callable[[], Awaitable[None]]]:

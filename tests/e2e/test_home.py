@@ -241,7 +241,9 @@ def statements_run(db: Database) -> Iterator[list[str]]:
         if "seen_deliveries" not in statement and not statement.startswith("BEGIN"):
             seen.append(statement)
 
-    engines = {db.engine.sync_engine, db.read_engine.sync_engine}  # SQLite reads apart
+    engines = {db.engine.sync_engine}
+    if db.is_sqlite:  # SQLite reads have an engine of their own; PostgreSQL's share the pool
+        engines.add(db.read_engine.sync_engine)
     for engine in engines:
         event.listen(engine, "before_cursor_execute", record)
     try:

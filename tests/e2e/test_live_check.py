@@ -90,6 +90,16 @@ async def test_answer_is_confirmed_to_the_person_only(harness: Harness) -> None:
     assert "1 on our side · 0 on the client side" in visible
 
 
+async def test_a_confirmation_slack_could_not_take_is_sent_again(harness: Harness) -> None:
+    h = harness
+    await start_check(h)
+    h.fake.fail_next("chat.postEphemeral", status=503)  # the lean first try meets a 503
+    await press(h, answer_button(h, "4"), user=OURS_2)
+    notes = h.fake.calls_to("chat.postEphemeral")
+    assert [note.status for note in notes[-2:]] == [503, 200]
+    assert notes[-1].args["user"] == OURS_2 and notes[-1].args["text"]
+
+
 async def test_help_and_unknown_subcommands_answer_ephemerally(harness: Harness) -> None:
     reply = await harness.command("help")
     assert reply.json()["response_type"] == "ephemeral"

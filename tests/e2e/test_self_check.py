@@ -183,8 +183,8 @@ async def test_help_lists_our_side_subcommands(harness: Harness) -> None:
     reply = await harness.command("help", user_id=LEAD, channel_id=CHANNEL)
     text = reply.json()["text"]
     for usage in (
-        "/partnership self-check [<days>]",
-        "/partnership internal [#channel|off]",
+        "/partnership self-check [DAYS]",
+        "/partnership internal [#CHANNEL|off]",
         "/partnership digest",
     ):
         assert f"`{usage}`" in text
