@@ -37,12 +37,22 @@ DIMENSIONS: dict[str, str] = {
     "shared_learning": "Learning shared back",
     # consultant self-check
     "work_mix": "Mix of work",
-    "role": "Role we play",
+    "role": "Role the consultants play",
     "access_credibility": "Access, credibility & trust",
     "client_type": "Sustained or project client",
     # reflection and self-check
     "signals": "Warning signals",
 }
+# The needs a summary ticks: the five of a lasting partnership, and ground rules (the sixth,
+# asked only in its own template). Value & predictability and the rest are reported, not ticked.
+NEEDS: tuple[str, ...] = (
+    "goals_values",
+    "vision",
+    "getting_along",
+    "trust",
+    "practical_actions",
+    "ground_rules",
+)
 DEFAULT_BANK_PATH: Path = Path(__file__).resolve().parent / "data"
 
 # Limits keep every string inside Slack Block Kit limits (button/option text 75).
@@ -71,8 +81,9 @@ _QUESTION_KEYS = {
     "options",
     "allow_comment",
 }
-_OPTION_KEYS = {"value", "label", "deal_breaker"}
-_TEMPLATE_KEYS = {"id", "name", "description", "sides", "questions"}
+_OPTION_KEYS = {"value", "label", "deal_breaker", "warning"}
+_TEMPLATE_KEYS = {"id", "name", "description", "sides", "questions", "headline"}
+_HEADLINE_KEYS = {"question", "dimension", "label"}
 _PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -81,6 +92,12 @@ class Option:
     value: str
     label: str
     deal_breaker: bool = False
+    warning: bool = False  # the summary calls it out on its own line; not part of the wording
+
+    @property
+    def short(self) -> str:
+        """The label up to its first colon: "Expert: they stepped back…" → "Expert"."""
+        return self.label.split(":", 1)[0].strip()
 
 
 @dataclass(frozen=True)
@@ -118,12 +135,22 @@ class Question:
 
 
 @dataclass(frozen=True)
+class HeadlineItem:
+    """One line of a template's summary headline: a question's picks or a dimension's figures."""
+
+    label: str
+    question: str | None = None
+    dimension: str | None = None
+
+
+@dataclass(frozen=True)
 class Template:
     id: str
     name: str
     description: str
     question_ids: tuple[str, ...]
     sides: tuple[str, ...]
+    headline: tuple[HeadlineItem, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -285,7 +312,10 @@ def _parse_options(
         deal_breaker = item.get("deal_breaker", False)
         if not isinstance(deal_breaker, bool):
             bad(f"option {value!r}: deal_breaker must be true or false")
-        options.append(Option(value, label.strip(), deal_breaker is True))
+        warning = item.get("warning", False)
+        if not isinstance(warning, bool):
+            bad(f"option {value!r}: warning must be true or false")
+        options.append(Option(value, label.strip(), deal_breaker is True, warning is True))
     values = [o.value for o in options]
     duplicates = sorted({v for v in values if values.count(v) > 1})
     if duplicates:
@@ -362,9 +392,36 @@ def _parse_template(file: str, entry: Any, problems: list[Problem]) -> Template 
         ids = []
     for dup in sorted({i for i in ids if ids.count(i) > 1}):
         bad(f"lists question {dup!r} twice")
+    headline = _parse_headline(entry.get("headline"), ids, bad)
     if len(problems) > before:
         return None
-    return Template(tid, name, description, tuple(ids), sides)
+    return Template(tid, name, description, tuple(ids), sides, headline)
+
+
+def _parse_headline(raw: Any, question_ids: list[str], bad: Report) -> tuple[HeadlineItem, ...]:
+    """`headline`: a list of {question: <id in this template> | dimension: <key>, label}."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        bad("headline must be a list of {question or dimension, label}")
+        return ()
+    items = []
+    for item in raw:
+        if not isinstance(item, dict):
+            bad("each headline item must be a mapping")
+            continue
+        _unknown_keys(item, _HEADLINE_KEYS, bad, " in headline")
+        label = _string(item, "label", LABEL_LIMIT, True, bad)
+        question, dimension = item.get("question"), item.get("dimension")
+        if (question is None) == (dimension is None):
+            bad(f"headline item {label!r} names either a question or a dimension")
+        elif question is not None and question not in question_ids:
+            bad(f"headline item {label!r}: question {question!r} is not in the template")
+        elif dimension is not None and dimension not in DIMENSIONS:
+            bad(f"headline item {label!r}: unknown dimension {dimension!r}")
+        else:
+            items.append(HeadlineItem(label, question, dimension))
+    return tuple(items)
 
 
 def _read_files(root: Path, problems: list[Problem]) -> list[tuple[str, dict]]:
