@@ -62,6 +62,9 @@ class Partnership(Base):
     name: Mapped[str] = mapped_column(String(200))
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime]
+    # how summaries name the two sides; None until a check names them
+    our_org_name: Mapped[str | None] = mapped_column(String(200))
+    client_org_name: Mapped[str | None] = mapped_column(String(200))
 
 
 class QuestionVersion(Base):

@@ -79,6 +79,8 @@ _CHECK = (
         Check.created_at,
         Check.closed_at,
         Partnership.name.label("partnership_name"),
+        Partnership.our_org_name,
+        Partnership.client_org_name,
         _PREVIOUS_SUMMARY.label("previous_summary"),
     )
     .join(Partnership, Partnership.id == Check.partnership_id)
@@ -89,6 +91,8 @@ _QUESTIONS = (
     select(
         CheckQuestion.position,
         QuestionVersion.id.label("version_id"),
+        QuestionVersion.question_id,
+        QuestionVersion.version,
         QuestionVersion.dimension,
         QuestionVersion.kind,
         QuestionVersion.text,
@@ -245,7 +249,8 @@ async def check_for_summary(*, session: AsyncSession, check_id: int) -> Row[Any]
 
 
 async def questions_for_summary(*, session: AsyncSession, check_id: int) -> list[Row[Any]]:
-    """(position, version_id, dimension, kind, text, options) of every question, in order."""
+    """(position, version_id, question_id, version, dimension, kind, text, options) of every
+    question, in order."""
     return list((await session.execute(_QUESTIONS, {"check_id": check_id})).all())
 
 

@@ -18,7 +18,11 @@ from bot.db.models import NextStep
 from bot.domain.check_flow import CheckState, Event, Mode, Status, TransitionRefused, apply
 from bot.domain.next_steps import DONE
 from bot.domain.summary import (
+    CLIENT_DEFAULT_NAME,
+    OUR_DEFAULT_NAME,
     AnswerTallies,
+    HeadlineSpec,
+    OptionFacts,
     QuestionFacts,
     Rules,
     StepLine,
@@ -32,7 +36,7 @@ from bot.plumbing.errors import NotFound, UserError
 from bot.services import Services
 from bot.slack.chart import NoChart, chart_alt_text, render_radar
 from bot.slack.gateway import SlackCallFailed
-from questions.bank import DIMENSIONS
+from questions.bank import DIMENSIONS, NEEDS, Bank, short_label
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +67,8 @@ async def summarise(services: Services, check_id: int) -> Summary | None:
         if check is None:
             raise NotFound("That check no longer exists.")
         questions = question_facts(
-            await summaries.questions_for_summary(session=session, check_id=check_id)
+            await summaries.questions_for_summary(session=session, check_id=check_id),
+            services.bank,
         )
         try:
             apply(_state(check, len(questions)), Event.SUMMARISE)
@@ -102,6 +107,9 @@ async def summarise(services: Services, check_id: int) -> Summary | None:
                 tick_threshold=services.settings.tick_threshold,
                 divergence=services.settings.divergence,
             ),
+            our_name=check.our_org_name or OUR_DEFAULT_NAME,
+            client_name=check.client_org_name or CLIENT_DEFAULT_NAME,
+            headline=headline_specs(services.bank, check.template_id),
         )
         stored = await summaries.store_summary(
             session=session, check_id=check_id, summary=summary.to_json()
@@ -208,22 +216,49 @@ async def history(services: Services, *, channel_id: str) -> tuple[str, list[dic
     return render.history_message(partnership.name, entries, channel_id)
 
 
-def question_facts(rows: Iterable[Row[Any]]) -> list[QuestionFacts]:
-    """From summaries.questions_for_summary rows."""
-    return [
-        QuestionFacts(
-            version_id=row.version_id,
-            position=row.position,
-            dimension=row.dimension,
-            dimension_label=DIMENSIONS.get(row.dimension, row.dimension),
-            kind=row.kind,
-            text=row.text,
-            deal_breaker_values=frozenset(
-                str(option["value"]) for option in row.options if option.get("deal_breaker")
-            ),
+def question_facts(rows: Iterable[Row[Any]], bank: Bank) -> list[QuestionFacts]:
+    """From summaries.questions_for_summary rows: the wording as asked; which options are
+    warnings comes from the bank (it is not part of the wording)."""
+    facts = []
+    for row in rows:
+        in_bank = bank.questions.get(row.question_id)
+        warnings = {o.value for o in in_bank.options if o.warning} if in_bank else set()
+        facts.append(
+            QuestionFacts(
+                version_id=row.version_id,
+                position=row.position,
+                dimension=row.dimension,
+                dimension_label=DIMENSIONS.get(row.dimension, row.dimension),
+                kind=row.kind,
+                text=row.text,
+                deal_breaker_values=frozenset(
+                    str(option["value"]) for option in row.options if option.get("deal_breaker")
+                ),
+                question_id=row.question_id,
+                version=row.version,
+                need=row.dimension in NEEDS,
+                options=tuple(
+                    OptionFacts(
+                        value=str(option["value"]),
+                        label=str(option.get("label") or option["value"]),
+                        short=short_label(str(option.get("label") or option["value"])),
+                        warning=str(option["value"]) in warnings,
+                    )
+                    for option in row.options
+                ),
+            )
         )
-        for row in rows
-    ]
+    return facts
+
+
+def headline_specs(bank: Bank, template_id: str) -> tuple[HeadlineSpec, ...]:
+    template = bank.templates.get(template_id)
+    if template is None:
+        return ()
+    return tuple(
+        HeadlineSpec(label=item.label, question_id=item.question, dimension=item.dimension)
+        for item in template.headline
+    )
 
 
 def step_line(step: NextStep, check_id: int) -> StepLine:
