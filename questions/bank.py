@@ -96,8 +96,12 @@ class Option:
 
     @property
     def short(self) -> str:
-        """The label up to its first colon: "Expert: they stepped back…" → "Expert"."""
-        return self.label.split(":", 1)[0].strip()
+        return short_label(self.label)
+
+
+def short_label(label: str) -> str:
+    """An option's label up to its first colon: "Expert: they stepped back…" → "Expert"."""
+    return label.split(":", 1)[0].strip()
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ SCOPES = {
     "conversations_members": {"channels:read", "groups:read"},
     "conversations_history": {"im:history"},
     "users_info": {"users:read"},
+    "team_info": {"team:read"},
     "users_lookupByEmail": {"users:read.email"},
     "files_getUploadURLExternal": {"files:write"},
     "files_completeUploadExternal": {"files:write"},

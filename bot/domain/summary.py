@@ -45,7 +45,7 @@ YES = "yes"
 SCORED_KINDS = ("scale", "tick")
 PICKED_KINDS = ("choice", "tick")  # answers counted per option and side
 TEXT_KIND = "text"
-OUR_DEFAULT_NAME = "Our side"
+OUR_DEFAULT_NAME = "Consultants"  # only when no workspace name is known
 CLIENT_DEFAULT_NAME = "Client"
 
 
