@@ -279,7 +279,9 @@ def _signal_blocks(summary: Summary) -> list[dict[str, Any]]:
 def _signal_text(line: SignalLine) -> str:
     title = escape(trim(line.title, 150))
     when = _when(line.starts_at)
-    origin = " (from the calendar)" if line.source == "calendar" else ""
+    origin = {"calendar": " (from the calendar)", "reflection": " (said in a reflection)"}.get(
+        line.source, ""
+    )
     if line.kind == "meeting_moved":
         target = _when(line.moved_to)
         return f"• “{title}”{when} was moved{' to' + target if target else ''}{origin}"

@@ -31,7 +31,7 @@ from sqlalchemy.orm import aliased
 
 from bot.db.models import Answer, Check, CheckQuestion, Partnership, QuestionVersion, Signal
 from bot.db.types import bytewise
-from bot.domain.summary import Note, Raiser, SignalLine, ValueCount, note_key
+from bot.domain.summary import WARNING_SIGNALS, Note, Raiser, SignalLine, ValueCount, note_key
 from questions.bank import VALUE_LIMIT
 
 # '' written inline, as in ix_answers_comments (bot.db.models.HAS_COMMENT): compared with a
@@ -234,6 +234,7 @@ _SIGNALS = (
     select(Signal.kind, Signal.detail, func.count().over())
     .where(
         Signal.partnership_id == bindparam("partnership_id"),
+        Signal.kind.in_(WARNING_SIGNALS),
         Signal.occurred_at <= bindparam("until"),
         or_(_previous_close.is_(None), Signal.occurred_at > _previous_close),
     )
@@ -356,7 +357,8 @@ async def signals_for_summary(
     until: datetime,
     limit: int,
 ) -> tuple[list[SignalLine], int]:
-    """Warning signs recorded after the partnership's previous check closed, up to `until`.
+    """Warning signs (meetings the client moved or cancelled, or that a calendar feed moved or
+    cancelled) recorded after the partnership's previous check closed, up to `until`.
 
     At most `limit` of them (oldest first), and how many there were in all.
     """

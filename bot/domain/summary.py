@@ -259,6 +259,15 @@ class StepLine:
     carried: bool  # agreed in an earlier check
 
 
+# Signal kinds: the first two are warning signs the summary shows; a meeting our side cancelled
+# (alone or by agreement) is recorded, but it is not the client's warning sign.
+MEETING_MOVED = "meeting_moved"
+MEETING_CANCELLED = "meeting_cancelled"
+CANCELLED_BY_US = "meeting_cancelled_by_us"
+CANCELLED_JOINTLY = "meeting_cancelled_jointly"
+WARNING_SIGNALS = (MEETING_MOVED, MEETING_CANCELLED)
+
+
 @dataclass(frozen=True)
 class SignalLine:
     """A warning sign recorded since the previous check, e.g. a meeting the client moved."""
@@ -267,7 +276,7 @@ class SignalLine:
     title: str
     starts_at: str | None  # ISO: the meeting's (original) start
     moved_to: str | None  # ISO: the new start, for a move
-    source: str  # calendar | manual
+    source: str  # calendar | manual | reflection
 
 
 @dataclass(frozen=True)
