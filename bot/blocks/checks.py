@@ -20,6 +20,7 @@ from bot.blocks.text import (
     slack_date,
     trim,
 )
+from bot.domain.summary import CLIENT_DEFAULT_NAME, OUR_DEFAULT_NAME
 
 MAX_ANSWER_BUTTONS = 5
 
@@ -35,6 +36,8 @@ class CheckInfo:
     total: int
     deadline_at: datetime | None = None
     client_user_ids: Sequence[str] = ()
+    our_name: str = OUR_DEFAULT_NAME  # how the channel names each side
+    client_name: str = CLIENT_DEFAULT_NAME
 
 
 @dataclass(frozen=True)
@@ -56,8 +59,9 @@ class Counts:
     client: int = 0
     extra: dict[str, int] = field(default_factory=dict)
 
-    def phrase(self) -> str:
-        return f"{self.ours} on our side · {self.client} on the client side"
+    def phrase(self, check: CheckInfo) -> str:
+        ours, client = escape(check.our_name), escape(check.client_name)
+        return f"{self.ours} at {ours} · {self.client} at {client}"
 
 
 def intro_message(check: CheckInfo) -> tuple[str, list[dict[str, Any]]]:
@@ -87,8 +91,9 @@ def intro_message(check: CheckInfo) -> tuple[str, list[dict[str, Any]]]:
             f"for *{name}*. {how}"
         ),
         context(
-            f"Client side: {mentions(check.client_user_ids)}. Everyone else here answers "
-            f"for our side. Until the check closes only the number of answers is shown. {privacy}"
+            f"Answering for {escape(check.client_name)}: {mentions(check.client_user_ids)}. "
+            f"Everyone else here answers for {escape(check.our_name)}. Until the check closes "
+            f"only the number of answers is shown. {privacy}"
         ),
     ]
     return text, blocks
@@ -105,9 +110,9 @@ def question_message(
     ]
     hints = [question.help] if question.help else []
     if tuple(question.sides) == ("ours",):
-        hints.append("For our side only.")
+        hints.append(f"For {escape(check.our_name)} only.")
     elif tuple(question.sides) == ("client",):
-        hints.append("For the client side only.")
+        hints.append(f"For {escape(check.client_name)} only.")
     if hints:
         blocks.append(context(" ".join(hints)))
     if state == "open":
@@ -124,10 +129,10 @@ def question_message(
             )
         lead_controls.append(button("Close check", ids.CLOSE_CHECK, str(check.id)))
         blocks.append({"type": "actions", "block_id": "controls", "elements": lead_controls})
-        blocks.append(context(f"Answered so far: {counts.phrase()}."))
+        blocks.append(context(f"Answered so far: {counts.phrase(check)}."))
     else:
         closing = "The check has moved on." if state == "moved_on" else "The check is closed."
-        blocks.append(context(f"Answers: {counts.phrase()}. {closing}"))
+        blocks.append(context(f"Answers: {counts.phrase(check)}. {closing}"))
     return text, blocks
 
 
@@ -166,7 +171,7 @@ def async_message(
 ) -> tuple[str, list[dict[str, Any]]]:
     text, blocks = intro_message(check)
     if closed:
-        blocks.append(context(f"Answers: {counts.phrase()}. The check is closed."))
+        blocks.append(context(f"Answers: {counts.phrase(check)}. The check is closed."))
         return text, blocks
     blocks.append(
         {
@@ -179,7 +184,7 @@ def async_message(
             ],
         }
     )
-    blocks.append(context(f"Answered so far: {counts.phrase()}."))
+    blocks.append(context(f"Answered so far: {counts.phrase(check)}."))
     return text, blocks
 
 
@@ -188,8 +193,8 @@ def closing_message(
 ) -> tuple[str, list[dict[str, Any]]]:
     who = f"{mention(closed_by)} closed" if closed_by else "The deadline closed"
     people = (
-        f"{count_phrase(respondents.ours, 'person')} answered on our side and "
-        f"{count_phrase(respondents.client, 'person')} on the client side"
+        f"{count_phrase(respondents.ours, 'person')} answered at {escape(check.our_name)} and "
+        f"{count_phrase(respondents.client, 'person')} at {escape(check.client_name)}"
     ).replace("persons", "people")
     text = f"Check closed: {people}."
     blocks = [

@@ -28,6 +28,7 @@ from bot.domain.answers import (
     side_of,
 )
 from bot.domain.check_flow import CheckState, Event, Mode, Status, TransitionRefused, apply
+from bot.domain.summary import CLIENT_DEFAULT_NAME, OUR_DEFAULT_NAME
 from bot.plumbing.errors import NotAllowed, NotFound, UserError
 from bot.services import Services
 from bot.slack.gateway import SlackCallFailed, SlackUser
@@ -639,6 +640,8 @@ def check_info(check: Check) -> cards.CheckInfo:
         total=len(check.questions),
         deadline_at=check.deadline_at,
         client_user_ids=tuple(p.user_id for p in check.participants if p.side == CLIENT_SIDE),
+        our_name=check.partnership.our_org_name or OUR_DEFAULT_NAME,
+        client_name=check.partnership.client_org_name or CLIENT_DEFAULT_NAME,
     )
 
 

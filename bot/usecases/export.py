@@ -10,7 +10,8 @@ from typing import Any
 
 from bot.db import checks as store
 from bot.db.engine import Database, migrated
-from bot.domain.answers import option_label
+from bot.domain.answers import CLIENT_SIDE, OUR_SIDE, option_label
+from bot.domain.summary import CLIENT_DEFAULT_NAME, OUR_DEFAULT_NAME
 from bot.plumbing.config import Settings
 from bot.usecases.partnerships import unknown_channel
 
@@ -24,6 +25,7 @@ CSV_COLUMNS = (
     "dimension",
     "user_id",
     "side",
+    "organisation",
     "value",
     "label",
     "comment",
@@ -43,6 +45,10 @@ async def export_partnership(db: Database, channel_id: str) -> dict[str, Any]:
         partnership = await store.partnership_for_channel(session=session, channel_id=channel_id)
         if partnership is None:
             raise unknown_channel(channel_id)
+        organisation = {
+            OUR_SIDE: partnership.our_org_name or OUR_DEFAULT_NAME,
+            CLIENT_SIDE: partnership.client_org_name or CLIENT_DEFAULT_NAME,
+        }
         checks = await store.checks_of_partnership(session=session, partnership_id=partnership.id)
         exported = []
         for check in checks:
@@ -81,6 +87,7 @@ async def export_partnership(db: Database, channel_id: str) -> dict[str, Any]:
                             "dimension": questions[a.question_version_id].question.dimension,
                             "user_id": a.user_id,
                             "side": a.side,
+                            "organisation": organisation[a.side],
                             "value": a.value,
                             "label": option_label(
                                 questions[a.question_version_id].question.options, a.value
@@ -103,6 +110,8 @@ async def export_partnership(db: Database, channel_id: str) -> dict[str, Any]:
             "channel_id": partnership.channel_id,
             "team_id": partnership.team_id,
             "created_at": _iso(partnership.created_at),
+            "our_org_name": organisation[OUR_SIDE],
+            "client_org_name": organisation[CLIENT_SIDE],
         },
         "checks": exported,
     }
@@ -129,6 +138,7 @@ def render_csv(data: dict[str, Any]) -> str:
                     "dimension": answer["dimension"],
                     "user_id": answer["user_id"],
                     "side": answer["side"],
+                    "organisation": answer["organisation"],
                     "value": answer["value"],
                     "label": answer["label"],
                     "comment": answer["comment"],
