@@ -385,6 +385,33 @@ def test_template_rules(tmp_path: Path) -> None:
     assert_problem(write_bank(tmp_path, templates=bad_side), "unknown side 'theirs'")
 
 
+def test_template_headlines_and_warning_options(tmp_path: Path) -> None:
+    headline = TEMPLATE + "    headline:\n      - {question: q.one, label: Trust today}\n"
+    bank = load_bank(write_bank(tmp_path, templates=headline))
+    [item] = bank.templates["demo"].headline
+    assert (item.question, item.dimension, item.label) == ("q.one", None, "Trust today")
+
+    elsewhere = headline.replace("{question: q.one", "{question: q.two")
+    assert_problem(write_bank(tmp_path, templates=elsewhere), "q.two", "not in the template")
+    both = headline.replace("{question: q.one", "{question: q.one, dimension: trust")
+    assert_problem(write_bank(tmp_path, templates=both), "either a question or a dimension")
+    unknown = headline.replace("{question: q.one", "{dimension: nope")
+    assert_problem(write_bank(tmp_path, templates=unknown), "unknown dimension 'nope'")
+
+    choice = options_question(
+        "choice",
+        '    options:\n      - {value: a, label: "Aye: of course"}\n'
+        "      - {value: b, label: B, warning: true}\n",
+    )
+    bank = load_bank(write_bank(tmp_path, choice))
+    a, b = bank.questions["q.one"].options
+    assert (a.warning, b.warning, a.short) == (False, True, "Aye")
+    assert_problem(
+        write_bank(tmp_path, choice.replace("warning: true", "warning: maybe")),
+        "warning must be true or false",
+    )
+
+
 def test_template_side_must_match_a_question_side(tmp_path: Path) -> None:
     client_only = QUESTION.replace("sides: [ours, client]", "sides: [client]")
     ours_only = TEMPLATE.replace("sides: [ours, client]", "sides: [ours]")
