@@ -378,7 +378,12 @@ def _dimension_text(summary: Summary, d: DimensionResult) -> str:
     mark = _mark(d) if d.need else ":small_blue_diamond:"
     title = f"{mark} *{escape(d.label)}*" + ("" if d.need else " · not one of the five needs")
     lines = [title, _sides_text(summary, d)]
-    if d.wording_changed:
+    if d.wording_changed and all(d.side_trend(s).trend == Trend.UNKNOWN for s in SIDES):
+        lines.append(
+            "_The questions here were reworded since last time, so there is no like-for-like "
+            "trend this time._"
+        )
+    elif d.wording_changed:
         lines.append(
             "_Some questions here were reworded since last time: each side's move compares "
             "only the questions asked the same way both times._"

@@ -773,6 +773,32 @@ def _warnings(
     return tuple(lines)
 
 
+def predates_versions(previous: Mapping[str, Any] | None) -> bool:
+    """A summary stored before summaries kept which question versions they compared."""
+    return bool(previous) and int((previous or {}).get("format", 1)) < SUMMARY_FORMAT
+
+
+def with_questions_asked(
+    previous: Mapping[str, Any], questions: Sequence[QuestionFacts], values: Iterable[ValueCount]
+) -> dict[str, Any]:
+    """An older stored summary, completed from its check's questions and answer tallies with
+    what each dimension asked and each question's means, so trends compare like with like."""
+    counted = _value_counts(values)
+    anonymous = bool(previous.get("anonymous"))
+    dimensions = []
+    for raw in previous.get("dimensions", ()):
+        asked = [q for q in questions if q.dimension == raw["key"] and q.kind in SCORED_KINDS]
+        figures = (SideFigure(**raw["ours"]), SideFigure(**raw["client"]))
+        dimensions.append(
+            {
+                **raw,
+                "asked": [q.key for q in asked],
+                "per_question": _per_question(asked, counted, figures, anonymous),
+            }
+        )
+    return {**previous, "dimensions": dimensions}
+
+
 def _previous_dimensions(previous: Mapping[str, Any] | None) -> dict[str, Mapping[str, Any]] | None:
     if not previous:
         return None

@@ -20,6 +20,7 @@ from bot.domain.next_steps import DONE
 from bot.domain.summary import (
     CLIENT_DEFAULT_NAME,
     OUR_DEFAULT_NAME,
+    SCORED_KINDS,
     AnswerTallies,
     HeadlineSpec,
     OptionFacts,
@@ -29,8 +30,10 @@ from bot.domain.summary import (
     Summary,
     comment_quotas,
     compute_summary,
+    predates_versions,
     tally_plan,
     unscored_values,
+    with_questions_asked,
 )
 from bot.plumbing.errors import NotFound, UserError
 from bot.services import Services
@@ -75,6 +78,9 @@ async def summarise(services: Services, check_id: int) -> Summary | None:
         except TransitionRefused:
             return None
         tallies = await count_answers(session, check_id, questions, anonymous=check.anonymous)
+        previous = check.previous_summary
+        if predates_versions(previous):
+            previous = await _completed(session, previous, services.bank)
         steps = await steps_store.steps_for_summary(
             session=session,
             partnership_id=check.partnership_id,
@@ -99,7 +105,7 @@ async def summarise(services: Services, check_id: int) -> Summary | None:
             closed_at=check.closed_at.isoformat() if check.closed_at else None,
             questions=questions,
             tallies=tallies,
-            previous=check.previous_summary,
+            previous=previous,
             next_steps=[step_line(step, check_id) for step in steps],
             signals=signals,
             signals_total=signals_total,
@@ -214,6 +220,21 @@ async def history(services: Services, *, channel_id: str) -> tuple[str, list[dic
         for row in rows
     ]
     return render.history_message(partnership.name, entries, channel_id)
+
+
+async def _completed(session: AsyncSession, previous: dict[str, Any], bank: Bank) -> dict[str, Any]:
+    """A previous summary stored before it kept its questions' versions, completed from that
+    check's questions and answers (two more statements, only for such a summary)."""
+    earlier = int(previous["check_id"])
+    questions = question_facts(
+        await summaries.questions_for_summary(session=session, check_id=earlier), bank
+    )
+    values = await summaries.value_counts(
+        session=session,
+        check_id=earlier,
+        version_ids=[q.version_id for q in questions if q.kind in SCORED_KINDS],
+    )
+    return with_questions_asked(previous, questions, values)
 
 
 def question_facts(rows: Iterable[Row[Any]], bank: Bank) -> list[QuestionFacts]:

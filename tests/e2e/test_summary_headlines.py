@@ -6,6 +6,10 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
+from sqlalchemy import update
+
+from bot.db.models import Check
 from questions.bank import load_bank
 from tests.e2e.checkflow import LEAD, start_check
 from tests.e2e.summaryflow import (
@@ -103,6 +107,18 @@ async def test_the_self_check_headline_reports_the_work_role_standing_and_change
     h.assert_payloads_valid()
 
 
+async def _as_first_stored(h: Harness) -> None:
+    async with h.db().unit_of_work() as session:
+        check = await session.get(Check, 1)
+        assert check is not None and check.summary is not None
+        legacy = {**check.summary, "format": 1}
+        legacy["dimensions"] = [
+            {k: v for k, v in d.items() if k not in ("asked", "per_question")}
+            for d in legacy["dimensions"]
+        ]
+        await session.execute(update(Check).where(Check.id == 1).values(summary=legacy))
+
+
 def trust(level: dict[str, str], openness: dict[str, str]):  # type: ignore[no-untyped-def]
     def picks(question_id: str, user: str) -> str | None:
         side = "client" if user.startswith("U0CLIENT") else "ours"
@@ -119,8 +135,9 @@ def trust(level: dict[str, str], openness: dict[str, str]):  # type: ignore[no-u
     return picks
 
 
+@pytest.mark.parametrize("stored_before_versions", [False, True])
 async def test_a_reworded_question_is_left_out_of_the_trend_and_the_summary_says_so(
-    database: tuple[str, str | None], fake_slack: FakeSlack
+    database: tuple[str, str | None], fake_slack: FakeSlack, stored_before_versions: bool
 ) -> None:
     url, schema = database
     bank = load_bank()
@@ -130,6 +147,8 @@ async def test_a_reworded_question_is_left_out_of_the_trend_and_the_summary_says
         before = trust({"ours": "4", "client": "3"}, {"ours": "2", "client": "2"})
         await answer_every_question(h, EVERYONE, before)
         await close(h)
+        if stored_before_versions:  # as summaries were stored before they kept versions
+            await _as_first_stored(h)
     finally:
         await h.stop()
 
