@@ -176,6 +176,10 @@ def register(app: AsyncApp, services: Services) -> None:
                 "That menu is out of date; run `/partnership meetings` again."
             ) from None
         outcome = await meetings.cancel_meeting(
-            services, meeting_id=meeting_id, user_id=user_id_of(body), delete=what == "delete"
+            services,
+            meeting_id=meeting_id,
+            user_id=user_id_of(body),
+            delete=what == "delete",
+            cancelled_by=cards.WHO_CANCELLED.get(what),
         )
         await tell(services, body, outcome)

@@ -47,6 +47,8 @@ def read_check_form(body: dict[str, Any]) -> checks.CheckForm:
         deadline_at=datetime.fromtimestamp(int(deadline), UTC) if deadline else None,
         anonymous=input_value(view, ids.PRIVACY_BLOCK, ids.PRIVACY_INPUT) == "anonymous",
         view_id=view.get("id"),
+        our_org_name=str(input_value(view, ids.OUR_ORG_BLOCK, ids.OUR_ORG_INPUT) or ""),
+        client_org_name=str(input_value(view, ids.CLIENT_ORG_BLOCK, ids.CLIENT_ORG_INPUT) or ""),
     )
 
 

@@ -49,7 +49,7 @@ DIMENSIONS: dict[str, str] = {
     "shared_learning": "Learning shared back",
     # consultant self-check
     "work_mix": "Mix of work",
-    "role": "Role we play",
+    "role": "Role the consultants play",
     "access_credibility": "Access, credibility & trust",
     "client_type": "Sustained or project client",
     # reflection and self-check
@@ -57,6 +57,16 @@ DIMENSIONS: dict[str, str] = {
 }
 # the template whose summary's verdict stands for the partnership (the Home tab shows it)
 PARTNERSHIP_CHECK = "partnership_check"
+# The needs a summary ticks: the five of a lasting partnership, and ground rules (the sixth,
+# asked only in its own template). Value & predictability and the rest are reported, not ticked.
+NEEDS: tuple[str, ...] = (
+    "goals_values",
+    "vision",
+    "getting_along",
+    "trust",
+    "practical_actions",
+    "ground_rules",
+)
 DEFAULT_BANK_PATH: Path = Path(__file__).resolve().parent / "data"
 
 # Limits keep every string inside Slack Block Kit limits (button/option text 75).
@@ -77,6 +87,16 @@ class Option:
     value: str
     label: str
     deal_breaker: bool = False
+    warning: bool = False  # the summary calls it out on its own line; not part of the wording
+
+    @property
+    def short(self) -> str:
+        return short_label(self.label)
+
+
+def short_label(label: str) -> str:
+    """An option's label up to its first colon: "Expert: they stepped back…" → "Expert"."""
+    return label.split(":", 1)[0].strip()
 
 
 @dataclass(frozen=True)
@@ -116,12 +136,22 @@ class Question:
 
 
 @dataclass(frozen=True)
+class HeadlineItem:
+    """One line of a template's summary headline: a question's picks or a dimension's figures."""
+
+    label: str
+    question: str | None = None
+    dimension: str | None = None
+
+
+@dataclass(frozen=True)
 class Template:
     id: str
     name: str
     description: str
     question_ids: tuple[str, ...]
     sides: tuple[str, ...]
+    headline: tuple[HeadlineItem, ...] = ()
     file: str = ""
     custom: bool = False
 
@@ -216,6 +246,7 @@ class OptionSpec(_Strict):
     value: Value
     label: Label
     deal_breaker: StrictBool = False
+    warning: StrictBool = False  # the summary calls it out on its own line
 
 
 class QuestionSpec(_Strict):
@@ -274,7 +305,9 @@ class QuestionSpec(_Strict):
         elif self.options is None:
             options = () if self.kind == "text" else tuple(Option(*o) for o in DEFAULT_TICK_OPTIONS)
         else:
-            options = tuple(Option(o.value, o.label, o.deal_breaker) for o in self.options)
+            options = tuple(
+                Option(o.value, o.label, o.deal_breaker, o.warning) for o in self.options
+            )
         return Question(
             self.id,
             self.version,
@@ -291,12 +324,39 @@ class QuestionSpec(_Strict):
         )
 
 
+class HeadlineSpec(_Strict):
+    """One line of a template's summary headline: a question's picks or a dimension's figures."""
+
+    label: Label
+    question: StrictStr | None = None
+    dimension: StrictStr | None = None
+
+    @model_validator(mode="after")
+    def _names_one_thing(self) -> HeadlineSpec:
+        if (self.question is None) == (self.dimension is None):
+            raise ValueError(f"headline item {self.label!r} names either a question or a dimension")
+        if self.dimension is not None and self.dimension not in DIMENSIONS:
+            raise ValueError(f"headline item {self.label!r}: unknown dimension {self.dimension!r}")
+        return self
+
+
 class TemplateSpec(_Strict):
     id: Id
     name: _text(NAME_LIMIT)  # type: ignore[valid-type]
     description: _text(DESCRIPTION_LIMIT, required=False) = ""  # type: ignore[valid-type]
     sides: Sides
     questions: Annotated[list[StrictStr], Field(min_length=1), AfterValidator(_no_repeats)]
+    headline: list[HeadlineSpec] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _headline_asks_this_template(self) -> TemplateSpec:
+        for item in self.headline:
+            if item.question is not None and item.question not in self.questions:
+                raise ValueError(
+                    f"headline item {item.label!r}: question {item.question!r} is not in the "
+                    "template"
+                )
+        return self
 
     def template(self, file: str, custom: bool) -> Template:
         return Template(
@@ -305,6 +365,7 @@ class TemplateSpec(_Strict):
             self.description,
             tuple(self.questions),
             tuple(self.sides),
+            headline=tuple(HeadlineItem(h.label, h.question, h.dimension) for h in self.headline),
             file=file,
             custom=custom,
         )
@@ -364,6 +425,8 @@ def _reason(detail: Any) -> str:
         return f"{field} must be a mapping" if loc else "must be a mapping"
     if kind == "list_type":
         return f"{field} must be a list"
+    if kind == "bool_type":
+        return f"{field} must be true or false"
     return f"{field}: {detail['msg']}" if loc else str(detail["msg"])
 
 

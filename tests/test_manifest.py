@@ -26,6 +26,7 @@ SCOPES = {
     "conversations_list": {"channels:read", "groups:read"},
     "conversations_history": {"im:history"},
     "users_info": {"users:read"},
+    "team_info": {"team:read"},
     "users_lookupByEmail": {"users:read.email"},
     "files_getUploadURLExternal": {"files:write"},
     "files_completeUploadExternal": {"files:write"},

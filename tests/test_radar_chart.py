@@ -5,7 +5,10 @@ from __future__ import annotations
 import io
 import subprocess
 import sys
+from dataclasses import replace
 
+import pytest
+from matplotlib.textpath import TextPath
 from PIL import Image
 
 from bot.domain.summary import DimensionResult, Rules, SideFigure, Summary
@@ -14,8 +17,10 @@ from bot.slack import chart
 LABELS = ["Trust", "Getting along", "Shared goals", "Vision"]
 
 
-def summary(partnership_name: str) -> Summary:
+def summary(partnership_name: str, *, ours: str = "Acme", client: str = "Northwind") -> Summary:
     return Summary(
+        our_name=ours,
+        client_name=client,
         check_id=1,
         channel_id="C1",
         partnership_name=partnership_name,
@@ -45,14 +50,38 @@ def summary(partnership_name: str) -> Summary:
 def test_the_chart_is_a_png_of_the_whole_figure() -> None:
     picture = Image.open(io.BytesIO(chart.render_radar(summary("Acme"))))
     picture.load()
-    assert picture.format == "PNG" and picture.size == (640, 500)
+    assert picture.format == "PNG" and picture.size == (1280, 1000)  # 2x, for Slack previews
 
 
-def test_after_the_warm_up_only_the_title_is_outlined_anew() -> None:
+def test_after_the_warm_up_only_the_title_and_the_names_are_outlined_anew() -> None:
     chart.warm_up(LABELS, 3.5)
     before = chart._outline.cache_info().misses
-    chart.render_radar(summary("A partnership no chart has named yet"))
-    assert chart._outline.cache_info().misses == before + 1
+    chart.render_radar(
+        summary("A partnership no chart has named yet", ours="Ours", client="Theirs")
+    )
+    assert chart._outline.cache_info().misses == before + 3  # the title, the two organisations
+
+
+def test_ticked_needs_are_marked_and_the_legend_names_both_organisations(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    drawn = summary("Acme × Northwind", ours="Acme", client="Northwind")
+    first = replace(drawn.dimensions[0], ticked=True)
+    ticked = replace(drawn, dimensions=(first, *drawn.dimensions[1:]))
+    outlined: list[tuple[str, float]] = []
+    real = chart._outline
+
+    def recording(text: str, size: float) -> TextPath:
+        outlined.append((text, size))
+        return real(text, size)
+
+    monkeypatch.setattr(chart, "_outline", recording)
+    chart.render_radar(ticked)
+    texts = {text for text, _ in outlined}
+    assert {"● Acme", "● Northwind", "✓ need ticked", "✓ Trust"} <= texts
+    assert "Getting along" in texts and "✓ Getting along" not in texts
+    assert min(size for _, size in outlined) >= 11
+    assert "Trust (ticked): Acme 4.0, Northwind 2.0" in chart.chart_alt_text(ticked)
 
 
 def test_serving_loads_neither_matplotlib_nor_icalendar_until_needed() -> None:

@@ -20,7 +20,8 @@ from bot.blocks.text import (
     section,
     slack_date,
 )
-from bot.domain.wording import CLIENT_SIDE, OUR_SIDE, count_phrase, sides_name
+from bot.domain.summary import CLIENT_DEFAULT_NAME, OUR_DEFAULT_NAME
+from bot.domain.wording import CLIENT_SIDE, OUR_SIDE, count_phrase
 
 MAX_ANSWER_BUTTONS = 5
 # one row of buttons in a message on a laptop screen, in characters: a button takes its
@@ -40,6 +41,8 @@ class CheckInfo:
     total: int
     deadline_at: datetime | None = None
     client_user_ids: Sequence[str] = ()
+    our_name: str = OUR_DEFAULT_NAME  # how the channel names each side
+    client_name: str = CLIENT_DEFAULT_NAME
 
 
 @dataclass(frozen=True)
@@ -62,8 +65,9 @@ class Counts:
     client: int = 0
     extra: dict[str, int] = field(default_factory=dict)
 
-    def phrase(self) -> str:
-        return f"{self.ours} on our side · {self.client} on the client side"
+    def phrase(self, check: CheckInfo) -> str:
+        ours, client = escape(check.our_name), escape(check.client_name)
+        return f"{self.ours} at {ours} · {self.client} at {client}"
 
 
 def intro_message(check: CheckInfo) -> tuple[str, list[dict[str, Any]]]:
@@ -93,9 +97,10 @@ def intro_message(check: CheckInfo) -> tuple[str, list[dict[str, Any]]]:
             f"for *{name}*. {how}"
         ),
         context(
-            f"Client side: {mentions(check.client_user_ids)}. Everyone else here answers "
-            "for our side, and “we” in a question means your own side. Until the check "
-            f"closes only the number of answers is shown. {privacy}"
+            f"Answering for {escape(check.client_name)}: {mentions(check.client_user_ids)}. "
+            f"Everyone else here answers for {escape(check.our_name)}, and “we” in a question "
+            f"means your own side. Until the check closes only the number of answers is shown. "
+            f"{privacy}"
         ),
     ]
     return text, blocks
@@ -116,7 +121,8 @@ def question_message(
     ]
     hints = [question.help] if question.help else []
     if set(question.sides) != {OUR_SIDE, CLIENT_SIDE}:
-        hints.append(f"For {sides_name(question.sides)} only.")
+        names = {OUR_SIDE: check.our_name, CLIENT_SIDE: check.client_name}
+        hints.append(f"For {escape(' and '.join(names[s] for s in question.sides))} only.")
     notes = [" ".join(hints)]
     if state == "open" and question.kind == "scale":
         notes.append(scale_legend(question.options))
@@ -136,10 +142,10 @@ def question_message(
                 ],
             }
         )
-        blocks.append(context(f"Answered so far: {counts.phrase()}."))
+        blocks.append(context(f"Answered so far: {counts.phrase(check)}."))
     else:
         closing = "The check has moved on." if state == "moved_on" else "The check is closed."
-        blocks.append(context(f"Answers: {counts.phrase()}. {closing}"))
+        blocks.append(context(f"Answers: {counts.phrase(check)}. {closing}"))
     return text, blocks
 
 
@@ -225,7 +231,7 @@ def async_message(
 ) -> tuple[str, list[dict[str, Any]]]:
     text, blocks = intro_message(check)
     if closed:
-        blocks.append(context(f"Answers: {counts.phrase()}. The check is closed."))
+        blocks.append(context(f"Answers: {counts.phrase(check)}. The check is closed."))
         return text, blocks
     blocks.append(
         {
@@ -237,7 +243,7 @@ def async_message(
             ],
         }
     )
-    blocks.append(context(f"Answered so far: {counts.phrase()}."))
+    blocks.append(context(f"Answered so far: {counts.phrase(check)}."))
     return text, blocks
 
 
@@ -246,8 +252,8 @@ def closing_message(
 ) -> tuple[str, list[dict[str, Any]]]:
     who = f"{mention(closed_by)} closed" if closed_by else "The deadline closed"
     people = (
-        f"{count_phrase(respondents.ours, 'person')} answered on our side and "
-        f"{count_phrase(respondents.client, 'person')} on the client side"
+        f"{count_phrase(respondents.ours, 'person')} answered at {escape(check.our_name)} and "
+        f"{count_phrase(respondents.client, 'person')} at {escape(check.client_name)}"
     )
     text = f"Check closed: {people}."
     blocks = [

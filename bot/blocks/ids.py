@@ -25,6 +25,8 @@ CLIENT_BLOCK, CLIENT_INPUT = "client_side", "client_side_input"
 MODE_BLOCK, MODE_INPUT = "mode", "mode_input"
 DEADLINE_BLOCK, DEADLINE_INPUT = "deadline", "deadline_input"
 PRIVACY_BLOCK, PRIVACY_INPUT = "privacy", "privacy_input"
+OUR_ORG_BLOCK, OUR_ORG_INPUT = "our_org", "our_org_input"
+CLIENT_ORG_BLOCK, CLIENT_ORG_INPUT = "client_org", "client_org_input"
 
 # blocks of the answer modals
 COMMENT_BLOCK, COMMENT_INPUT = "comment", "comment_input"

@@ -263,7 +263,10 @@ def _meeting_menu(meeting_id: int) -> dict[str, Any]:
         "type": "overflow",
         "action_id": ids.MEETING_MENU,
         "options": [
-            {"text": plain("Mark as cancelled"), "value": f"cancel:{meeting_id}"},
+            *(
+                {"text": plain(label), "value": f"{what}:{meeting_id}"}
+                for what, label in CANCEL_CHOICES.items()
+            ),
             {"text": plain("Delete (logged by mistake)"), "value": f"delete:{meeting_id}"},
         ],
         # Slack allows one confirm per overflow; both of its choices are final
@@ -276,9 +279,20 @@ def _meeting_menu(meeting_id: int) -> dict[str, Any]:
     }
 
 
+# Mark as cancelled asks who cancelled: only the client's cancellation is a warning sign.
+CANCEL_CHOICES = {
+    "cancel_client": "Cancelled by the client",
+    "cancel_us": "Cancelled by us",
+    "cancel_both": "Cancelled: both agreed",
+}
+WHO_CANCELLED = {"cancel_client": "client", "cancel_us": "ours", "cancel_both": "both"}
+
+
 def parse_menu_value(value: str) -> tuple[str, int]:
+    """("delete" | "cancel_client" | "cancel_us" | "cancel_both" | "cancel", meeting id);
+    a bare "cancel" comes from a list posted before the menu asked who cancelled."""
     what, _, number = value.partition(":")
-    if what not in ("cancel", "delete") or not number.isdigit():
+    if what not in ("cancel", "delete", *CANCEL_CHOICES) or not number.isdigit():
         raise ValueError(value)
     return what, int(number)
 

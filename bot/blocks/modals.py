@@ -13,6 +13,7 @@ from bot.blocks.text import context, plain, section, trim
 from bot.domain.answers import COMMENT_MAX, TEXT_ANSWER_MAX
 
 PARTNERSHIP_NAME_MAX = 80
+ORG_NAME_MAX = 60
 QUESTIONS_PER_PAGE = 10
 
 
@@ -30,6 +31,8 @@ def start_check_modal(
     templates: Sequence[TemplateChoice],
     proposed_client_users: Sequence[str],
     default_deadline: datetime,
+    our_org_name: str | None = None,
+    client_org_name: str | None = None,
 ) -> dict[str, Any]:
     template_options = [
         {
@@ -100,6 +103,20 @@ def start_check_modal(
                 ),
                 "element": client_input,
             },
+            _org_input(
+                ids.OUR_ORG_BLOCK,
+                ids.OUR_ORG_INPUT,
+                "Our organisation",
+                our_org_name,
+                "e.g. Acme Consulting",
+            ),
+            _org_input(
+                ids.CLIENT_ORG_BLOCK,
+                ids.CLIENT_ORG_INPUT,
+                "The client's organisation",
+                client_org_name,
+                "e.g. Northwind",
+            ),
             {
                 "type": "input",
                 "block_id": ids.MODE_BLOCK,
@@ -135,6 +152,28 @@ def start_check_modal(
                 },
             },
         ],
+    }
+
+
+def _org_input(
+    block_id: str, action_id: str, label: str, initial: str | None, example: str
+) -> dict[str, Any]:
+    """How summaries, charts and exports name one side; prefilled from the workspace names."""
+    element: dict[str, Any] = {
+        "type": "plain_text_input",
+        "action_id": action_id,
+        "max_length": ORG_NAME_MAX,
+        "placeholder": plain(example),
+    }
+    if initial:
+        element["initial_value"] = trim(initial, ORG_NAME_MAX)
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "optional": True,
+        "label": plain(label),
+        "hint": plain("How the summary and its chart name this side.", limit=2000),
+        "element": element,
     }
 
 

@@ -22,8 +22,17 @@ from bot.blocks.text import (
     slack_date,
     trim,
 )
-from bot.domain.summary import DimensionResult, SideFigure, SignalLine, Summary, Trend
-from bot.domain.wording import CLIENT_SIDE, OUR_SIDE, all_of, count_phrase, side_name, side_tag
+from bot.domain.summary import (
+    DimensionResult,
+    HeadlineSpec,
+    Picks,
+    SideFigure,
+    SignalLine,
+    Summary,
+    Trend,
+    WarningLine,
+)
+from bot.domain.wording import CLIENT_SIDE, OUR_SIDE, all_of, count_phrase
 
 MAX_MESSAGE_BLOCKS = 50
 COMMENT_SHOWN_MAX = 500
@@ -33,13 +42,9 @@ DEAL_BREAKER_BLOCKS_MAX = 3
 HISTORY_BLOCKS_MAX = 40
 PACK_LIMIT = SECTION_TEXT_MAX - 100
 
-TREND_WORDS = {
-    Trend.UP: ":arrow_upper_right: up since the last check",
-    Trend.DOWN: ":arrow_lower_right: down since the last check",
-    Trend.SAME: ":left_right_arrow: about the same as last time",
-    Trend.FIRST: "first time measured",
-    Trend.UNKNOWN: "",
-}
+TREND_ARROWS = {Trend.UP: "↗", Trend.DOWN: "↘", Trend.SAME: "→"}
+SIDES = (OUR_SIDE, CLIENT_SIDE)
+FIRST_TIME = "First time measured: the next check of this kind will show how each side has moved."
 
 
 @dataclass(frozen=True)
@@ -56,7 +61,18 @@ def verdict(summary: Summary) -> str:
     ticked, needs = summary.ticked, summary.needs
     of_needs = f"of {count_phrase(needs, 'need')} ticked"
     if needs == 0:
-        words = "nothing was rated, so there is nothing to tick yet"
+        words = (
+            "nothing was rated, so there is nothing to tick yet"
+            if not summary.dimensions and not summary.headline
+            else f"what {_and(summary.our_name, summary.client_name, summary)} said"
+        )
+    elif needs == 1:
+        [need] = [d for d in summary.dimensions if d.need]
+        words = (
+            f"{need.label} ticked — both sides rate it {summary.rules.tick_threshold:g} or more"
+            if need.ticked
+            else f"{need.label} not ticked yet — worth agreeing together"
+        )
     elif ticked == needs:
         words = f"{all_of(needs, 'need')} ticked — a strong base to agree how you work together"
     elif ticked * 5 >= needs * 3:
@@ -70,33 +86,92 @@ def verdict(summary: Summary) -> str:
     return words[0].upper() + words[1:]
 
 
+def _and(ours: str, client: str, summary: Summary) -> str:
+    answered = [
+        name
+        for side, name in ((OUR_SIDE, ours), (CLIENT_SIDE, client))
+        if summary.respondents.get(side)
+    ]
+    return " and ".join(answered) if answered else "each side"
+
+
 def headline_message(
     summary: Summary, *, shared_by: str | None = None
 ) -> tuple[str, list[dict[str, Any]]]:
-    """The compact message in the channel; the details go in its thread."""
+    """The compact message in the channel: the verdict and the template's own headline lines;
+    the details go in its thread."""
     name = escape(summary.partnership_name)
     icon = ":warning:" if summary.deal_breakers else ":bar_chart:"
     line = verdict(summary)
+    lines = [f"{icon} *Summary · {escape(summary.template_name)} · {name}*", escape(line)]
+    lines += [f"• {text}" for item in summary.headline if (text := _headline_line(summary, item))]
     people = (
-        f"{summary.respondents.get('ours', 0)} answered on our side, "
-        f"{summary.respondents.get('client', 0)} on the client side."
+        f"{summary.respondents.get(OUR_SIDE, 0)} answered at {escape(summary.our_name)}, "
+        f"{summary.respondents.get(CLIENT_SIDE, 0)} at {escape(summary.client_name)}."
     )
     where = "Shared again by " + mention(shared_by) + ". " if shared_by else ""
+    if summary.warnings:
+        count = len(summary.warnings)
+        people += f" {count_phrase(count, 'warning sign')} in the answers."
     if summary.signals_total:
         people += (
             f" {count_phrase(summary.signals_total, 'meeting')} "
             "moved or cancelled since the last check."
         )
     blocks = [
-        section(
-            f"{icon} *Summary · {escape(summary.template_name)} · {name}*\n{escape(line)}",
-            block_id="summary_headline",
-        ),
+        section(trim("\n".join(lines), SECTION_TEXT_MAX), block_id="summary_headline"),
         context(
-            f"{where}{people} Each need, the comments, next steps and a chart are in the thread."
+            f"{where}{people} The details, comments, next steps and a chart are in the thread."
         ),
     ]
     return trim(f"Summary for {summary.partnership_name}: {line}", 3000), blocks
+
+
+def _headline_line(summary: Summary, item: HeadlineSpec) -> str:
+    """One headline line: a question's picks per side (and last time's, when they differ), or
+    a dimension's figures per side with their trends."""
+    label = f"*{escape(item.label)}*"
+    if item.question_id:
+        picks = summary.picks_of(item.question_id)
+        if picks is None:
+            return ""
+        now = _picks_text(summary, picks, short=True)
+        return f"{label}: {now}{_since(summary, picks, short=True)}"
+    dimension = summary.dimension(item.dimension or "")
+    if dimension is None:
+        return ""
+    return f"{label}: {_sides_text(summary, dimension, compact=True)}"
+
+
+def _picks_text(
+    summary: Summary, picks: Picks, *, before: bool = False, short: bool = False
+) -> str:
+    """ "Acme Collaborator 2 · Northwind Expert 1, Collaborator 1" (or last time's)."""
+    names = picks.short if short else picks.labels
+    parts = []
+    for side in SIDES:
+        if before:
+            chosen = [(str(a), int(b)) for a, b in (picks.before or {}).get(side, ())]
+        else:
+            chosen = list(picks.side(side))
+        name = escape(summary.name_of(side))
+        if side in picks.withheld and not before:
+            parts.append(f"{name} _withheld_ (too few answered to show)")
+        elif chosen:
+            counted = (f"{n} × {escape(names.get(v, v))}" for v, n in chosen)
+            parts.append(f"{name}: " + ", ".join(counted))
+    return " · ".join(parts) if parts else "_no answers_"
+
+
+def _since(summary: Summary, picks: Picks, *, short: bool = False) -> str:
+    """ " _(last time: …)_" when last time's picks differ from this time's, else ""."""
+    if picks.before is None:
+        return ""
+    then = _picks_text(summary, picks, before=True, short=short)
+    if then == _picks_text(summary, picks, short=short):
+        return ""
+    reworded = ", asked in other words" if picks.wording_changed else ""
+    return f" _(last time{reworded}: {then})_"
 
 
 def details_message(
@@ -105,19 +180,27 @@ def details_message(
     """Every need side by side, deal breakers first, next steps, then comments (cut if long)."""
     blocks: list[dict[str, Any]] = []
     if summary.deal_breakers:
-        lines = [_deal_breaker_line(d, summary.anonymous) for d in summary.deal_breakers]
+        lines = [_deal_breaker_line(summary, d) for d in summary.deal_breakers]
         packed, left = pack_lines(
             lines, max_blocks=DEAL_BREAKER_BLOCKS_MAX, first=":no_entry: *Deal breakers raised*"
         )
         blocks += packed
         if left:
             blocks.append(context(f"…and {left} more; the export lists every answer."))
+    blocks += _warning_blocks(summary)
     blocks += _signal_blocks(summary)
-    dimension_lines = [_dimension_text(d) for d in summary.dimensions]
+    if summary.first_time and summary.dimensions:
+        blocks.append(context(FIRST_TIME))
+    needs = [d for d in summary.dimensions if d.need]
+    others = [d for d in summary.dimensions if not d.need]
+    dimension_lines = [_dimension_text(summary, d) for d in (*needs, *others)]
     if len(dimension_lines) <= 12:
         blocks += [section(text) for text in dimension_lines]
     else:
         blocks += pack_lines(dimension_lines, max_blocks=6)[0]
+    choices = [_choice_text(summary, p) for p in summary.picks if p.kind == "choice"]
+    if choices:
+        blocks += pack_lines(choices, max_blocks=3, first="*What each side picked*")[0]
     if summary.every_need_ticked and summary.template_id != "ground_rules":
         blocks.append(
             section(
@@ -129,7 +212,7 @@ def details_message(
     footer = context(_footer(summary))
     room = max_blocks - len(blocks) - 2  # the footer, and a pointer if comments are cut
     if summary.comments and room > 0:
-        lines = [_comment_line(c) for c in summary.comments]
+        lines = [_comment_line(summary, c) for c in summary.comments]
         packed, left = pack_lines(
             lines, max_blocks=min(room, COMMENT_BLOCKS_MAX), first="*Comments*"
         )
@@ -145,6 +228,39 @@ def details_message(
     blocks.append(footer)
     text = f"Details of the {summary.template_name} summary for {summary.partnership_name}"
     return trim(text, 3000), blocks[:max_blocks]
+
+
+def _warning_blocks(summary: Summary) -> list[dict[str, Any]]:
+    """Answers the bank marks as warnings (e.g. an unspoken difference), one line each."""
+    if not summary.warnings:
+        return []
+    lines = [_warning_text(summary, w) for w in summary.warnings]
+    return pack_lines(lines, max_blocks=2, first=":warning: *Worth raising together*")[0]
+
+
+def _warning_text(summary: Summary, warning: WarningLine) -> str:
+    count = warning.ours + warning.client
+    people = f"{count} {'person' if count == 1 else 'people'}"
+    if warning.sides_shown:
+        at = [
+            f"{n} at {escape(summary.name_of(side))}"
+            for side, n in ((OUR_SIDE, warning.ours), (CLIENT_SIDE, warning.client))
+            if n
+        ]
+        people = " and ".join(at)
+    question = escape(trim(warning.question, 200))
+    return (
+        f"• _{escape(warning.dimension_label)}_: {people} answered “{escape(warning.option)}” "
+        f"to “{question}”"
+    )
+
+
+def _choice_text(summary: Summary, picks: Picks) -> str:
+    question = escape(trim(picks.question, 200))
+    return (
+        f"• _{escape(picks.dimension_label)}_: “{question}” — "
+        f"{_picks_text(summary, picks)}{_since(summary, picks)}"
+    )
 
 
 def _signal_blocks(summary: Summary) -> list[dict[str, Any]]:
@@ -164,7 +280,9 @@ def _signal_blocks(summary: Summary) -> list[dict[str, Any]]:
 def _signal_text(line: SignalLine) -> str:
     title = escape(trim(line.title, 150))
     when = _when(line.starts_at)
-    origin = " (from the calendar)" if line.source == "calendar" else ""
+    origin = {"calendar": " (from the calendar)", "reflection": " (said in a reflection)"}.get(
+        line.source, ""
+    )
     if line.kind == "meeting_moved":
         target = _when(line.moved_to)
         return f"• “{title}”{when} was moved{' to' + target if target else ''}{origin}"
@@ -258,50 +376,77 @@ def _mark(d: DimensionResult) -> str:
     return ":white_check_mark:" if d.ticked else ":white_large_square:"
 
 
-def _dimension_text(d: DimensionResult) -> str:
-    mark = _mark(d)
-    trend = TREND_WORDS.get(d.trend, "")
-    title = f"{mark} *{escape(d.label)}*" + (f" · {trend}" if trend else "")
-    sides = f"Our side {_figure(d.ours)} · Client side {_figure(d.client)}"
-    lines = [title, sides]
+def _dimension_text(summary: Summary, d: DimensionResult) -> str:
+    mark = _mark(d) if d.need else ":small_blue_diamond:"
+    title = f"{mark} *{escape(d.label)}*" + ("" if d.need else " · not one of the five needs")
+    lines = [title, _sides_text(summary, d)]
+    if d.wording_changed and all(d.side_trend(s).trend == Trend.UNKNOWN for s in SIDES):
+        lines.append(
+            "_The questions here were reworded since last time, so there is no like-for-like "
+            "trend this time._"
+        )
+    elif d.wording_changed:
+        lines.append(
+            "_Some questions here were reworded since last time: each side's move compares "
+            "only the questions asked the same way both times._"
+        )
     if d.divergent and d.gap is not None:
         lines.append(
             f":warning: The two sides are {d.gap:.1f} points apart here: worth talking through."
         )
     if d.deal_breaker:
         lines.append("Not ticked: a deal breaker was raised on this need.")
-    withheld = [side for side, f in ((OUR_SIDE, d.ours), (CLIENT_SIDE, d.client)) if f.withheld]
+    withheld = [summary.name_of(side) for side in SIDES if d.side(side).withheld]
     if withheld:
-        whose = "both sides'" if len(withheld) == 2 else f"{side_name(withheld[0])}'s"
         lines.append(
-            f"{whose[0].upper()}{whose[1:]} figures are withheld: in an anonymous check "
-            "a side needs at least 2 people answering before its numbers are shown."
+            f"{escape(' and '.join(withheld))}: figures withheld; in an anonymous check a side "
+            "needs at least 2 people answering before its numbers are shown."
         )
     return "\n".join(lines)
 
 
-def _figure(figure: SideFigure) -> str:
+def _sides_text(summary: Summary, d: DimensionResult, *, compact: bool = False) -> str:
+    """ "Acme *4.3* (2 answered) ↗ (was 3.7) · Northwind *3.0* (2 answered) ↘ (was 4.0)"."""
+    parts = []
+    for side in SIDES:
+        figure = d.side(side)
+        if compact and figure.mean is None and not figure.withheld:
+            continue
+        part = f"{escape(summary.name_of(side))} {_figure(figure, compact=compact)}"
+        trend = d.side_trend(side)
+        arrow = TREND_ARROWS.get(trend.trend)
+        if arrow and figure.mean is not None:
+            part += f" {arrow}" + (f" (was {trend.was:.1f})" if trend.was is not None else "")
+        elif trend.trend == Trend.FIRST and not summary.first_time:
+            part += " (new this time)"
+        parts.append(part)
+    return " · ".join(parts) if parts else "_no answers_"
+
+
+def _figure(figure: SideFigure, *, compact: bool = False) -> str:
     if figure.withheld:
         return f"_withheld_ ({figure.answered} answered)"
     if figure.mean is None:
         return "_no answers_"
-    return f"*{figure.mean:.1f}* ({figure.answered} answered)"
+    return f"*{figure.mean:.1f}*" + ("" if compact else f" ({figure.answered} answered)")
 
 
-def _deal_breaker_line(deal: Any, anonymous: bool) -> str:
+def _deal_breaker_line(summary: Summary, deal: Any) -> str:
     where = f"{escape(deal.dimension_label)}: “{escape(trim(deal.question, 200))}”"
-    if anonymous or not deal.people:
+    if summary.anonymous or not deal.people:
         return f"• {where}, raised by {count_phrase(deal.count, 'person')}"
-    who = ", ".join(f"{mention(user)} ({side_tag(side)})" for user, side in deal.people)
+    who = ", ".join(
+        f"{mention(user)} ({escape(summary.name_of(side))})" for user, side in deal.people
+    )
     return f"• {where}, raised by {who}"
 
 
-def _comment_line(comment: Any) -> str:
+def _comment_line(summary: Summary, comment: Any) -> str:
     text = trim(comment.text, COMMENT_SHOWN_MAX)
     if comment.user_id:
         who = mention(comment.user_id)
     elif comment.side:
-        who = f"someone on {side_name(comment.side)}"
+        who = f"someone at {escape(summary.name_of(comment.side))}"
     else:
         who = "someone"
     return f"• _{escape(comment.dimension_label)}_, {who}: {escape(text)}"
@@ -373,5 +518,7 @@ def _history_line(entry: HistoryEntry) -> str:
         state = "still open" if entry.status == "open" else "closed, no summary yet"
         return f"{title} · {state}"
     s = entry.summary
-    marks = "".join(_mark(d) for d in s.dimensions)
+    if not s.needs:
+        return f"{title} · summarised"
+    marks = "".join(_mark(d) for d in s.dimensions if d.need)
     return f"{title} · {s.ticked} of {s.needs} ticked {marks}"

@@ -147,6 +147,11 @@ async def add_signal(
     )
 
 
+async def signal_kinds_of_meeting(*, session: AsyncSession, meeting_id: int) -> set[str]:
+    rows = await session.scalars(select(Signal.kind).where(Signal.meeting_id == meeting_id))
+    return set(rows)
+
+
 async def signals_of(*, session: AsyncSession, partnership_id: int) -> list[Signal]:
     rows = await session.scalars(
         select(Signal).where(Signal.partnership_id == partnership_id).order_by(Signal.id)

@@ -63,6 +63,9 @@ class Partnership(Base):
     name: Mapped[str] = mapped_column(String(200))
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime]
+    # how summaries name the two sides; None until a check names them
+    our_org_name: Mapped[str | None] = mapped_column(String(200))
+    client_org_name: Mapped[str | None] = mapped_column(String(200))
     # where our side's summaries and digests go instead of the lead's DM (never shared)
     internal_channel_id: Mapped[str | None] = mapped_column(String(32))
     # the end of the period the lead's last weekly digest covered

@@ -31,7 +31,7 @@ from sqlalchemy.orm import aliased
 
 from bot.db.models import Answer, Check, CheckQuestion, Partnership, QuestionVersion, Signal
 from bot.db.types import bytewise
-from bot.domain.summary import Note, Raiser, SignalLine, ValueCount, note_key
+from bot.domain.summary import WARNING_SIGNALS, Note, Raiser, SignalLine, ValueCount, note_key
 from questions.bank import VALUE_LIMIT
 
 # '' written inline, as in ix_answers_comments (bot.db.models.HAS_COMMENT): compared with a
@@ -79,6 +79,8 @@ _CHECK = (
         Check.created_at,
         Check.closed_at,
         Partnership.name.label("partnership_name"),
+        Partnership.our_org_name,
+        Partnership.client_org_name,
         _PREVIOUS_SUMMARY.label("previous_summary"),
     )
     .join(Partnership, Partnership.id == Check.partnership_id)
@@ -89,6 +91,8 @@ _QUESTIONS = (
     select(
         CheckQuestion.position,
         QuestionVersion.id.label("version_id"),
+        QuestionVersion.question_id,
+        QuestionVersion.version,
         QuestionVersion.dimension,
         QuestionVersion.kind,
         QuestionVersion.text,
@@ -232,6 +236,7 @@ _SIGNALS = (
     select(Signal.kind, Signal.detail, func.count().over())
     .where(
         Signal.partnership_id == bindparam("partnership_id"),
+        Signal.kind.in_(WARNING_SIGNALS),
         Signal.occurred_at <= bindparam("until"),
         or_(_previous_close.is_(None), Signal.occurred_at > _previous_close),
     )
@@ -247,7 +252,8 @@ async def check_for_summary(*, session: AsyncSession, check_id: int) -> Row[Any]
 
 
 async def questions_for_summary(*, session: AsyncSession, check_id: int) -> list[Row[Any]]:
-    """(position, version_id, dimension, kind, text, options) of every question, in order."""
+    """(position, version_id, question_id, version, dimension, kind, text, options) of every
+    question, in order."""
     return list((await session.execute(_QUESTIONS, {"check_id": check_id})).all())
 
 
@@ -353,7 +359,8 @@ async def signals_for_summary(
     until: datetime,
     limit: int,
 ) -> tuple[list[SignalLine], int]:
-    """Warning signs recorded after the partnership's previous check closed, up to `until`.
+    """Warning signs (meetings the client moved or cancelled, or that a calendar feed moved or
+    cancelled) recorded after the partnership's previous check closed, up to `until`.
 
     At most `limit` of them (oldest first), and how many there were in all.
     """

@@ -199,6 +199,13 @@ class SlackGateway:
         response = await self._call("users_info", user=user_id)
         return _user_from(response["user"])
 
+    async def team_name(self, team_id: str | None = None) -> str | None:
+        """The name of a workspace: ours, or (with `team_id`) another one we share a channel
+        with; None when Slack does not say."""
+        arguments = {"team": team_id} if team_id else {}
+        response = await self._call("team_info", **arguments)
+        return str((response.get("team") or {}).get("name") or "") or None
+
     async def user_by_email(self, email: str) -> SlackUser | None:
         """The person in this workspace with that email address; None when there is nobody."""
         try:

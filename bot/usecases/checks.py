@@ -6,6 +6,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,10 +27,11 @@ from bot.domain.answers import (
     side_of,
 )
 from bot.domain.check_flow import CheckState, Event, Mode, Status, TransitionRefused, apply
+from bot.domain.summary import CLIENT_DEFAULT_NAME, OUR_DEFAULT_NAME
 from bot.domain.wording import side_name, sides_name
 from bot.plumbing.errors import NotAllowed, NotFound, UserError
 from bot.services import Services
-from bot.slack.gateway import SlackCallFailed
+from bot.slack.gateway import SlackCallFailed, SlackUser
 from bot.slack.members import is_workspace_admin
 from bot.usecases import next_steps, practice, summary
 from questions.bank import DIMENSIONS
@@ -42,6 +44,7 @@ MAX_DEADLINE_DAYS = 90
 # a burst of clicks on one question refreshes its counts about once a second, not per click:
 # each refresh is two reads, a render and a chat.update, which Slack rate-limits anyway
 COUNTS_REFRESH_SECONDS = 1.0
+CLIENTS_LOOKED_UP = 20  # named client-side people looked up for their workspace's name
 
 
 @dataclass(frozen=True)
@@ -56,6 +59,8 @@ class CheckForm:
     deadline_at: datetime | None
     anonymous: bool
     view_id: str | None = None
+    our_org_name: str = ""
+    client_org_name: str = ""
 
 
 class FormInvalid(Exception):
@@ -113,26 +118,62 @@ async def open_start_modal(
         if t.asked_of_both_sides
     ]
     deadline = _default_deadline(services.clock.now())
+    stored = OrgNames(
+        partnership.our_org_name if partnership else None,
+        partnership.client_org_name if partnership else None,
+    )
 
-    def build(proposed: list[str]) -> dict:
+    def build(proposed: list[str], names: OrgNames) -> dict:
         return modals.start_check_modal(
             channel_id=channel_id,
             partnership_name=partnership.name if partnership else None,
             templates=templates,
             proposed_client_users=proposed,
             default_deadline=deadline,
+            our_org_name=names.ours,
+            client_org_name=names.client,
         )
 
-    opened = await services.gateway.open_view(trigger_id, build(known_clients))
+    opened = await services.gateway.open_view(trigger_id, build(known_clients, stored))
     external = await _external_members(services, channel_id, team_id)
-    proposed = list(dict.fromkeys([*known_clients, *external]))
-    if proposed != known_clients and opened.get("id"):
+    proposed = list(dict.fromkeys([*known_clients, *(person.id for person in external)]))
+    names = await org_names(services, team_id=team_id, clients=external, known=stored)
+    if (proposed != known_clients or names != stored) and opened.get("id"):
         try:
             await services.gateway.update_view(
-                str(opened["id"]), build(proposed), view_hash=opened.get("hash")
+                str(opened["id"]), build(proposed, names), view_hash=opened.get("hash")
             )
         except SlackCallFailed:
             log.info("Left the start modal as it was; the person had already changed it")
+
+
+class OrgNames(NamedTuple):
+    """How the two sides are named; None where nothing is known yet."""
+
+    ours: str | None
+    client: str | None
+
+
+async def org_names(
+    services: Services, *, team_id: str, clients: list[SlackUser], known: OrgNames
+) -> OrgNames:
+    """The names already known, else the workspaces' own: ours from team.info, the client's
+    from the workspace of the first client-side person who is from another one (Slack
+    Connect). A name Slack will not give stays None."""
+    ours = known.ours or await _team_name(services, None)
+    client = known.client
+    if client is None:
+        other = next((p.team_id for p in clients if p.team_id and p.team_id != team_id), None)
+        client = await _team_name(services, other) if other else None
+    return OrgNames(ours, client)
+
+
+async def _team_name(services: Services, team_id: str | None) -> str | None:
+    try:
+        return await services.gateway.team_name(team_id)
+    except SlackCallFailed:
+        log.info("Slack gave no workspace name; the start form leaves it for the lead to type")
+        return None
 
 
 def require_shared_channel(channel_id: str) -> None:
@@ -149,6 +190,12 @@ def validate_form(form: CheckForm, *, services: Services) -> None:
         errors[ids.NAME_BLOCK] = "Give the partnership a name, e.g. the client's name."
     elif len(form.partnership_name) > modals.PARTNERSHIP_NAME_MAX:
         errors[ids.NAME_BLOCK] = f"Keep the name within {modals.PARTNERSHIP_NAME_MAX} characters."
+    for block, value in (
+        (ids.OUR_ORG_BLOCK, form.our_org_name),
+        (ids.CLIENT_ORG_BLOCK, form.client_org_name),
+    ):
+        if len(value.strip()) > modals.ORG_NAME_MAX:
+            errors[block] = f"Keep the name within {modals.ORG_NAME_MAX} characters."
     template = services.bank.templates.get(form.template_id)
     if template is None:
         errors[ids.TEMPLATE_BLOCK] = "Pick one of the templates in the list."
@@ -207,6 +254,20 @@ async def create_check(
     """
     now = services.clock.now()
     template = services.bank.templates[form.template_id]
+    async with services.db.reading() as session:
+        partnership = await store.partnership_for_channel(
+            session=session, channel_id=form.channel_id
+        )
+    known = OrgNames(
+        form.our_org_name.strip() or (partnership.our_org_name if partnership else None),
+        form.client_org_name.strip() or (partnership.client_org_name if partnership else None),
+    )
+    clients = (
+        await services.gateway.users(list(form.client_user_ids)[:CLIENTS_LOOKED_UP])
+        if known.client is None
+        else []
+    )
+    names = await org_names(services, team_id=form.team_id, clients=clients, known=known)
     async with services.db.unit_of_work() as session:
         questions = await practice.asked_questions(
             session, services, template_id=form.template_id, team_id=form.team_id
@@ -240,6 +301,7 @@ async def create_check(
             user_id=form.lead_user_id,
             now=now,
         )
+        partnership.our_org_name, partnership.client_org_name = names
         check = Check(
             partnership_id=partnership.id,
             template_id=template.id,
@@ -660,6 +722,8 @@ def check_info(check: Check) -> cards.CheckInfo:
         total=len(check.questions),
         deadline_at=check.deadline_at,
         client_user_ids=tuple(p.user_id for p in check.participants if p.side == CLIENT_SIDE),
+        our_name=check.partnership.our_org_name or OUR_DEFAULT_NAME,
+        client_name=check.partnership.client_org_name or CLIENT_DEFAULT_NAME,
     )
 
 
@@ -864,7 +928,7 @@ async def _previous_client_side(session: AsyncSession, partnership_id: int | Non
     return [p.user_id for p in checks[-1].participants if p.side == CLIENT_SIDE]
 
 
-async def _external_members(services: Services, channel_id: str, team_id: str) -> list[str]:
+async def _external_members(services: Services, channel_id: str, team_id: str) -> list[SlackUser]:
     """Channel members from another workspace (Slack Connect) or guests: likely the client."""
     try:
         members = await services.gateway.channel_members(channel_id, limit=200)
@@ -872,7 +936,7 @@ async def _external_members(services: Services, channel_id: str, team_id: str) -
         return []
     people = await services.gateway.users(members)
     return [
-        person.id
+        person
         for person in people
         if not person.is_bot and (person.is_external or (person.team_id or team_id) != team_id)
     ]

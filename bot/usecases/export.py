@@ -21,7 +21,8 @@ from bot.db import meetings as meeting_store
 from bot.db import partnership_data as partnership_store
 from bot.db.engine import Database, migrated
 from bot.db.models import Partnership
-from bot.domain.answers import option_label
+from bot.domain.answers import CLIENT_SIDE, OUR_SIDE, option_label
+from bot.domain.summary import CLIENT_DEFAULT_NAME, OUR_DEFAULT_NAME
 from bot.plumbing.clock import Clock, SystemClock
 from bot.plumbing.config import Settings
 from bot.plumbing.errors import UserError
@@ -46,8 +47,9 @@ CSV_COLUMNS = (
     "dimension",
     "user_id",
     "name",
-    "organisation",
     "side",
+    "organisation",
+    "workspace",
     "value",
     "label",
     "comment",
@@ -172,6 +174,10 @@ async def export_data(
 async def _partnership_json(
     session: Any, partnership: Partnership, request: ExportRequest
 ) -> dict[str, Any]:
+    organisation = {
+        OUR_SIDE: partnership.our_org_name or OUR_DEFAULT_NAME,
+        CLIENT_SIDE: partnership.client_org_name or CLIENT_DEFAULT_NAME,
+    }
     checks = await store.checks_of_partnership(session=session, partnership_id=partnership.id)
     exported = []
     for check in checks:
@@ -205,7 +211,7 @@ async def _partnership_json(
                     for item in check.questions
                 ],
                 "answers": [
-                    _answer_json(questions[a.question_version_id], a)
+                    _answer_json(questions[a.question_version_id], a, organisation)
                     for a in answers
                     if a.question_version_id in questions
                 ],
@@ -220,6 +226,8 @@ async def _partnership_json(
             "channel_id": partnership.channel_id,
             "team_id": partnership.team_id,
             "created_at": _iso(partnership.created_at),
+            "our_org_name": organisation[OUR_SIDE],
+            "client_org_name": organisation[CLIENT_SIDE],
         },
         "checks": exported,
         "next_steps": [
@@ -246,7 +254,7 @@ async def _partnership_json(
     }
 
 
-def _answer_json(question: Any, answer: Any) -> dict[str, Any]:
+def _answer_json(question: Any, answer: Any, organisation: Mapping[str, str]) -> dict[str, Any]:
     return {
         "question_id": question.question_id,
         "question_version": question.version,
@@ -254,6 +262,7 @@ def _answer_json(question: Any, answer: Any) -> dict[str, Any]:
         "dimension": question.dimension,
         "user_id": answer.user_id,
         "side": answer.side,
+        "organisation": organisation[answer.side],
         "value": answer.value,
         "label": option_label(question.options, answer.value) if answer.value is not None else None,
         "comment": answer.comment,
@@ -280,7 +289,7 @@ def _add_names(partnership: dict[str, Any], names: Mapping[str, Named]) -> None:
     def name(user_id: str | None) -> str | None:
         return names[user_id].name if user_id in names else None
 
-    def organisation(user_id: str) -> str | None:
+    def workspace(user_id: str) -> str | None:
         return names[user_id].team_id if user_id in names else None
 
     ours = partnership["partnership"]["team_id"]
@@ -288,15 +297,15 @@ def _add_names(partnership: dict[str, Any], names: Mapping[str, Named]) -> None:
     for check in partnership["checks"]:
         check["lead_name"] = name(check["lead"])
         check["client_side"] = [
-            {"user_id": uid, "name": name(uid), "organisation": organisation(uid)}
+            {"user_id": uid, "name": name(uid), "workspace": workspace(uid)}
             for uid in check["client_side"]
         ]
         for answer in check["answers"]:
             answer["name"] = name(answer["user_id"])
-            answer["organisation"] = organisation(answer["user_id"])
-            if answer["side"] == "client" and answer["organisation"]:
-                client.add(answer["organisation"])
-        client.update(p["organisation"] for p in check["client_side"] if p["organisation"])
+            answer["workspace"] = workspace(answer["user_id"])
+            if answer["side"] == "client" and answer["workspace"]:
+                client.add(answer["workspace"])
+        client.update(p["workspace"] for p in check["client_side"] if p["workspace"])
     for step in partnership["next_steps"]:
         step["owner_name"] = name(step["owner"])
     partnership["organisations"] = {
@@ -340,11 +349,11 @@ def render_csv(data: dict[str, Any]) -> str:
                         "check_status": check["status"],
                         "check_started_at": check["started_at"],
                         "name": answer.get("name"),
-                        "organisation": answer.get("organisation"),
+                        "workspace": answer.get("workspace"),
                         **{
                             key: answer[key]
                             for key in CSV_COLUMNS
-                            if key in answer and key not in ("name", "organisation")
+                            if key in answer and key not in ("name", "workspace")
                         },
                     }
                 )
@@ -359,9 +368,12 @@ def render_markdown(partnership: dict[str, Any], *, exported_at: str) -> str:
     lines = [
         f"# Partnership report: {_md(about['name'])}",
         "",
+        f"- Between: {_md(about.get('our_org_name', ''))} and "
+        f"{_md(about.get('client_org_name', ''))}",
         f"- Channel: {about['channel_id']}",
-        f"- Our workspace: {organisations.get('ours', about['team_id'])}",
-        f"- Client workspaces: {', '.join(organisations.get('client') or []) or 'none seen'}",
+        f"- Our Slack workspace: {organisations.get('ours', about['team_id'])}",
+        f"- Client's Slack workspaces: "
+        f"{', '.join(organisations.get('client') or []) or 'none seen'}",
         f"- Partnership since: {about['created_at'][:10]}",
         f"- Report made: {exported_at[:10]}",
         "",

@@ -12,6 +12,12 @@ from bot.db import checks as check_store
 from bot.db import deliveries
 from bot.db import meetings as store
 from bot.db.models import Meeting, Partnership
+from bot.domain.summary import (
+    CANCELLED_BY_US,
+    CANCELLED_JOINTLY,
+    MEETING_CANCELLED,
+    WARNING_SIGNALS,
+)
 from bot.domain.wording import count_phrase
 from bot.plumbing.errors import NotAllowed, NotFound, UserError
 from bot.services import Services
@@ -27,7 +33,11 @@ LOOK_BACK = timedelta(days=14)
 LOOK_AHEAD = timedelta(days=31)
 OLDEST = timedelta(days=60)
 FURTHEST = timedelta(days=365)
-MANUAL_CANCEL = "meeting_cancelled"
+CANCEL_KINDS = {
+    "client": MEETING_CANCELLED,
+    "ours": CANCELLED_BY_US,
+    "both": CANCELLED_JOINTLY,
+}
 
 
 @dataclass(frozen=True)
@@ -231,8 +241,19 @@ async def list_meetings(
 # ---------------------------------------------------------------- cancelling and deleting
 
 
-async def cancel_meeting(services: Services, *, meeting_id: int, user_id: str, delete: bool) -> str:
-    """Cancel (recorded as a signal) or delete (logged by mistake) a meeting; nudges stop."""
+async def cancel_meeting(
+    services: Services,
+    *,
+    meeting_id: int,
+    user_id: str,
+    delete: bool,
+    cancelled_by: str | None = None,
+) -> str:
+    """Cancel (recorded as a signal) or delete (logged by mistake) a meeting; nudges stop.
+
+    `cancelled_by` ("client", "ours", "both"; None when not asked) decides the signal's kind:
+    only a cancellation by the client (or by nobody said) is a warning sign in the summary.
+    """
     now = services.clock.now()
     async with services.db.unit_of_work() as session:
         meeting = await store.load_meeting(session=session, meeting_id=meeting_id)
@@ -266,12 +287,13 @@ async def cancel_meeting(services: Services, *, meeting_id: int, user_id: str, d
                 session=session,
                 partnership_id=partnership.id,
                 meeting_id=meeting_id,
-                kind=MANUAL_CANCEL,
+                kind=cancel_kind(cancelled_by),
                 detail={
                     "title": meeting.title,
                     "starts_at": meeting.starts_at.isoformat(),
                     "source": "manual",
                     "by": user_id,
+                    **({"cancelled_by": cancelled_by} if cancelled_by else {}),
                 },
                 occurred_at=now,
                 now=now,
@@ -279,10 +301,17 @@ async def cancel_meeting(services: Services, *, meeting_id: int, user_id: str, d
     messages = f" and stopped {count_phrase(stopped, 'reflection message')}"
     if delete:
         return f"Deleted “{meeting.title}”{messages if stopped else ''}."
-    return (
-        f"Marked “{meeting.title}” as cancelled{messages if stopped else ''}; "
-        "it is noted for the partnership's summary."
+    noted = (
+        "it is noted for the partnership's summary as a warning sign"
+        if cancel_kind(cancelled_by) in WARNING_SIGNALS
+        else "as our side cancelled it, the summary does not count it as a warning sign"
     )
+    return f"Marked “{meeting.title}” as cancelled{messages if stopped else ''}; {noted}."
+
+
+def cancel_kind(cancelled_by: str | None) -> str:
+    """The signal a cancellation records; one nobody said who made counts as the client's."""
+    return CANCEL_KINDS.get(cancelled_by or "client", MEETING_CANCELLED)
 
 
 def mention_list(user_ids: list[str | None]) -> str:

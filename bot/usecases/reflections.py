@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.blocks import nudges as cards
 from bot.blocks.checks import QuestionInfo
 from bot.blocks.nudges import NudgeInfo
+from bot.db import meetings as meeting_store
 from bot.db import outbox
 from bot.db.models import (
     Meeting,
@@ -33,6 +34,7 @@ from bot.db.questions import versions_for
 from bot.db.upsert import insert_for
 from bot.domain.answers import InvalidAnswer, clean_comment, clean_value
 from bot.domain.nudge_timing import SNOOZE_CHOICES, WorkingHours, snooze_until
+from bot.domain.summary import MEETING_CANCELLED, MEETING_MOVED
 from bot.plumbing.errors import NotAllowed, NotFound, UserError
 from bot.services import Services
 from bot.slack.gateway import SlackCallFailed
@@ -43,6 +45,8 @@ from questions.bank import DIMENSIONS
 log = logging.getLogger(__name__)
 
 REFLECTION_TEMPLATE = "reflection"
+# answers to the reflection's signals question that record the client's warning sign
+CLIENT_SIGNALS = {"moved_by_client": MEETING_MOVED, "cancelled_by_client": MEETING_CANCELLED}
 
 
 @dataclass(frozen=True)
@@ -142,10 +146,46 @@ async def submit_reflection(
             .execution_options(synchronize_session=False)
         )
         await _stop_reminders(session, request_id, now, "reflection answered")
+        await _note_client_signals(session, loaded.request.meeting_id, cleaned, now)
         request = loaded.request
     # shared or not, a reflection is never posted anywhere the client reads: sharing means
     # the lead's digest (our side only) may quote it with the author's name
     await _update_dm(services, request, *cards.answered_message(loaded.info, shared=share))
+
+
+async def _note_client_signals(
+    session: AsyncSession,
+    meeting_id: int,
+    cleaned: list[tuple[QuestionVersion, str | None, str | None]],
+    now: datetime,
+) -> None:
+    """A reflection saying the client moved or cancelled the meeting records a warning sign
+    for the partnership's next summary: once per meeting, whoever says it first."""
+    kinds = {
+        CLIENT_SIGNALS[value]
+        for version, value, _ in cleaned
+        if version.dimension == "signals" and value in CLIENT_SIGNALS
+    }
+    if not kinds:
+        return
+    kinds -= await meeting_store.signal_kinds_of_meeting(session=session, meeting_id=meeting_id)
+    meeting = await meeting_store.load_meeting(session=session, meeting_id=meeting_id)
+    if meeting is None:
+        return
+    for kind in sorted(kinds):
+        await meeting_store.add_signal(
+            session=session,
+            partnership_id=meeting.partnership_id,
+            meeting_id=meeting_id,
+            kind=kind,
+            detail={
+                "title": meeting.title,
+                "starts_at": meeting.starts_at.isoformat(),
+                "source": "reflection",
+            },
+            occurred_at=now,
+            now=now,
+        )
 
 
 async def snooze(

@@ -21,21 +21,28 @@ from bot.db.models import NextStep
 from bot.domain.check_flow import CheckState, Event, Mode, Status, TransitionRefused, apply
 from bot.domain.next_steps import DONE
 from bot.domain.summary import (
+    CLIENT_DEFAULT_NAME,
+    OUR_DEFAULT_NAME,
+    SCORED_KINDS,
     AnswerTallies,
+    HeadlineSpec,
+    OptionFacts,
     QuestionFacts,
     Rules,
     StepLine,
     Summary,
     comment_quotas,
     compute_summary,
+    predates_versions,
     tally_plan,
     unscored_values,
+    with_questions_asked,
 )
 from bot.plumbing.errors import NotFound, UserError
 from bot.services import Services
 from bot.slack.gateway import SlackCallFailed
 from bot.usecases.our_side import post_to_our_side
-from questions.bank import DIMENSIONS
+from questions.bank import DIMENSIONS, NEEDS, Bank, short_label
 
 log = logging.getLogger(__name__)
 
@@ -96,13 +103,17 @@ async def summarise(services: Services, check_id: int) -> Summary | None:
         if check is None:
             raise NotFound("That check no longer exists.")
         questions = question_facts(
-            await summaries.questions_for_summary(session=session, check_id=check_id)
+            await summaries.questions_for_summary(session=session, check_id=check_id),
+            services.bank,
         )
         try:
             apply(_state(check, len(questions)), Event.SUMMARISE)
         except TransitionRefused:
             return None
         tallies = await count_answers(session, check_id, questions, anonymous=check.anonymous)
+        previous = check.previous_summary
+        if predates_versions(previous):
+            previous = await _completed(session, previous, services.bank)
         steps = await steps_store.steps_for_summary(
             session=session,
             partnership_id=check.partnership_id,
@@ -127,7 +138,7 @@ async def summarise(services: Services, check_id: int) -> Summary | None:
             closed_at=check.closed_at.isoformat() if check.closed_at else None,
             questions=questions,
             tallies=tallies,
-            previous=check.previous_summary,
+            previous=previous,
             next_steps=[step_line(step, check_id) for step in steps],
             signals=signals,
             signals_total=signals_total,
@@ -135,6 +146,9 @@ async def summarise(services: Services, check_id: int) -> Summary | None:
                 tick_threshold=services.settings.tick_threshold,
                 divergence=services.settings.divergence,
             ),
+            our_name=check.our_org_name or OUR_DEFAULT_NAME,
+            client_name=check.client_org_name or CLIENT_DEFAULT_NAME,
+            headline=headline_specs(services.bank, check.template_id),
         )
         stored = await summaries.store_summary(
             session=session, check_id=check_id, summary=summary.to_json()
@@ -241,22 +255,64 @@ async def history(services: Services, *, channel_id: str) -> tuple[str, list[dic
     return render.history_message(partnership.name, entries, channel_id)
 
 
-def question_facts(rows: Iterable[Row[Any]]) -> list[QuestionFacts]:
-    """From summaries.questions_for_summary rows."""
-    return [
-        QuestionFacts(
-            version_id=row.version_id,
-            position=row.position,
-            dimension=row.dimension,
-            dimension_label=DIMENSIONS.get(row.dimension, row.dimension),
-            kind=row.kind,
-            text=row.text,
-            deal_breaker_values=frozenset(
-                str(option["value"]) for option in row.options if option.get("deal_breaker")
-            ),
+async def _completed(session: AsyncSession, previous: dict[str, Any], bank: Bank) -> dict[str, Any]:
+    """A previous summary stored before it kept its questions' versions, completed from that
+    check's questions and answers (two more statements, only for such a summary)."""
+    earlier = int(previous["check_id"])
+    questions = question_facts(
+        await summaries.questions_for_summary(session=session, check_id=earlier), bank
+    )
+    values = await summaries.value_counts(
+        session=session,
+        check_id=earlier,
+        version_ids=[q.version_id for q in questions if q.kind in SCORED_KINDS],
+    )
+    return with_questions_asked(previous, questions, values)
+
+
+def question_facts(rows: Iterable[Row[Any]], bank: Bank) -> list[QuestionFacts]:
+    """From summaries.questions_for_summary rows: the wording as asked; which options are
+    warnings comes from the bank (it is not part of the wording)."""
+    facts = []
+    for row in rows:
+        in_bank = bank.questions.get(row.question_id)
+        warnings = {o.value for o in in_bank.options if o.warning} if in_bank else set()
+        facts.append(
+            QuestionFacts(
+                version_id=row.version_id,
+                position=row.position,
+                dimension=row.dimension,
+                dimension_label=DIMENSIONS.get(row.dimension, row.dimension),
+                kind=row.kind,
+                text=row.text,
+                deal_breaker_values=frozenset(
+                    str(option["value"]) for option in row.options if option.get("deal_breaker")
+                ),
+                question_id=row.question_id,
+                version=row.version,
+                need=row.dimension in NEEDS,
+                options=tuple(
+                    OptionFacts(
+                        value=str(option["value"]),
+                        label=str(option.get("label") or option["value"]),
+                        short=short_label(str(option.get("label") or option["value"])),
+                        warning=str(option["value"]) in warnings,
+                    )
+                    for option in row.options
+                ),
+            )
         )
-        for row in rows
-    ]
+    return facts
+
+
+def headline_specs(bank: Bank, template_id: str) -> tuple[HeadlineSpec, ...]:
+    template = bank.templates.get(template_id)
+    if template is None:
+        return ()
+    return tuple(
+        HeadlineSpec(label=item.label, question_id=item.question, dimension=item.dimension)
+        for item in template.headline
+    )
 
 
 def step_line(step: NextStep, check_id: int) -> StepLine:

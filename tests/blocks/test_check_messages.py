@@ -140,8 +140,10 @@ def test_counts_and_sides_read_as_english(words: str, expected: str) -> None:
     assert words == expected
 
 
-def test_a_question_for_one_side_says_so_without_a_stray_article() -> None:
+def test_a_question_for_one_side_names_that_organisation() -> None:
     question = next(q for _, _, q in EVERY_QUESTION if tuple(q.sides) == ("ours",))
-    _, blocks = checks.question_message(info(8), question_info(question, 0), checks.Counts())
+    check = info(8)
+    _, blocks = checks.question_message(check, question_info(question, 0), checks.Counts())
     shown = " ".join(b["elements"][0]["text"] for b in blocks if b["type"] == "context")
-    assert "For our side only." in shown and "the our" not in shown
+    assert f"For {check.our_name} only." in shown
+    assert "the our" not in shown and "our side" not in shown

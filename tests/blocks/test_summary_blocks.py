@@ -13,7 +13,14 @@ from bot.blocks.summary import (
     pack_lines,
     private_summary_message,
 )
-from bot.domain.summary import QuestionFacts, StepLine, compute_summary
+from bot.domain.summary import (
+    HeadlineSpec,
+    OptionFacts,
+    QuestionFacts,
+    StepLine,
+    Summary,
+    compute_summary,
+)
 from tests.support.answer_tallies import AnswerFacts, tally
 from tests.support.blockkit import check_message
 
@@ -99,3 +106,44 @@ def test_pack_lines_keeps_whole_lines_and_counts_the_rest() -> None:
     blocks, left = pack_lines(["a" * 1000] * 10, max_blocks=2)
     assert len(blocks) == 2 and left == 6  # two 1000-character lines fit in a section
     assert all(len(b["text"]["text"]) <= 3000 for b in blocks)
+
+
+def test_organisation_names_and_picked_options_are_inert_and_a_summary_survives_storage() -> None:
+    role = QuestionFacts(
+        99,
+        30,
+        "role",
+        "Role",
+        "choice",
+        f"Which role {PINGS}?",
+        question_id="pc.role",
+        need=False,
+        options=tuple(
+            OptionFacts(value, f"{value.title()} {PINGS}", value.title(), warning=value == "b")
+            for value in ("a", "b")
+        ),
+    )
+    questions = [*QUESTIONS, role]
+    answers = [
+        AnswerFacts(99, f"U{person}", "client" if person % 2 else "ours", "ab"[person % 2], None)
+        for person in range(6)
+    ]
+    summary = compute_summary(
+        check_id=8,
+        channel_id="C0SHARED",
+        partnership_name="Acme",
+        template_id="partnership_check",
+        template_name="Partnership check",
+        anonymous=False,
+        closed_at=None,
+        questions=questions,
+        tallies=tally(questions, answers),
+        our_name=f"Ours {PINGS}",
+        client_name=f"Theirs {PINGS}",
+        headline=(HeadlineSpec(label=f"Role {PINGS}", question_id="pc.role"),),
+    )
+    assert summary.warnings and summary.picks
+    for text, blocks in (headline_message(summary), details_message(summary)):
+        check_message(blocks, text)
+        assert_inert(blocks)
+    assert Summary.from_json(json.loads(json.dumps(summary.to_json()))) == summary

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from questions.bank import load_bank
 from tests.e2e.checkflow import CHANNEL, answer_button, press, start_check
 from tests.support.fake_slack import FakeSlack
 from tests.support.harness import make_harness
@@ -107,7 +108,11 @@ async def test_export_writes_every_answer(tmp_path: Path, fmt: str) -> None:
         [check] = partnership["checks"]
         answers = {(a["user_id"], a["value"], a["side"]) for a in check["answers"]}
         assert answers == {("U0CLIENT1", "5", "client"), ("U0LEAD", "4", "ours")}
-        assert all(a["question_version"] == 1 and a["question_text"] for a in check["answers"])
+        versions = {q.id: q.version for q in load_bank().questions.values()}
+        assert all(
+            a["question_version"] == versions[a["question_id"]] and a["question_text"]
+            for a in check["answers"]
+        )
     else:
         rows = list(csv.DictReader(io.StringIO(result.stdout)))
         assert {(r["user_id"], r["value"]) for r in rows} == {("U0CLIENT1", "5"), ("U0LEAD", "4")}

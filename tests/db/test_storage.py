@@ -90,8 +90,9 @@ async def test_rewording_without_a_new_version_is_refused(db: Database) -> None:
     bank = load_bank()
     async with db.unit_of_work() as session:
         await sync_bank(session=session, bank=bank, now=NOW)
-    question_id = next(iter(bank.questions))
-    with pytest.raises(BankDrift, match=f"{question_id} version 1 was reworded"):
+    question = next(iter(bank.questions.values()))
+    question_id = question.id
+    with pytest.raises(BankDrift, match=f"{question_id} version {question.version} was reworded"):
         async with db.unit_of_work() as session:
             await sync_bank(session=session, bank=_reworded(bank, question_id, bump=False), now=NOW)
 

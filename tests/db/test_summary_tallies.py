@@ -23,6 +23,7 @@ from bot.db.models import Answer, Check, CheckQuestion, Partnership, QuestionVer
 from bot.db.types import bytewise
 from bot.domain.summary import COMMENTS_KEPT, Summary, compute_summary
 from bot.usecases.summary import count_answers, question_facts
+from questions.bank import load_bank
 from tests.support.answer_tallies import AnswerFacts, tally
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
@@ -142,7 +143,8 @@ async def _check(db: Database, rng: random.Random, *, anonymous: bool, people: i
 async def _both_ways(db: Database, check_id: int, *, anonymous: bool) -> tuple[Summary, Summary]:
     async with db.unit_of_work() as session:
         questions = question_facts(
-            await summaries.questions_for_summary(session=session, check_id=check_id)
+            await summaries.questions_for_summary(session=session, check_id=check_id),
+            load_bank(),
         )
         counted = await count_answers(session, check_id, questions, anonymous=anonymous)
         rows = await session.execute(

@@ -22,6 +22,8 @@ def start_values(
     mode: str = "live",
     deadline: int | None = None,
     privacy: str = "attributed",
+    our_org: str | None = None,
+    client_org: str | None = None,
 ) -> dict[str, Any]:
     return {
         ids.NAME_BLOCK: {ids.NAME_INPUT: signing.plain_input(name)},
@@ -30,6 +32,8 @@ def start_values(
         ids.MODE_BLOCK: {ids.MODE_INPUT: signing.radio(mode)},
         ids.DEADLINE_BLOCK: {ids.DEADLINE_INPUT: signing.datetimepicker(deadline)},
         ids.PRIVACY_BLOCK: {ids.PRIVACY_INPUT: signing.radio(privacy)},
+        ids.OUR_ORG_BLOCK: {ids.OUR_ORG_INPUT: signing.plain_input(our_org)},
+        ids.CLIENT_ORG_BLOCK: {ids.CLIENT_ORG_INPUT: signing.plain_input(client_org)},
     }
 
 

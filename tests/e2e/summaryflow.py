@@ -16,9 +16,11 @@ from tests.support.harness import Harness
 Picks = Callable[[str, str], str | None]
 
 
-async def answer_every_question(h: Harness, people: list[str], picks: Picks) -> None:
+async def answer_every_question(
+    h: Harness, people: list[str], picks: Picks, *, template: str = "partnership_check"
+) -> None:
     """Walk a live check from the first question to the last, everyone answering."""
-    questions = h.services.bank.template_questions("partnership_check")
+    questions = h.services.bank.template_questions(template)
     for position, question in enumerate(questions):
         for user in people:
             value = picks(question.id, user)
@@ -76,6 +78,17 @@ def summary_calls(h: Harness) -> tuple[Call, Call]:
     [details] = [c for c in posted if c.args.get("thread_ts") == ts]
     assert headline.args["channel"] == CHANNEL
     return headline, details
+
+
+def readable(call: Call) -> str:
+    """The text a person reads in a posted message: its `text` and every section and context."""
+    out = [call.args.get("text") or ""]
+    for block in call.args.get("blocks") or []:
+        if block["type"] == "section":
+            out.append(block["text"]["text"])
+        elif block["type"] == "context":
+            out.append(" ".join(element.get("text", "") for element in block["elements"]))
+    return "\n".join(out)
 
 
 def blocks_text(call: Call) -> str:

@@ -39,6 +39,8 @@ def picks(question_id: str, user: str) -> str:
         return "deal_breaker" if user == CLIENT_1 else "none"
     if question_id in ("pc.along.common_history", "pc.actions.next_steps"):
         return "yes"
+    if question_id == "pc.consultants.role":
+        return "collaborator"
     return "4"
 
 
@@ -82,12 +84,12 @@ async def test_an_export_names_everyone_once_and_says_their_organisation(
     assert acme["organisations"] == {"ours": "T0OURS", "client": [CLIENT_TEAM]}
     [check] = acme["checks"]
     assert check["lead_name"] == "lena.lead"
-    named = {(a["user_id"], a["name"], a["organisation"]) for a in check["answers"]}
+    named = {(a["user_id"], a["name"], a["organisation"], a["workspace"]) for a in check["answers"]}
     assert named == {
-        (LEAD, "lena.lead", "T0OURS"),
-        (OURS_2, "omar.ours", "T0OURS"),
-        (CLIENT_1, "cleo.client", CLIENT_TEAM),
-        (CLIENT_2, "carl.client", CLIENT_TEAM),
+        (LEAD, "lena.lead", "Acme", "T0OURS"),
+        (OURS_2, "omar.ours", "Acme", "T0OURS"),
+        (CLIENT_1, "cleo.client", "Client", CLIENT_TEAM),
+        (CLIENT_2, "carl.client", "Client", CLIENT_TEAM),
     }
     assert [s["owner_name"] for s in acme["next_steps"]] == ["cleo.client"]
     assert [w["title"] for w in acme["warning_signs"]] == ["Quarterly review"]
@@ -107,9 +109,10 @@ async def test_an_export_names_everyone_once_and_says_their_organisation(
     rows = list(csv.DictReader(io.StringIO(render_csv(data))))
     questions = len(h.services.bank.template_questions("partnership_check"))
     assert len(rows) == 4 * questions
-    assert {(r["name"], r["organisation"]) for r in rows if r["user_id"] == CLIENT_1} == {
-        ("cleo.client", CLIENT_TEAM)
+    client_rows = {
+        (r["name"], r["organisation"], r["workspace"]) for r in rows if r["user_id"] == CLIENT_1
     }
+    assert client_rows == {("cleo.client", "Client", CLIENT_TEAM)}
     assert {r["partnership"] for r in rows} == {"Acme | Northwind"}
 
 
@@ -146,7 +149,7 @@ async def test_the_markdown_report_reads_as_a_client_report(harness: Harness) ->
 
     lines = report.splitlines()
     assert lines[0] == "# Partnership report: Acme \\| Northwind"
-    assert f"- Client workspaces: {CLIENT_TEAM}" in lines
+    assert f"- Client's Slack workspaces: {CLIENT_TEAM}" in lines
     summaries = lines.index("## Summaries over time")
     steps = lines.index("## Next steps")
     signs = lines.index("## Warning signs")

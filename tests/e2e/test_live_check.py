@@ -35,7 +35,7 @@ async def test_scripted_live_check_records_exactly_the_last_answers(harness: Har
         picks[LEAD], picks[CLIENT_2] = values[-1], values[0]
         expected.update({(position, user): value for user, value in picks.items()})
         counts = json.dumps(h.fake.last("chat.update").args["blocks"], ensure_ascii=False)
-        assert "2 on our side · 2 on the client side" in counts
+        assert "2 at Acme · 2 at Client" in counts
         if position + 1 < len(questions):
             await press(h, button(h, ids.NEXT_QUESTION))
             assert f"Question {position + 2} of" in h.fake.last("chat.postMessage").args["text"]
@@ -43,7 +43,7 @@ async def test_scripted_live_check_records_exactly_the_last_answers(harness: Har
     [closing] = [
         c for c in h.fake.calls_to("chat.postMessage") if c.args["text"].startswith("Check closed")
     ]
-    assert "2 people answered on our side and 2 people on the client side" in closing.args["text"]
+    assert "2 people answered at Acme and 2 people at Client" in closing.args["text"]
 
     data = await export_partnership(h.db(), CHANNEL)
     [check] = data["checks"]
@@ -87,7 +87,7 @@ async def test_answer_is_confirmed_to_the_person_only(harness: Harness) -> None:
     # only counts are visible in the channel, never the values
     update = h.fake.last("chat.update")
     visible = json.dumps(update.args["blocks"], ensure_ascii=False)
-    assert "1 on our side · 0 on the client side" in visible
+    assert "1 at Acme · 0 at Client" in visible
 
 
 async def test_a_confirmation_slack_could_not_take_is_sent_again(harness: Harness) -> None:

@@ -20,6 +20,7 @@ from tests.e2e.summaryflow import (
     blocks_text,
     close,
     comment,
+    readable,
     section_about,
     summary_calls,
 )
@@ -33,22 +34,53 @@ PING = "<!channel> please look <@U123>"
 
 
 def scripted(question_id: str, user: str) -> str:
-    """Client side rates trust 2, ours 5; vision is lukewarm; one client raises a deal breaker."""
+    """Northwind rates trust 2, Acme 5; vision is lukewarm; one client raises a deal breaker,
+    the other an unspoken difference; each side sees the consultants' role its own way."""
     client = user.startswith("U0CLIENT")
     if question_id.startswith("pc.trust."):
         return "2" if client else "5"
     if question_id.startswith("pc.vision."):
         return "3"
     if question_id == "pc.goals.deal_breakers":
-        return "deal_breaker" if user == CLIENT_1 else "none"
+        return {CLIENT_1: "deal_breaker", CLIENT_2: "unspoken"}.get(user, "none")
     if question_id in ("pc.along.common_history", "pc.actions.next_steps"):
         return "yes"
+    if question_id == "pc.consultants.role":
+        return {CLIENT_1: "expert", CLIENT_2: "pair_of_hands"}.get(user, "collaborator")
+    if question_id == "pc.consultants.responsiveness":
+        return "3" if client else "5"
     return "5"
 
 
-async def test_summary_compares_both_sides_and_posts_the_chart(harness: Harness) -> None:
+def northwind(h: Harness) -> None:
+    """The client's people are in their own workspace, Northwind, shared by Slack Connect."""
+    h.fake.add_team("T0NORTH", "Northwind")
+    for person in (CLIENT_1, CLIENT_2, CLIENT_3):
+        h.fake.add_user(person, team_id="T0NORTH")
+
+
+def channel_posts(h: Harness) -> str:
+    """Everything posted to the shared channel, and the chart's description."""
+    posted = [
+        readable(c) for c in h.fake.calls_to("chat.postMessage") if c.args["channel"] == CHANNEL
+    ]
+    described = [c.args.get("alt_txt", "") for c in h.fake.calls_to("files.getUploadURLExternal")]
+    return "\n".join([*posted, *described])
+
+
+async def test_summary_says_what_the_answers_say_naming_both_organisations(
+    harness: Harness,
+) -> None:
     h = harness
+    northwind(h)
     await start_check(h, client=[CLIENT_1, CLIENT_2], name="Acme <!here> & Co")
+    prefilled = h.fake.last("views.update").args["view"]  # the workspaces' names, editable
+    org_inputs = {
+        block["block_id"]: block["element"].get("initial_value")
+        for block in prefilled["blocks"]
+        if block["block_id"] in (ids.OUR_ORG_BLOCK, ids.CLIENT_ORG_BLOCK)
+    }
+    assert org_inputs == {ids.OUR_ORG_BLOCK: "Acme", ids.CLIENT_ORG_BLOCK: "Northwind"}
     await comment(h, CLIENT_2, PING)
     reply = await add_next_step(
         h, user=CLIENT_2, text="Send the <!channel> roadmap", owner=CLIENT_1, due="2026-12-15"
@@ -59,26 +91,45 @@ async def test_summary_compares_both_sides_and_posts_the_chart(harness: Harness)
     await close(h)
 
     headline, details = summary_calls(h)
-    assert "3 of 6 needs ticked" in headline.args["text"]
+    head = readable(headline)
+    assert "2 of 5 needs ticked" in headline.args["text"]  # five needs; value is not one
     assert "deal breaker" in headline.args["text"].lower()
-    assert "Acme &lt;!here&gt; &amp; Co" in blocks_text(headline)
-    assert "<!here>" not in blocks_text(headline)
+    assert "Acme &lt;!here&gt; &amp; Co" in head and "<!here>" not in blocks_text(headline)
+    assert (
+        "*Value &amp; predictability (not one of the five needs)*: Acme *5.0* · Northwind *5.0*"
+    ) in head
+    assert "*The consultants' responsiveness*: Acme *5.0* · Northwind *3.0*" in head
+    assert (
+        "*Role the consultants played*: Acme: 2 × Collaborator · "
+        "Northwind: 1 × Expert, 1 × Pair of hands"
+    ) in head
+    assert "2 answered at Acme, 2 at Northwind." in head
+    assert "1 warning sign in the answers." in head
 
     blocks = details.args["blocks"]
     assert "Deal breakers raised" in blocks[0]["text"]["text"]
-    assert "<@U0CLIENT1> (client side)" in blocks[0]["text"]["text"]
+    assert "<@U0CLIENT1> (Northwind)" in blocks[0]["text"]["text"]
+    thread = readable(details)
+    assert (
+        "1 at Northwind answered “Possibly: there is one we have not talked about yet”"
+    ) in thread
+    assert thread.count("First time measured") == 1
     trust = section_about(details, "Trust")
-    assert "Our side *5.0* (2 answered)" in trust
-    assert "Client side *2.0* (2 answered)" in trust
+    assert "Acme *5.0* (2 answered) · Northwind *2.0* (2 answered)" in trust
     assert "3.0 points apart" in trust
     assert ":white_large_square:" in trust
-    for ticked in ("Getting along", "Practical actions", "Value & predictability"):
+    for ticked in ("Getting along", "Practical actions"):
         section = section_about(details, ticked)
         assert section.startswith(":white_check_mark:"), section
         assert "points apart" not in section
+    value = section_about(details, "Value & predictability")
+    assert value.startswith(":small_blue_diamond:") and "not one of the five needs" in value
     assert section_about(details, "Vision & alignment").startswith(":white_large_square:")
     assert section_about(details, "Shared goals & values").startswith(":no_entry:")
-    assert "first time measured" in trust
+    assert (
+        "Acme: 2 × No, none that we know of · Northwind: 1 × Possibly: there is one we have "
+        "not talked about yet, 1 × Yes, this one would be a deal breaker for us"
+    ) in thread
 
     everything = blocks_text(details)
     assert "Send the &lt;!channel&gt; roadmap — <@U0CLIENT1>, due Tue 15 Dec 2026" in everything
@@ -88,7 +139,10 @@ async def test_summary_compares_both_sides_and_posts_the_chart(harness: Harness)
     assert "<@U0CLIENT2>: " in everything  # attributed check: comments carry names
 
     [reserve] = h.fake.calls_to("files.getUploadURLExternal")
-    assert "Trust: our side 5.0, client side 2.0" in reserve.args["alt_txt"]
+    assert "Trust: Acme 5.0, Northwind 2.0" in reserve.args["alt_txt"]
+    assert "Getting along (ticked): Acme 5.0, Northwind 5.0" in reserve.args["alt_txt"]
+    shown = channel_posts(h).lower()
+    assert "client side" not in shown and "our side" not in shown
     [complete] = h.fake.calls_to("files.completeUploadExternal")
     assert complete.args["channel_id"] == CHANNEL
     assert complete.args["thread_ts"] == headline.response["ts"]
@@ -97,16 +151,59 @@ async def test_summary_compares_both_sides_and_posts_the_chart(harness: Harness)
     assert png.startswith(PNG_MAGIC)
     picture = Image.open(io.BytesIO(png))
     picture.load()  # decodes every row: a broken PNG fails here
-    assert picture.size == (640, 500)
-    colours = {colour for _, colour in picture.convert("RGB").getcolors(maxcolors=1 << 16)}
+    assert picture.size == (1280, 1000)  # twice the resolution, for Slack's preview
+    colours = {colour for _, colour in picture.convert("RGB").getcolors(maxcolors=1 << 20)}
     assert {getrgb(OUR_COLOUR), getrgb(CLIENT_COLOUR)} <= colours  # both sides are drawn
 
     data = await export_partnership(h.db(), CHANNEL)
+    assert (data["partnership"]["our_org_name"], data["partnership"]["client_org_name"]) == (
+        "Acme",
+        "Northwind",
+    )
     [check] = data["checks"]
+    assert {(a["side"], a["organisation"]) for a in check["answers"]} == {
+        ("ours", "Acme"),
+        ("client", "Northwind"),
+    }
     assert check["status"] == "summarised"
     trust_row = next(d for d in check["summary"]["dimensions"] if d["key"] == "trust")
     assert trust_row["divergent"] is True and trust_row["ticked"] is False
-    assert check["summary"]["ticked"] == 3
+    assert check["summary"]["ticked"] == 2 and check["summary"]["needs"] == 5
+    h.assert_payloads_valid()
+
+
+def later(question_id: str, user: str) -> str:
+    """A month on: Acme trusts more, Northwind less; the rest as before."""
+    if question_id == "pc.trust.level":
+        return "2" if user.startswith("U0CLIENT") else "5"
+    if question_id == "pc.trust.openness":
+        return "2" if user.startswith("U0CLIENT") else "3"
+    return scripted(question_id, user)
+
+
+async def test_trends_are_per_side_and_first_time_is_said_once(harness: Harness) -> None:
+    h = harness
+    northwind(h)
+    await start_check(h, client=[CLIENT_1, CLIENT_2])
+    await answer_every_question(h, [LEAD, OURS_2, CLIENT_1, CLIENT_2], later)
+    await close(h)
+    first = readable(summary_calls(h)[1])
+    assert first.count("First time measured") == 1
+    assert "↗" not in first and "↘" not in first and "(was" not in first
+
+    h.clock.advance(timedelta(days=30))
+    await start_check(h, client=[CLIENT_1, CLIENT_2], view_id="V0SECOND")
+    await answer_every_question(h, [LEAD, OURS_2, CLIENT_1, CLIENT_2], scripted)
+    await close(h)
+    headline, details = summary_calls(h)
+    trust = section_about(details, "Trust")
+    # averaged over both sides Trust stayed at 3.5: per side, opposite moves show
+    assert "Acme *5.0* (2 answered) ↗ (was 4.0) · Northwind *2.0* (2 answered) → (was 2.0)" in (
+        trust
+    )
+    assert "First time measured" not in readable(details)
+    assert "Role the consultants played" in readable(headline)
+    assert "_(last time" not in readable(headline)  # the same picks as last time
     h.assert_payloads_valid()
 
 
@@ -116,7 +213,7 @@ async def test_a_failed_upload_leaves_the_text_summary_standing(harness: Harness
     h.fake.error_next("files.completeUploadExternal", "not_in_channel")
     await close(h)
     headline, details = summary_calls(h)
-    assert "0 answered on our side" in blocks_text(headline)
+    assert "0 answered at Acme, 0 at Client." in blocks_text(headline)  # nobody named them
     assert details.args["blocks"]
     shown = [c.args["text"] for c in h.fake.calls_to("chat.postEphemeral")]
     assert all(text.startswith("You lead this check") for text in shown)  # no error note
@@ -131,6 +228,7 @@ async def test_anonymous_summary_withholds_a_side_of_fewer_than_two(
 ) -> None:
     h = harness
     clients = [CLIENT_1, CLIENT_2, CLIENT_3][:client_count]
+    northwind(h)
     await start_check(h, client=clients, privacy="anonymous")
     await comment(h, clients[0], "Only I would say this")
     await answer_every_question(h, [LEAD, OURS_2, *clients], scripted)
@@ -141,23 +239,23 @@ async def test_anonymous_summary_withholds_a_side_of_fewer_than_two(
     for person in (LEAD, OURS_2, *clients):
         assert f"<@{person}>" not in shown, person  # no names at all
     trust = section_about(details, "Trust")
-    assert "Our side *5.0* (2 answered)" in trust
+    assert "Acme *5.0* (2 answered)" in trust
     stored = (await export_partnership(h.db(), CHANNEL))["checks"][0]["summary"]
     client_means = [d["client"]["mean"] for d in stored["dimensions"]]
     alt_text = h.fake.last("files.getUploadURLExternal").args["alt_txt"]
     if client_count == 1:
-        assert "Client side _withheld_ (1 answered)" in trust
-        assert "figures are withheld" in trust
+        assert "Northwind _withheld_ (1 answered)" in trust
+        assert "Northwind: figures withheld" in trust
         assert ":grey_question:" in trust
         assert client_means == [None] * len(client_means)
-        assert "client side 2.0" not in alt_text and "client side not shown" in alt_text
+        assert "Northwind 2.0" not in alt_text and "Northwind not shown" in alt_text
         assert "someone: Only I would say this" in shown  # not even the side is named
         assert "raised by 1 person" in shown
     else:
-        assert f"Client side *2.0* ({client_count} answered)" in trust
+        assert f"Northwind *2.0* ({client_count} answered)" in trust
         assert "withheld" not in trust
         assert all(mean is not None for mean in client_means)
-        assert "someone on the client side: Only I would say this" in shown
+        assert "someone at Northwind: Only I would say this" in shown
     h.assert_payloads_valid()
 
 
@@ -240,7 +338,7 @@ async def test_summary_and_history_commands(harness: Harness) -> None:
 
     reply = (await h.command("history", channel_id=CHANNEL)).json()
     check_message(reply["blocks"], reply["text"])
-    assert "3 of 6 ticked" in json.dumps(reply["blocks"])
+    assert "2 of 5 ticked" in json.dumps(reply["blocks"])
     assert reply["response_type"] == "ephemeral"
     h.assert_payloads_valid()
 

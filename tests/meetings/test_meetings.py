@@ -197,9 +197,9 @@ async def test_cancelling_stops_nudges_and_records_a_signal_deleting_leaves_no_t
     h.fake.add_user("U0CLIENTADMIN", is_admin=True, team_id="T0CLIENT")  # admin over there
     refusal = await choose(h, f"cancel:{first.id}", user="U0CLIENTADMIN")
     assert f"Only <@{LEAD}> or a workspace admin" in refusal
-    assert await choose(h, f"cancel:{first.id}") == (
+    assert await choose(h, f"cancel_client:{first.id}") == (
         "Marked “First” as cancelled and stopped 2 reflection messages; "
-        "it is noted for the partnership's summary."
+        "it is noted for the partnership's summary as a warning sign."
     )
     assert await choose(h, f"cancel:{first.id}") == (
         "That meeting was already cancelled; nothing more to do."

@@ -125,6 +125,7 @@ class FakeSlack:
         # otherwise ts count up from 1700000000.
         self.message_clock: Callable[[], float] | None = None
         self._users: dict[str, _User] = {}
+        self.team_names: dict[str, str] = {team_id: "Acme"}  # what team.info answers
         self._channels: dict[str, _Channel] = {}
         self._faults: dict[str, deque[_Fault]] = {}
         self._errors: dict[str, deque[str]] = {}
@@ -254,6 +255,10 @@ class FakeSlack:
             is_bot=is_bot,
             email=email,
         )
+
+    def add_team(self, team_id: str, name: str) -> None:
+        """A workspace team.info describes (ours is known from the start)."""
+        self.team_names[team_id] = name
 
     def add_channel(
         self,
@@ -498,6 +503,7 @@ class FakeSlack:
             "views.push": self._views,
             "views.publish": self._views,
             "users.info": self._users_info,
+            "team.info": self._team_info,
             "users.lookupByEmail": self._users_lookup_by_email,
             "conversations.info": self._conversations_info,
             "conversations.members": self._conversations_members,
@@ -625,6 +631,13 @@ class FakeSlack:
         if not user_id:
             return {"ok": False, "error": "user_not_found"}
         return {"ok": True, "user": self._user_json(str(user_id))}
+
+    def _team_info(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        team_id = str(args.get("team") or self.team_id)
+        name = self.team_names.get(team_id)
+        if name is None:
+            return {"ok": False, "error": "team_not_found"}
+        return {"ok": True, "team": {"id": team_id, "name": name, "domain": team_id.lower()}}
 
     def _users_lookup_by_email(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         email = str(args.get("email") or "").strip().lower()

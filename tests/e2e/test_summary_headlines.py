@@ -1,0 +1,209 @@
+"""Each template's own headline, and trends that compare like with like when a question's
+wording changed: through the front door, read from what the app posted."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+
+from bot.blocks import ids
+from bot.db.models import Check
+from questions.bank import load_bank
+from tests.e2e.checkflow import CHANNEL, LEAD, start_check
+from tests.e2e.summaryflow import (
+    answer_every_question,
+    close,
+    readable,
+    section_about,
+    summary_calls,
+)
+from tests.e2e.test_our_side_never_shared import click, dm_button, dms_to
+from tests.support import signing
+from tests.support.fake_slack import Call, FakeSlack
+from tests.support.harness import Harness, make_harness
+
+OURS_2, CLIENT_1, CLIENT_2 = "U0OURS2", "U0CLIENT1", "U0CLIENT2"
+EVERYONE = [LEAD, OURS_2, CLIENT_1, CLIENT_2]
+NAMES = {"our_org": "Acme", "client_org": "Northwind"}  # typed in the start form
+
+
+def ground_rules(question_id: str, user: str) -> str | None:
+    client = user.startswith("U0CLIENT")
+    picks = {
+        "gr.rules.stated": {CLIENT_1: "spoken", CLIENT_2: "assumed"}.get(user, "written"),
+        "gr.conflict.route": "no" if user == CLIENT_2 else "yes",
+        "gr.rules.last_checked": "this_year" if client else "recent",
+        "gr.rules.to_discuss": None,  # free text, left blank
+    }
+    return picks.get(question_id, "4")
+
+
+async def test_the_ground_rules_headline_says_how_rules_are_set_and_checked(
+    harness: Harness,
+) -> None:
+    h = harness
+    await start_check(h, template="ground_rules", client=[CLIENT_1, CLIENT_2], **NAMES)
+    await answer_every_question(h, EVERYONE, ground_rules, template="ground_rules")
+    await close(h)
+    headline, details = summary_calls(h)
+    head = readable(headline)
+    # Acme's answers average 4.25, Northwind's 3.75: the sixth need is not ticked
+    assert "Ground rules not ticked yet" in head
+    assert "*Ground rules*: Acme: 2 × Written · Northwind: 1 × Talked through, 1 × Assumed" in head
+    assert "*Route for disagreements agreed*: Acme: 2 × Yes · Northwind: 1 × Yes, 1 × Not yet" in (
+        head
+    )
+    assert (
+        "*Last checked together*: Acme: 2 × Within the last three months · "
+        "Northwind: 2 × Within the last year"
+    ) in head
+    thread = readable(details)
+    assert "1 at Northwind answered “Assumed: each side takes them for granted”" in thread
+    assert "of 5 needs" not in head
+    h.assert_payloads_valid()
+
+
+def self_check(role: list[str], standing: str):  # type: ignore[no-untyped-def]
+    def picks(question_id: str, user: str) -> str | None:
+        index = [LEAD, OURS_2].index(user)
+        return {
+            "sc.work.main_kind": ["strategic", "tactical"][index],
+            "sc.work.strategic_share": "quarter_to_half",
+            "sc.role.played": role[index],
+            "sc.client.type": "sustained",
+            "sc.signal.moved_meetings": "none",
+        }.get(question_id, standing)
+
+    return picks
+
+
+async def self_check_by_dm(h: Harness, picks) -> Call:  # type: ignore[no-untyped-def]
+    """`/partnership self-check`, both of our people answer its form by DM, the lead closes it;
+    the headline of its summary, sent to the lead by DM (our side only)."""
+    h.fake.set_channel_members(CHANNEL, [LEAD, OURS_2, CLIENT_1])
+    reply = await h.command("self-check", user_id=LEAD, channel_id=CHANNEL)
+    assert reply.status == 200, reply.text
+    questions = h.services.bank.template_questions("self_check")
+    for user in (LEAD, OURS_2):
+        await click(h, dm_button(h, user, ids.ANSWER_NOW), user, channel="D" + user)
+        view = h.fake.last("views.open").args["view"]
+        while True:
+            values: dict[str, Any] = {}
+            for block in view["blocks"]:
+                if block["type"] != "input" or not block["block_id"][1:].isdigit():
+                    continue
+                element = block["element"]
+                value = picks(questions[int(block["block_id"][1:])].id, user)
+                if value is not None and element["type"] == "radio_buttons":
+                    values[block["block_id"]] = {element["action_id"]: signing.radio(value)}
+            reply = await h.submit(
+                ids.ASYNC_ANSWERS_VIEW,
+                values,
+                private_metadata=view["private_metadata"],
+                user_id=user,
+            )
+            assert reply.status == 200, reply.text
+            if not reply.json():
+                break
+            view = reply.json()["view"]
+    await click(h, dm_button(h, LEAD, ids.CLOSE_CHECK), LEAD, channel="D" + LEAD)
+    [*_, headline] = [
+        c
+        for c in dms_to(h, LEAD)
+        if c.args["text"].startswith("Summary for") and "thread_ts" not in c.args
+    ]
+    return headline
+
+
+async def test_the_self_check_headline_reports_the_work_role_standing_and_change(
+    harness: Harness,
+) -> None:
+    h = harness
+    await start_check(h, **NAMES)  # the partnership, with both organisations named
+    await close(h)
+    head = readable(await self_check_by_dm(h, self_check(["expert", "collaborator"], "4")))
+    assert "*Most of our time*: Acme: 1 × Tactical, 1 × Strategic" in head
+    assert "*Strategic share of the work*: Acme: 2 × A quarter to a half" in head
+    assert "*Role we played*: Acme: 1 × Expert, 1 × Collaborator" in head
+    assert "*Access, credibility &amp; trust*: Acme *4.0*" in head
+    assert "*Sustained or project client*: Acme: 2 × Sustained" in head
+    assert "needs ticked" not in head
+
+    h.clock.advance(timedelta(days=60))
+    head = readable(await self_check_by_dm(h, self_check(["collaborator", "collaborator"], "5")))
+    assert (
+        "*Role we played*: Acme: 2 × Collaborator _(last time: Acme: 1 × Expert, 1 × Collaborator)_"
+    ) in head
+    assert "*Access, credibility &amp; trust*: Acme *5.0* ↗ (was 4.0)" in head
+    assert "*Sustained or project client*: Acme: 2 × Sustained\n" in head + "\n"  # unchanged
+    h.assert_payloads_valid()
+
+
+async def _as_first_stored(h: Harness) -> None:
+    async with h.db().unit_of_work() as session:
+        check = await session.get(Check, 1)
+        assert check is not None and check.summary is not None
+        legacy = {**check.summary, "format": 1}
+        legacy["dimensions"] = [
+            {k: v for k, v in d.items() if k not in ("asked", "per_question")}
+            for d in legacy["dimensions"]
+        ]
+        await session.execute(update(Check).where(Check.id == 1).values(summary=legacy))
+
+
+def trust(level: dict[str, str], openness: dict[str, str]):  # type: ignore[no-untyped-def]
+    def picks(question_id: str, user: str) -> str | None:
+        side = "client" if user.startswith("U0CLIENT") else "ours"
+        if question_id == "pc.trust.level":
+            return level[side]
+        if question_id == "pc.trust.openness":
+            return openness[side]
+        if question_id == "pc.goals.deal_breakers":
+            return "none"
+        if question_id == "pc.consultants.role":
+            return "collaborator"
+        return "yes" if question_id in ("pc.along.common_history", "pc.actions.next_steps") else "4"
+
+    return picks
+
+
+@pytest.mark.parametrize("stored_before_versions", [False, True])
+async def test_a_reworded_question_is_left_out_of_the_trend_and_the_summary_says_so(
+    database: tuple[str, str | None], fake_slack: FakeSlack, stored_before_versions: bool
+) -> None:
+    url, schema = database
+    bank = load_bank()
+    h = await make_harness(url, fake_slack, schema=schema, bank=bank)
+    try:
+        await start_check(h, client=[CLIENT_1, CLIENT_2], **NAMES)
+        before = trust({"ours": "4", "client": "3"}, {"ours": "2", "client": "2"})
+        await answer_every_question(h, EVERYONE, before)
+        await close(h)
+        if stored_before_versions:  # as summaries were stored before they kept versions
+            await _as_first_stored(h)
+    finally:
+        await h.stop()
+
+    old = bank.questions["pc.trust.openness"]
+    reworded = replace(old, text="Bad news reaches the other side early.", version=old.version + 1)
+    edited = replace(bank, questions={**bank.questions, old.id: reworded})
+    h = await make_harness(url, fake_slack, schema=schema, bank=edited)
+    try:
+        h.clock.advance(timedelta(days=30))
+        await start_check(h, client=[CLIENT_1, CLIENT_2], view_id="V0NEXT", **NAMES)
+        after = trust({"ours": "5", "client": "2"}, {"ours": "5", "client": "5"})
+        await answer_every_question(h, EVERYONE, after)
+        await close(h)
+        section = section_about(summary_calls(h)[1], "Trust")
+    finally:
+        await h.stop()
+    # Over both questions Northwind went from 2.5 to 3.5, which would read as better; on the
+    # one question asked the same way both times it went from 3 to 2.
+    assert "Acme *5.0* (2 answered) ↗ (was 4.0) · Northwind *3.5* (2 answered) ↘ (was 3.0)" in (
+        section
+    )
+    assert "reworded since last time" in section
