@@ -192,4 +192,4 @@ async def test_reflection_form_shares_with_our_team_and_skips_comment_boxes(
     [share] = [b for b in view["blocks"] if b.get("block_id") == ids.SHARE_BLOCK]
     option = share["element"]["options"][0]
     assert option["text"]["text"] == "Share with my team"
-    assert "never the client" in option["description"]["text"]
+    assert "never shown to the client" in option["description"]["text"]
