@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy.engine import make_url
@@ -32,6 +33,19 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--socket", action="store_true", help="use Socket Mode (SLACK_APP_TOKEN)")
     serve.add_argument("--port", type=int, help="override PORT")
 
+    run = commands.add_parser(
+        "run", help="serve Slack when its credentials are set, otherwise open the sandbox"
+    )
+    run.add_argument("--port", type=int, help="override PORT")
+
+    sandbox = commands.add_parser(
+        "sandbox", help="the app with a local stand-in for Slack, in the browser (no Slack needed)"
+    )
+    sandbox.add_argument("--port", type=int, help="override PORT")
+    sandbox.add_argument(
+        "--reset", action="store_true", help="forget everything the sandbox stored, then start"
+    )
+
     commands.add_parser("migrate", help="bring the database schema up to date")
 
     bank = commands.add_parser("questions", help="look at or check the question bank")
@@ -43,7 +57,11 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("path", nargs="?", help="bank directory (default: the built-in bank)")
 
     export = commands.add_parser("export", help="write a partnership's checks and answers")
-    export.add_argument("--channel", required=True, help="the channel ID, e.g. C0123456789")
+    exported = export.add_mutually_exclusive_group(required=True)
+    exported.add_argument("--channel", help="the channel ID, e.g. C0123456789")
+    exported.add_argument(
+        "--sandbox", action="store_true", help="what `partnercheck sandbox` stored"
+    )
     export.add_argument("--format", choices=("json", "csv"), default="json")
 
     commands.add_parser(
@@ -89,11 +107,16 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "questions":
         return _questions(args)
     settings = Settings.from_env()
-    if args.command == "serve":
+    if args.command == "run" and not settings.slack_bot_token and not settings.slack_signing_secret:
+        args.command, args.reset = "sandbox", False
+    if args.command == "sandbox":
+        return _sandbox(args, settings)
+    if args.command in ("serve", "run"):
         from bot.serving.server import serve
 
-        settings.require_slack(socket_mode=args.socket)
-        asyncio.run(serve(settings, socket_mode=args.socket, port=args.port))
+        socket_mode = getattr(args, "socket", False)
+        settings.require_slack(socket_mode=socket_mode)
+        asyncio.run(serve(settings, socket_mode=socket_mode, port=args.port))
         return EXIT_OK
     if args.command == "migrate":
         asyncio.run(_migrate(settings.database_url))
@@ -102,7 +125,18 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "export":
         from bot.usecases.export import export_channel
 
-        sys.stdout.write(asyncio.run(export_channel(settings, args.channel, args.format)))
+        channel = args.channel
+        if args.sandbox:
+            from bot.sandbox.run import SANDBOX_CHANNEL, SANDBOX_DB, sandbox_database_url
+
+            if not SANDBOX_DB.exists():
+                raise UserError(
+                    f"There is no sandbox here ({SANDBOX_DB} is missing); "
+                    "`partnercheck sandbox` makes one."
+                )
+            settings = replace(settings, database_url=sandbox_database_url())
+            channel = SANDBOX_CHANNEL
+        sys.stdout.write(asyncio.run(export_channel(settings, channel, args.format)))
         return EXIT_OK
     if args.command == "partnerships":
         from bot.usecases.partnership_data import list_partnerships
@@ -115,6 +149,17 @@ def _run(args: argparse.Namespace) -> int:
         sys.stdout.write(asyncio.run(delete_channel(settings, args.channel, confirmed=args.yes)))
         return EXIT_OK
     raise AssertionError(args.command)
+
+
+def _sandbox(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.sandbox.run import reset, run_sandbox
+
+    if args.reset:
+        reset()
+    # the one line the sandbox prints is its address; the app's own logs only when they matter
+    logging.getLogger().setLevel(logging.WARNING)
+    asyncio.run(run_sandbox(args.port or settings.port))
+    return EXIT_OK
 
 
 def _questions(args: argparse.Namespace) -> int:
