@@ -10,6 +10,7 @@ const BlockKit = (() => {
     "plain_text_input", "image",
   ];
   const BLOCK_TYPES = ["header", "section", "context", "divider", "image", "actions", "input"];
+  const channels = {}; // channel id -> name, for <#C…> without a label
 
   function el(tag, attrs = {}, ...children) {
     const node = document.createElement(tag);
@@ -37,8 +38,21 @@ const BlockKit = (() => {
     return text.replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");
   }
 
+  // Slack's names for the emoji the app writes; any other :name: stays as typed.
+  const EMOJI = {
+    arrow_lower_right: "↘️", arrow_upper_right: "↗️", bar_chart: "📊", calendar: "📆",
+    grey_question: "❔", handshake: "🤝", hourglass: "⌛", large_green_circle: "🟢",
+    left_right_arrow: "↔️", no_entry: "⛔", pushpin: "📌", spiral_note_pad: "🗒️",
+    warning: "⚠️", white_check_mark: "✅", white_large_square: "⬜", tada: "🎉",
+    wave: "👋", thumbsup: "👍", x: "❌", bell: "🔔", mailbox: "📫",
+  };
+
+  function emoji(text) {
+    return text.replace(/:([a-z0-9_+-]+):/g, (whole, name) => EMOJI[name] || whole);
+  }
+
   function styled(escaped) {
-    return escaped
+    return emoji(escaped)
       .replace(/```([\s\S]+?)```/g, "<pre>$1</pre>")
       .replace(/`([^`\n]+)`/g, "<code>$1</code>")
       .replace(/(^|[\s(])\*([^*\n]+)\*(?=$|[\s).,:;!?])/g, "$1<b>$2</b>")
@@ -62,7 +76,8 @@ const BlockKit = (() => {
         const person = people[target.slice(1)];
         out += `<span class="mention">@${escapeHtml(person ? person.name : target.slice(1))}</span>`;
       } else if (target.startsWith("#")) {
-        out += `<span class="mention">#${escapeHtml(label || target.slice(1))}</span>`;
+        const name = label || channels[target.slice(1)] || target.slice(1);
+        out += `<span class="mention">#${escapeHtml(name)}</span>`;
       } else if (target.startsWith("!date")) {
         out += escapeHtml(slackUnescape(label || target));
       } else if (target.startsWith("!")) {
@@ -79,11 +94,11 @@ const BlockKit = (() => {
     if (!obj) return null;
     if (typeof obj === "string") return el(tag, {}, obj);
     if (obj.type === "mrkdwn") return el(tag, { class: "mrkdwn", html: mrkdwn(obj.text, ctx.people) });
-    return el(tag, { class: "plain" }, slackUnescape(obj.text || ""));
+    return el(tag, { class: "plain" }, obj.emoji === false ? slackUnescape(obj.text || "") : emoji(slackUnescape(obj.text || "")));
   }
 
   function plain(obj) {
-    return obj ? slackUnescape(obj.text || "") : "";
+    return obj ? emoji(slackUnescape(obj.text || "")) : "";
   }
 
   function placeholder(kind, type) {
@@ -329,5 +344,5 @@ const BlockKit = (() => {
     return values;
   }
 
-  return { render, readState, mrkdwn, plain, el, BLOCK_TYPES, ELEMENT_TYPES };
+  return { render, readState, mrkdwn, plain, el, channels, BLOCK_TYPES, ELEMENT_TYPES };
 })();

@@ -201,6 +201,7 @@ function draw() {
   select.value = view.me;
   $("workspace").textContent = `${me.team}${me.ours ? "" : " · Slack Connect"}`;
   $("nav-channel").textContent = `# ${state.channel.name}`;
+  BlockKit.channels[state.channel.id] = state.channel.name;
   for (const button of document.querySelectorAll(".nav")) button.classList.toggle("active", button.dataset.pane === view.pane);
   $("clock").textContent = `${state.clock.local} (${state.clock.tz})`;
   const titles = { channel: `# ${state.channel.name} · shared with Fernhill Foods`, dm: "Partnership Check · Messages", home: "Partnership Check · Home" };
@@ -211,10 +212,17 @@ function draw() {
   drawModal();
 }
 
+let asked = 0; // refreshes asked for
+let shown = 0; // the latest one drawn: an older answer arriving late is dropped
+
 async function refresh() {
+  const number = ++asked;
   const response = await fetch(`/sandbox/state?as=${encodeURIComponent(view.me)}`);
   if (!response.ok) return;
-  view.state = await response.json();
+  const state = await response.json();
+  if (number < shown || state.me !== view.me) return;
+  shown = number;
+  view.state = state;
   draw();
 }
 

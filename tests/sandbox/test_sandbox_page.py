@@ -1,0 +1,219 @@
+"""The sandbox through its page only, in a real browser (Debian's chromium, driven by Playwright).
+
+`partnercheck sandbox` runs as a person would start it (its own process, its own SQLite file in
+a fresh directory); the test then does, by clicking and typing, what the README's "Try it in
+2 minutes" shows: a live check with two people per side, a comment, a next step, the summary
+thread with its chart, a meeting that just ended, the reflection message after the clock moves,
+and the App Home. With SCREENSHOTS_DIR set, it saves the README's screenshots there.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = Path(os.environ.get("PARTNERCHECK_CHROMIUM", "/usr/bin/chromium"))
+
+playwright_api = pytest.importorskip(
+    "playwright.sync_api", reason="Playwright is not installed (pip install -e '.[test]')"
+)
+if not CHROMIUM.exists():
+    pytest.skip(
+        f"no browser at {CHROMIUM}: install Debian's chromium (`apt-get install -y chromium`; "
+        ".ci/run does) to run the sandbox's browser test",
+        allow_module_level=True,
+    )
+
+expect = playwright_api.expect
+expect.set_options(timeout=20_000)
+Page = playwright_api.Page
+
+LEAD = "U0ADA"
+COLLEAGUE = "U0BEN"
+CLIENT_ONE = "U0DANA"
+CLIENT_TWO = "U0ELI"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _environment() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+@pytest.fixture
+def sandbox(tmp_path: Path) -> Iterator[str]:
+    """`partnercheck sandbox` in a fresh directory; yields the one line it prints."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "sandbox", "--port", str(_free_port())],
+        cwd=tmp_path,
+        env={**_environment(), "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    address = process.stdout.readline().strip()
+    try:
+        if not address.startswith("http://127.0.0.1:"):
+            process.terminate()
+            _out, errors = process.communicate(timeout=30)
+            pytest.fail(f"the sandbox printed {address!r}; its errors: {errors[-2000:]}")
+        yield address
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
+
+
+@pytest.fixture
+def page(sandbox: str) -> Iterator[Page]:
+    with playwright_api.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
+        context = browser.new_context(viewport={"width": 1280, "height": 860}, timezone_id="UTC")
+        context.set_default_timeout(20_000)
+        page = context.new_page()
+        problems: list[str] = []
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        page.goto(sandbox)
+        yield page
+        browser.close()
+        assert not problems, f"the page's scripts failed: {problems}"
+
+
+class Shots:
+    def __init__(self, page: Page, folder: Path) -> None:
+        self.page = page
+        self.folder = folder
+
+    def take(self, name: str) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.page.screenshot(path=str(self.folder / f"{name}.png"))
+
+
+def be(page: Page, person: str) -> None:
+    page.select_option("#me", person)
+    expect(page.locator("#me")).to_have_value(person)
+
+
+def command(page: Page, text: str) -> None:
+    page.fill("#composer-input", text)
+    page.press("#composer-input", "Enter")
+
+
+def modal(page: Page):
+    return page.locator("#modal .modal")
+
+
+def answer_first_question(page: Page, person: str, label: str, answered: str) -> None:
+    be(page, person)
+    question = page.locator("article", has_text="Question 1 of")
+    question.get_by_role("button", name=label).click()
+    expect(question).to_contain_text(answered)
+
+
+def test_try_it_in_two_minutes(page: Page, tmp_path: Path) -> None:
+    shots = Shots(page, Path(os.environ.get("SCREENSHOTS_DIR") or tmp_path / "screenshots"))
+    expect(page.locator("#pane-title")).to_contain_text("fernhill-harbour")
+
+    # the lead starts a live check from the channel's composer
+    be(page, LEAD)
+    command(page, "/partnership check")
+    form = modal(page)
+    expect(form).to_contain_text("Who is on the client side?")
+    form.get_by_label("e.g. Acme × Northwind").fill("Fernhill × Harbour")
+    shots.take("1-start-check")
+    form.get_by_role("button", name="Start check").click()
+    expect(form).to_have_count(0)
+    question = page.locator("article", has_text="Question 1 of")
+    expect(question).to_contain_text("0 on our side · 0 on the client side")
+
+    # two people per side answer
+    answer_first_question(page, LEAD, "4 · Agree", "1 on our side · 0 on the client side")
+    answer_first_question(page, COLLEAGUE, "5 · Strongly agree", "2 on our side")
+    answer_first_question(page, CLIENT_ONE, "2 · Disagree", "1 on the client side")
+    answer_first_question(page, CLIENT_TWO, "3 · Neither agree nor disagree", "2 on the client side")
+
+    # the client adds a comment; the lead a next step with an owner and a date
+    question.get_by_role("button", name="Add a comment").click()
+    modal(page).locator("textarea").fill("We rarely hear what you are aiming for.")
+    modal(page).get_by_role("button", name="Save").click()
+    expect(modal(page)).to_have_count(0)
+    be(page, LEAD)
+    question.get_by_role("button", name="Add next step").click()
+    step = modal(page)
+    step.locator("input[type=text], textarea").first.fill("Share our quarterly goals with Fernhill")
+    step.locator("select").first.select_option(CLIENT_ONE)
+    step.locator("input[type=date]").fill("2026-12-18")
+    shots.take("2-live-check")
+    step.get_by_role("button", name="Add").click()
+    expect(step).to_have_count(0)
+
+    # the lead closes the check; the summary's details and chart are in its thread
+    question.get_by_role("button", name="Close check").click()
+    headline = page.locator("article", has_text="needs ticked")
+    expect(headline).to_be_visible()
+    headline.get_by_role("button", name="repl").click()
+    thread = page.locator("#thread")
+    expect(thread.locator("img")).to_be_visible()
+    expect(thread).to_contain_text("Share our quarterly goals")
+    chart = thread.locator("img")
+    chart.scroll_into_view_if_needed()
+    assert chart.evaluate("image => image.naturalWidth") > 100  # the PNG really loaded
+    shots.take("3-summary-thread")
+    page.click("#close-thread")
+
+    # a meeting that just ended, logged by the lead with a colleague
+    command(page, "/partnership meeting")
+    meeting = modal(page)
+    meeting.locator("input[type=text]").first.fill("Quarterly review")
+    meeting.locator("label.choice", has_text="It just ended").locator("input").check()
+    meeting.locator(".bk-users label", has_text="Ben Okafor").locator("input").check()
+    meeting.locator("button[type=submit]").click()
+    expect(meeting).to_have_count(0)
+
+    # the clock moves to the next working morning: Ben's reflection message arrives
+    be(page, COLLEAGUE)
+    page.click("#nav-dm")
+    page.click("#advance-morning")
+    nudge = page.locator("article", has_text="Quarterly review")
+    expect(nudge.get_by_role("button", name="Reflect now")).to_be_visible()
+    shots.take("4-reflection-message")
+    nudge.get_by_role("button", name="Reflect now").click()
+    reflection = modal(page)
+    expect(reflection).to_contain_text("Reflecting on")
+    reflection.locator("input[type=radio]").first.check()
+    reflection.get_by_role("button", name="Save").click()
+    expect(reflection).to_have_count(0)
+    expect(page.locator("#messages")).to_contain_text("Thank")
+
+    # the lead's App Home lists the partnership
+    be(page, LEAD)
+    page.click("#nav-home")
+    expect(page.locator(".home")).to_contain_text("Fernhill × Harbour")
+    shots.take("5-app-home")
+
+
+def test_export_and_reset_the_sandbox(sandbox: str, tmp_path: Path) -> None:
+    """What the sandbox stored can be exported, and `--reset` forgets it (the CLI's part)."""
+    del sandbox
+    run = [sys.executable, "-m", "bot.cli"]
+    env = {**_environment(), "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    empty = subprocess.run(
+        [*run, "export", "--sandbox"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    # nothing was started yet: the channel has no partnership, said in one sentence
+    assert empty.returncode != 0 and "Traceback" not in empty.stderr
+    assert (tmp_path / "partnercheck-sandbox.db").exists()
+    assert shutil.which("true") is not None
