@@ -9,15 +9,14 @@ and the App Home. With SCREENSHOTS_DIR set, it saves the README's screenshots th
 
 from __future__ import annotations
 
+import json
 import os
-import shutil
-import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.sandbox.conftest import Sandbox, partnercheck
 
 CHROMIUM = Path(os.environ.get("PARTNERCHECK_CHROMIUM", "/usr/bin/chromium"))
 
@@ -41,44 +40,8 @@ CLIENT_ONE = "U0DANA"
 CLIENT_TWO = "U0ELI"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _environment() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
-    env["PYTHONUNBUFFERED"] = "1"
-    return env
-
-
 @pytest.fixture
-def sandbox(tmp_path: Path) -> Iterator[str]:
-    """`partnercheck sandbox` in a fresh directory; yields the one line it prints."""
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot.cli", "sandbox", "--port", str(_free_port())],
-        cwd=tmp_path,
-        env={**_environment(), "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdout is not None
-    address = process.stdout.readline().strip()
-    try:
-        if not address.startswith("http://127.0.0.1:"):
-            process.terminate()
-            _out, errors = process.communicate(timeout=30)
-            pytest.fail(f"the sandbox printed {address!r}; its errors: {errors[-2000:]}")
-        yield address
-    finally:
-        process.terminate()
-        process.communicate(timeout=30)
-
-
-@pytest.fixture
-def page(sandbox: str) -> Iterator[Page]:
+def page(sandbox: Sandbox) -> Iterator[Page]:
     with playwright_api.sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox"])
         context = browser.new_context(viewport={"width": 1280, "height": 860}, timezone_id="UTC")
@@ -86,7 +49,7 @@ def page(sandbox: str) -> Iterator[Page]:
         page = context.new_page()
         problems: list[str] = []
         page.on("pageerror", lambda error: problems.append(str(error)))
-        page.goto(sandbox)
+        page.goto(sandbox.address)
         yield page
         browser.close()
         assert not problems, f"the page's scripts failed: {problems}"
@@ -123,7 +86,7 @@ def answer_first_question(page: Page, person: str, label: str, answered: str) ->
     expect(question).to_contain_text(answered)
 
 
-def test_try_it_in_two_minutes(page: Page, tmp_path: Path) -> None:
+def test_try_it_in_two_minutes(page: Page, sandbox: Sandbox, tmp_path: Path) -> None:
     shots = Shots(page, Path(os.environ.get("SCREENSHOTS_DIR") or tmp_path / "screenshots"))
     expect(page.locator("#pane-title")).to_contain_text("fernhill-harbour")
 
@@ -143,7 +106,9 @@ def test_try_it_in_two_minutes(page: Page, tmp_path: Path) -> None:
     answer_first_question(page, LEAD, "4 · Agree", "1 on our side · 0 on the client side")
     answer_first_question(page, COLLEAGUE, "5 · Strongly agree", "2 on our side")
     answer_first_question(page, CLIENT_ONE, "2 · Disagree", "1 on the client side")
-    answer_first_question(page, CLIENT_TWO, "3 · Neither agree nor disagree", "2 on the client side")
+    answer_first_question(
+        page, CLIENT_TWO, "3 · Neither agree nor disagree", "2 on the client side"
+    )
 
     # the client adds a comment; the lead a next step with an owner and a date
     question.get_by_role("button", name="Add a comment").click()
@@ -204,16 +169,10 @@ def test_try_it_in_two_minutes(page: Page, tmp_path: Path) -> None:
     expect(page.locator(".home")).to_contain_text("Fernhill × Harbour")
     shots.take("5-app-home")
 
-
-def test_export_and_reset_the_sandbox(sandbox: str, tmp_path: Path) -> None:
-    """What the sandbox stored can be exported, and `--reset` forgets it (the CLI's part)."""
-    del sandbox
-    run = [sys.executable, "-m", "bot.cli"]
-    env = {**_environment(), "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    empty = subprocess.run(
-        [*run, "export", "--sandbox"], cwd=tmp_path, env=env, capture_output=True, text=True
-    )
-    # nothing was started yet: the channel has no partnership, said in one sentence
-    assert empty.returncode != 0 and "Traceback" not in empty.stderr
-    assert (tmp_path / "partnercheck-sandbox.db").exists()
-    assert shutil.which("true") is not None
+    # everything the sandbox stored can be exported, while it runs
+    exported = partnercheck("export", "--sandbox", cwd=sandbox.folder)
+    assert exported.returncode == 0, exported.stderr
+    data = json.loads(exported.stdout)
+    (check,) = data["checks"]
+    assert check["status"] == "summarised"
+    assert len(check["answers"]) == 4
