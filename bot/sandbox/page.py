@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import aiohttp
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from bot.background.tick import Job
 from bot.plumbing.clock import MovableClock
@@ -44,6 +45,7 @@ class SandboxPage:
         self.events_url = f"{root_url}slack/events"
         self.jobs: list[tuple[str, Job]] = []
         self._http: aiohttp.ClientSession | None = None
+        self.saved = lambda: None  # called after each thing a person did, to keep it
 
     def add_routes(self, app: web.Application, jobs: list[tuple[str, Job]]) -> None:
         self.jobs = jobs
@@ -57,6 +59,15 @@ class SandboxPage:
         app.router.add_post("/sandbox/home", self._home)
         app.router.add_post("/sandbox/clock", self._advance)
         app.on_cleanup.append(self._close_http)
+
+        @web.middleware
+        async def keep(request: web.Request, handler: Handler) -> web.StreamResponse:
+            response = await handler(request)
+            if request.method == "POST" and request.path.startswith("/sandbox/"):
+                self.saved()
+            return response
+
+        app.middlewares.append(keep)
 
     # ------------------------------------------------------------------ reading
 
@@ -191,6 +202,7 @@ class SandboxPage:
         )
 
     async def _close_http(self, _app: web.Application) -> None:
+        self.saved()
         if self._http is not None:
             await self._http.close()
 

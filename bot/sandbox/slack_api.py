@@ -205,6 +205,11 @@ class FakeSlack:
     def serve_at(self, root_url: str) -> None:
         """Say where `add_routes` put the emulation, e.g. "http://127.0.0.1:3000/"."""
         self._root = root_url if root_url.endswith("/") else root_url + "/"
+        shared = [*self.files.values()]
+        for messages in self.messages.values():
+            shared += [file for message in messages for file in message.get("files") or []]
+        for file in shared:  # restored files are served from here now
+            file["url_private"] = f"{self._root}files/{file['id']}"
 
     def strict(self) -> None:
         """Answer as strictly as Slack: refuse invalid Block Kit, expired or unknown trigger
@@ -306,6 +311,31 @@ class FakeSlack:
             stack.clear()
         elif view_id in stack:
             del stack[stack.index(view_id) :]
+
+    def snapshot(self) -> dict[str, Any]:
+        """What a Slack client shows, as JSON, so a restarted sandbox shows it again."""
+        return {
+            "messages": self.messages,
+            "ephemerals": self.ephemerals,
+            "views": self.views,
+            "modal_stacks": self.modal_stacks,
+            "view_errors": self.view_errors,
+            "homes": self.homes,
+            "files": self.files,
+            "uploads": {k: base64.b64encode(v).decode() for k, v in self.uploads.items()},
+            "counters": [self._ts_counter, self._view_counter, self._file_counter],
+        }
+
+    def restore(self, saved: dict[str, Any]) -> None:
+        self.messages = saved["messages"]
+        self.ephemerals = saved["ephemerals"]
+        self.views = saved["views"]
+        self.modal_stacks = saved["modal_stacks"]
+        self.view_errors = saved["view_errors"]
+        self.homes = saved["homes"]
+        self.files = saved["files"]
+        self.uploads = {k: base64.b64decode(v) for k, v in saved["uploads"].items()}
+        self._ts_counter, self._view_counter, self._file_counter = saved["counters"]
 
     def clear(self) -> None:
         """Forget recorded calls, uploads and responses (configuration is kept)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from tests.sandbox.conftest import partnercheck, start, stop
 
@@ -47,3 +48,46 @@ def test_export_says_when_nothing_was_stored_and_reset_forgets(tmp_path: Path) -
         assert _get(again.address + "healthz")[0] == 200
     finally:
         stop(again)
+
+
+def _post(url: str, body: dict[str, object]) -> int:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.status
+
+
+def _state(address: str) -> dict[str, Any]:
+    return json.loads(_get(address + "sandbox/state?as=U0ADA")[1])
+
+
+def test_a_restarted_sandbox_carries_on_until_reset(tmp_path: Path) -> None:
+    first = start(tmp_path, "sandbox")
+    try:
+        assert (
+            _post(first.address + "sandbox/command", {"as": "U0ADA", "text": "/partnership help"})
+            == 200
+        )
+        assert _post(first.address + "sandbox/clock", {"as": "U0ADA", "step": "hour"}) == 200
+        before = _state(first.address)
+    finally:
+        stop(first)
+    (help_text,) = [e["text"] for e in before["ephemerals"]]
+    assert "/partnership check" in help_text
+
+    second = start(tmp_path, "sandbox")
+    try:
+        after = _state(second.address)
+    finally:
+        stop(second)
+    assert [e["text"] for e in after["ephemerals"]] == [help_text]
+    assert after["clock"]["utc"] >= before["clock"]["utc"]  # the hour moved stays moved
+
+    third = start(tmp_path, "sandbox", "--reset")
+    try:
+        fresh = _state(third.address)
+    finally:
+        stop(third)
+    assert fresh["ephemerals"] == []
+    assert fresh["clock"]["utc"] < before["clock"]["utc"]
