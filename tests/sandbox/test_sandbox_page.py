@@ -9,12 +9,14 @@ and the App Home. With SCREENSHOTS_DIR set, it saves the README's screenshots th
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from tests.sandbox.conftest import Sandbox, partnercheck
 
@@ -61,8 +63,10 @@ class Shots:
         self.folder = folder
 
     def take(self, name: str) -> None:
+        """A PNG of the page, in 256 colours so the README's copies stay small."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        self.page.screenshot(path=str(self.folder / f"{name}.png"))
+        shot = Image.open(io.BytesIO(self.page.screenshot()))
+        shot.convert("RGB").quantize(colors=256).save(self.folder / f"{name}.png", optimize=True)
 
 
 def be(page: Page, person: str) -> None:
@@ -84,6 +88,19 @@ def answer_first_question(page: Page, person: str, label: str, answered: str) ->
     question = page.locator("article", has_text="Question 1 of")
     question.get_by_role("button", name=label).click()
     expect(question).to_contain_text(answered)
+
+
+def test_what_the_page_cannot_draw_is_named_not_dropped(page: Page) -> None:
+    drawn = page.evaluate(
+        """() => BlockKit.render([
+            {type: "rich_text", elements: []},
+            {type: "actions", block_id: "a", elements: [{type: "workflow_button"}]},
+            {type: "section", text: {type: "mrkdwn", text: "*still* here"}},
+        ], {people: {}, onAction() {}, confirm() {}}).innerText"""
+    )
+    assert "can't draw: rich_text" in drawn
+    assert "can't draw: workflow_button" in drawn
+    assert "still here" in drawn
 
 
 def test_try_it_in_two_minutes(page: Page, sandbox: Sandbox, tmp_path: Path) -> None:

@@ -134,6 +134,9 @@ const BlockKit = (() => {
     node.dataset.stateAction = element.action_id;
     node.dataset.stateType = element.type;
     Object.assign(node, extra);
+    const touched = () => { node.dataset.touched = "1"; };
+    node.addEventListener("input", touched);
+    node.addEventListener("change", touched);
     return node;
   }
 
@@ -335,6 +338,46 @@ const BlockKit = (() => {
     }
   }
 
+  // What the person changed before a views.update stays, as in Slack (same block and action).
+  function touchedState(root) {
+    const values = {};
+    for (const node of root.querySelectorAll("[data-state-action][data-touched]")) {
+      (values[node.dataset.stateBlock] ||= {})[node.dataset.stateAction] = readOne(node);
+    }
+    return values;
+  }
+
+  function restoreState(root, values) {
+    for (const node of root.querySelectorAll("[data-state-action]")) {
+      const value = (values[node.dataset.stateBlock] || {})[node.dataset.stateAction];
+      if (!value) continue;
+      node.dataset.touched = "1";
+      const chosen = new Set([value.selected_option, ...(value.selected_options || [])]
+        .filter(Boolean).map((o) => o.value));
+      switch (node.dataset.stateType) {
+        case "plain_text_input": node.value = value.value || ""; break;
+        case "datepicker": node.value = value.selected_date || ""; break;
+        case "timepicker": node.value = value.selected_time || ""; break;
+        case "users_select": node.value = value.selected_user || ""; break;
+        case "multi_users_select":
+          for (const box of node.querySelectorAll("input")) box.checked = value.selected_users.includes(box.value);
+          break;
+        case "static_select":
+        case "multi_static_select":
+          for (const option of node.options) {
+            const known = node.bkOptions[Number(option.value)];
+            option.selected = Boolean(known && chosen.has(known.value));
+          }
+          break;
+        case "radio_buttons":
+        case "checkboxes":
+          for (const box of node.querySelectorAll("input")) box.checked = chosen.has(node.bkOptions[Number(box.value)].value);
+          break;
+        default: delete node.dataset.touched;
+      }
+    }
+  }
+
   function readState(root) {
     const values = {};
     for (const node of root.querySelectorAll("[data-state-action]")) {
@@ -344,5 +387,5 @@ const BlockKit = (() => {
     return values;
   }
 
-  return { render, readState, mrkdwn, plain, el, channels, BLOCK_TYPES, ELEMENT_TYPES };
+  return { render, readState, touchedState, restoreState, mrkdwn, plain, el, channels, BLOCK_TYPES, ELEMENT_TYPES };
 })();

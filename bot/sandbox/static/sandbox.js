@@ -157,11 +157,9 @@ function drawModal() {
   const box = $("modal");
   const key = modal ? JSON.stringify([modal.id, modal.hash, modal.errors]) : "";
   if (view.drawn.modal === key) return;
-  const keepValues = modal && view.drawn.modalId === modal.id && view.drawn.modalHash === modal.hash;
-  const before = keepValues ? BlockKit.readState(box) : null;
+  const before = modal && view.drawn.modalId === modal.id ? BlockKit.touchedState(box) : null;
   view.drawn.modal = key;
   view.drawn.modalId = modal && modal.id;
-  view.drawn.modalHash = modal && modal.hash;
   if (!modal) { box.hidden = true; box.replaceChildren(); return; }
   const form = el("form", { class: "dialog modal", role: "dialog", "aria-label": BlockKit.plain(modal.title) },
     el("div", { class: "modal-title" }, el("h2", {}, BlockKit.plain(modal.title)),
@@ -175,16 +173,8 @@ function drawModal() {
     post("/sandbox/submit", { view_id: modal.id, state: BlockKit.readState(form) });
   });
   box.replaceChildren(form);
-  if (before) restore(form, before);
+  if (before) BlockKit.restoreState(form, before);
   box.hidden = false;
-}
-
-function restore(form, values) {
-  // after an error, the person's own input stays as they left it
-  for (const node of form.querySelectorAll("[data-state-action]")) {
-    const value = (values[node.dataset.stateBlock] || {})[node.dataset.stateAction];
-    if (value && node.dataset.stateType === "plain_text_input") node.value = value.value || "";
-  }
 }
 
 // ------------------------------------------------------------------ page
