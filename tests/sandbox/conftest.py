@@ -34,11 +34,13 @@ def environment() -> dict[str, str]:
     return {**env, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)}
 
 
-def partnercheck(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+def partnercheck(
+    *args: str, cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bot.cli", *args],
         cwd=cwd,
-        env=environment(),
+        env={**environment(), **(env or {})},
         capture_output=True,
         text=True,
         timeout=120,

@@ -91,3 +91,10 @@ def test_a_restarted_sandbox_carries_on_until_reset(tmp_path: Path) -> None:
         stop(third)
     assert fresh["ephemerals"] == []
     assert fresh["clock"]["utc"] < before["clock"]["utc"]
+
+
+def test_run_with_slack_credentials_serves_slack_not_the_sandbox(tmp_path: Path) -> None:
+    half = partnercheck("run", cwd=tmp_path, env={"SLACK_BOT_TOKEN": "xoxb-1"})
+    assert half.returncode == 2
+    assert "SLACK_SIGNING_SECRET" in half.stderr and "Traceback" not in half.stderr
+    assert not (tmp_path / "partnercheck-sandbox.db").exists()
