@@ -7,14 +7,14 @@ commands and interactivity payloads, JSON events) and signed with the sandbox's 
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import itertools
 import json
 import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
+
+from slack_sdk.signature import SignatureVerifier
 
 from bot.sandbox.slack_api import FakeSlack
 
@@ -80,15 +80,14 @@ _counter = itertools.count(1)
 
 
 def sign(body: str, secret: str) -> dict[str, str]:
-    """The headers Slack adds: timestamp and v0 HMAC-SHA256 signature of the body."""
+    """The headers Slack adds: the content type, a timestamp and the v0 signature."""
     timestamp = str(int(time.time()))
-    digest = hmac.new(secret.encode(), f"v0:{timestamp}:{body}".encode(), hashlib.sha256)
+    signature = SignatureVerifier(secret).generate_signature(timestamp=timestamp, body=body)
     form = "application/x-www-form-urlencoded"
-    content_type = "application/json" if body.startswith("{") else form
     return {
-        "Content-Type": content_type,
+        "Content-Type": "application/json" if body.startswith("{") else form,
         "X-Slack-Request-Timestamp": timestamp,
-        "X-Slack-Signature": f"v0={digest.hexdigest()}",
+        "X-Slack-Signature": signature,
     }
 
 
