@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)  ## run the app (HTTP on $$PORT); without Slack credentials, the sandbox page
-	$(BIN)/partnercheck run
+	@$(BIN)/partnercheck run
 
 test: $(STAMP)  ## lint, then every test (PostgreSQL ones need TEST_DATABASE_URL)
 	$(BIN)/ruff check .

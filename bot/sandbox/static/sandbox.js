@@ -20,6 +20,10 @@ async function post(path, body) {
     body: JSON.stringify({ as: view.me, ...body }),
   });
   if (!response.ok) toast(await response.text());
+  else {
+    const answer = await response.json();
+    if (answer.status && answer.status !== 200) toast(`The app answered HTTP ${answer.status}`);
+  }
   await refresh();
   return response;
 }
