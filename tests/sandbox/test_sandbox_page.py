@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -171,6 +172,9 @@ def test_try_it_in_two_minutes(page: Page, sandbox: Sandbox, tmp_path: Path) -> 
     page.click("#advance-morning")
     nudge = page.locator("article", has_text="Quarterly review")
     expect(nudge.get_by_role("button", name="Reflect now")).to_be_visible()
+    # dates as Slack shows them: in Ben's time zone, relative to the app's (moved) clock
+    ended = re.compile(r"ended (today|yesterday|\d{1,2} \w{3} \d{4}) at \d\d:\d\d")
+    expect(nudge).to_contain_text(ended)
     shots.take("4-reflection-message")
     nudge.get_by_role("button", name="Reflect now").click()
     reflection = modal(page)

@@ -3,6 +3,9 @@
 // draw becomes a visible placeholder naming it.
 "use strict";
 
+// The reader's time zone and the app's clock, which the page keeps up to date.
+const BlockKitTime = { zone: "UTC", now: () => new Date() };
+
 const BlockKit = (() => {
   const ELEMENT_TYPES = [
     "button", "static_select", "multi_static_select", "users_select", "multi_users_select",
@@ -51,6 +54,44 @@ const BlockKit = (() => {
     return text.replace(/:([a-z0-9_+-]+):/g, (whole, name) => EMOJI[name] || whole);
   }
 
+  // <!date^unix^pattern|fallback>, in the reader's own time zone and relative to the app's
+  // clock, as Slack shows it; a pattern token this page doesn't know shows the fallback.
+  function slackDate(target, fallback) {
+    const [, seconds, pattern = ""] = target.split("^");
+    const moment = new Date(Number(seconds) * 1000);
+    const zone = BlockKitTime.zone;
+    const day = (date) => new Intl.DateTimeFormat("en-CA", { timeZone: zone }).format(date);
+    const part = (options) => new Intl.DateTimeFormat("en-GB", { timeZone: zone, ...options }).format(moment);
+    const short = part({ day: "numeric", month: "short", year: "numeric" });
+    const long = part({ weekday: "long", day: "numeric", month: "long", year: "numeric" });
+    const pretty = (plain) => {
+      const today = day(BlockKitTime.now());
+      const yesterday = day(new Date(BlockKitTime.now().getTime() - 86400000));
+      const tomorrow = day(new Date(BlockKitTime.now().getTime() + 86400000));
+      const which = day(moment);
+      if (which === today) return "today";
+      if (which === yesterday) return "yesterday";
+      if (which === tomorrow) return "tomorrow";
+      return plain;
+    };
+    const tokens = {
+      date_num: day(moment),
+      date: part({ day: "numeric", month: "long", year: "numeric" }),
+      date_short: short,
+      date_long: long,
+      date_pretty: pretty(part({ day: "numeric", month: "long", year: "numeric" })),
+      date_short_pretty: pretty(short),
+      date_long_pretty: pretty(long),
+      time: part({ hour: "2-digit", minute: "2-digit", hour12: false }),
+    };
+    let unknown = false;
+    const shown = pattern.replace(/\{([a-z_]+)\}/g, (whole, name) => {
+      if (!(name in tokens)) unknown = true;
+      return tokens[name] || whole;
+    });
+    return unknown || !pattern ? slackUnescape(fallback || "") : shown;
+  }
+
   function styled(escaped) {
     return emoji(escaped)
       .replace(/```([\s\S]+?)```/g, "<pre>$1</pre>")
@@ -78,8 +119,8 @@ const BlockKit = (() => {
       } else if (target.startsWith("#")) {
         const name = label || channels[target.slice(1)] || target.slice(1);
         out += `<span class="mention">#${escapeHtml(name)}</span>`;
-      } else if (target.startsWith("!date")) {
-        out += escapeHtml(slackUnescape(label || target));
+      } else if (target.startsWith("!date^")) {
+        out += escapeHtml(slackDate(target, label));
       } else if (target.startsWith("!")) {
         out += `<span class="mention">@${escapeHtml(target.slice(1))}</span>`;
       } else {

@@ -111,7 +111,7 @@ function drawMessages() {
   const channel = channelKey();
   const messages = view.state.messages[channel] || [];
   const ephemerals = view.state.ephemerals.filter((e) => e.channel === channel);
-  const key = JSON.stringify([channel, messages, ephemerals, view.me]);
+  const key = JSON.stringify([channel, messages, ephemerals, view.me, view.state.clock.local.slice(0, 10)]);
   if (view.drawn.messages !== key) {
     view.drawn.messages = key;
     const top = messages.filter((m) => !m.thread_ts || m.thread_ts === m.ts);
@@ -145,7 +145,7 @@ function drawThread(messages, channel) {
 
 function drawHome() {
   const home = view.state.home;
-  const key = JSON.stringify([home, view.me]);
+  const key = JSON.stringify([home, view.me, view.state.clock.local.slice(0, 10)]);
   if (view.drawn.messages === key) return;
   view.drawn.messages = key;
   $("messages").replaceChildren(home
@@ -196,6 +196,9 @@ function draw() {
   $("workspace").textContent = `${me.team}${me.ours ? "" : " · Slack Connect"}`;
   $("nav-channel").textContent = `# ${state.channel.name}`;
   BlockKit.channels[state.channel.id] = state.channel.name;
+  BlockKitTime.zone = state.clock.tz;
+  const appNow = new Date(state.clock.utc);
+  BlockKitTime.now = () => appNow;
   for (const button of document.querySelectorAll(".nav")) button.classList.toggle("active", button.dataset.pane === view.pane);
   $("clock").textContent = `${state.clock.local} (${state.clock.tz})`;
   const titles = { channel: `# ${state.channel.name} · shared with Fernhill Foods`, dm: "Partnership Check · Messages", home: "Partnership Check · Home" };
