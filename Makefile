@@ -12,8 +12,8 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e ".[test]"
 	touch $(STAMP)
 
-run: $(STAMP)  ## run the app (HTTP on $$PORT; see README for Socket Mode)
-	$(BIN)/partnercheck serve
+run: $(STAMP)  ## run the app (HTTP on $$PORT); without Slack credentials, the sandbox page
+	@$(BIN)/partnercheck run
 
 test: $(STAMP)  ## lint, then every test (PostgreSQL ones need TEST_DATABASE_URL)
 	$(BIN)/ruff check .

@@ -8,6 +8,7 @@ import logging
 import os
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -33,6 +34,19 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--socket", action="store_true", help="use Socket Mode (SLACK_APP_TOKEN)")
     serve.add_argument("--port", type=int, help="override PORT")
 
+    run = commands.add_parser(
+        "run", help="serve Slack when its credentials are set, otherwise open the sandbox"
+    )
+    run.add_argument("--port", type=int, help="override PORT")
+
+    sandbox = commands.add_parser(
+        "sandbox", help="the app with a local stand-in for Slack, in the browser (no Slack needed)"
+    )
+    sandbox.add_argument("--port", type=int, help="override PORT")
+    sandbox.add_argument(
+        "--reset", action="store_true", help="forget everything the sandbox stored, then start"
+    )
+
     commands.add_parser("migrate", help="bring the database schema up to date")
 
     bank = commands.add_parser("questions", help="look at or check the question bank")
@@ -56,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", choices=("json", "csv", "markdown"), default="json")
     export.add_argument("--since", type=_day, help="checks started on or after YYYY-MM-DD")
     export.add_argument("--until", type=_day, help="checks started on or before YYYY-MM-DD")
+    export.add_argument(
+        "--sandbox", action="store_true", help="export what `partnercheck sandbox` stored"
+    )
 
     commands.add_parser(
         "partnerships", help="list every partnership: channel, name, checks, meetings"
@@ -107,11 +124,16 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "questions":
         return _questions(args)
     settings = Settings.from_env()
-    if args.command == "serve":
+    if args.command == "run" and not settings.slack_bot_token and not settings.slack_signing_secret:
+        args.command, args.reset = "sandbox", False
+    if args.command == "sandbox":
+        return _sandbox(args, settings)
+    if args.command in ("serve", "run"):
         from bot.serving.server import serve
 
-        settings.require_slack(socket_mode=args.socket)
-        asyncio.run(serve(settings, socket_mode=args.socket, port=args.port))
+        socket_mode = getattr(args, "socket", False)
+        settings.require_slack(socket_mode=socket_mode)
+        asyncio.run(serve(settings, socket_mode=socket_mode, port=args.port))
         return EXIT_OK
     if args.command == "migrate":
         asyncio.run(_migrate(settings.database_url))
@@ -120,6 +142,15 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "export":
         from bot.usecases.export import ExportRequest, export_command
 
+        if args.sandbox:
+            from bot.sandbox.run import SANDBOX_DB, sandbox_database_url
+
+            if not SANDBOX_DB.exists():
+                raise UserError(
+                    f"There is no sandbox here ({SANDBOX_DB} is missing); "
+                    "`partnercheck sandbox` makes one."
+                )
+            settings = replace(settings, database_url=sandbox_database_url())
         request = ExportRequest(
             channel_id=args.channel, since=args.since, until=args.until, fmt=args.format
         )
@@ -136,6 +167,17 @@ def _run(args: argparse.Namespace) -> int:
         sys.stdout.write(asyncio.run(delete_channel(settings, args.channel, confirmed=args.yes)))
         return EXIT_OK
     raise AssertionError(args.command)
+
+
+def _sandbox(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.sandbox.run import reset, run_sandbox
+
+    if args.reset:
+        reset()
+    # the one line the sandbox prints is its address; the app's own logs only when they matter
+    logging.getLogger().setLevel(logging.WARNING)
+    asyncio.run(run_sandbox(args.port or settings.port))
+    return EXIT_OK
 
 
 def _questions(args: argparse.Namespace) -> int:

@@ -33,3 +33,24 @@ class ManualClock:
 
     def set(self, moment: datetime) -> None:
         self._now = moment.astimezone(UTC)
+
+
+class MovableClock:
+    """The system's time, which can be moved forward by hand (`partnercheck sandbox` does, so
+    what waits for an hour or for the next working morning can be seen straight away)."""
+
+    def __init__(self, ahead: timedelta = timedelta(0)) -> None:
+        self._ahead = ahead
+
+    @property
+    def ahead(self) -> timedelta:
+        """How far it has been moved past the system's time."""
+        return self._ahead
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._ahead
+
+    def advance(self, delta: timedelta) -> None:
+        if delta < timedelta(0):
+            raise ValueError("a clock only moves forward")
+        self._ahead += delta

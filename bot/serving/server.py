@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
 
 from aiohttp import log as web_log
 from aiohttp import web
 
 from bot.background.delivery import Dispatcher
 from bot.background.tick import Job, Ticker
+from bot.plumbing.clock import Clock
 from bot.plumbing.config import Settings
 from bot.services import Services
 from bot.serving.bolt_app import build_app, prepare_services
@@ -41,17 +43,36 @@ def scheduled_jobs(services: Services) -> list[tuple[str, Job]]:
     ]
 
 
-async def serve(settings: Settings, *, socket_mode: bool, port: int | None = None) -> None:
-    services = await prepare_services(settings)
+# Called with the web app before it starts, the services and the tick's jobs: a caller may add
+# routes (the sandbox adds its page and its Slack); returns nothing.
+Extension = Callable[[web.Application, Services, list[tuple[str, Job]]], None]
+
+
+async def serve(
+    settings: Settings,
+    *,
+    socket_mode: bool,
+    port: int | None = None,
+    host: str = "0.0.0.0",
+    clock: Clock | None = None,
+    extend: Extension | None = None,
+    listening: Callable[[], None] | None = None,
+) -> None:
+    """`clock`, `extend` and `listening` (called once the port answers) are for the sandbox."""
+    services = await prepare_services(settings, clock=clock)
     bolt = build_app(services)
-    ticker = Ticker(settings.tick_seconds, scheduled_jobs(services))
+    jobs = scheduled_jobs(services)
+    ticker = Ticker(settings.tick_seconds, jobs)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
 
+    web_app = build_web_app(bolt, services)
+    if extend is not None:
+        extend(web_app, services, jobs)
     runner = web.AppRunner(
-        build_web_app(bolt, services),
+        web_app,
         shutdown_timeout=SHUTDOWN_GRACE_SECONDS,
         access_log=web_log.access_logger if settings.access_log else None,
     )
@@ -64,10 +85,12 @@ async def serve(settings: Settings, *, socket_mode: bool, port: int | None = Non
             socket_handler = AsyncSocketModeHandler(bolt, settings.slack_app_token)
             await socket_handler.connect_async()
             log.info("Connected to Slack in Socket Mode")
-        site = web.TCPSite(runner, host="0.0.0.0", port=port or settings.port)
+        site = web.TCPSite(runner, host=host, port=port or settings.port)
         await site.start()
         log.info("Listening on port %d (POST /slack/events, GET /healthz)", port or settings.port)
         ticker.start()
+        if listening is not None:
+            listening()
         await stop.wait()
         log.info("Stopping: finishing requests in flight")
     finally:

@@ -1,0 +1,101 @@
+"""`make run` without Slack credentials: the sandbox starts, says one line, and can be reset."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+from tests.sandbox.conftest import partnercheck, start, stop
+
+
+def _get(url: str) -> tuple[int, str]:
+    with urllib.request.urlopen(url, timeout=10) as response:
+        return response.status, response.read().decode()
+
+
+def test_run_without_credentials_opens_the_sandbox_with_one_line(tmp_path: Path) -> None:
+    sandbox = start(tmp_path, "run")
+    try:
+        status, page = _get(sandbox.address)
+        assert status == 200 and "<title>Partnership Check · sandbox</title>" in page
+        status, script = _get(sandbox.address + "sandbox/static/blockkit.js")
+        assert status == 200 and "readState" in script
+        status, health = _get(sandbox.address + "healthz")
+        assert json.loads(health) == {"ok": True, "database": "ok"}
+        status, state = _get(sandbox.address + "sandbox/state?as=U0ADA")
+        people = json.loads(state)["people"]
+        assert [p["ours"] for p in people] == [True, True, True, False, False]
+    finally:
+        after, _errors = stop(sandbox)
+    assert after == ""  # the address was the only line printed
+    assert (tmp_path / "partnercheck-sandbox.db").exists()
+    assert not (tmp_path / "partnercheck.db").exists()  # never the real database
+
+
+def test_export_says_when_nothing_was_stored_and_reset_forgets(tmp_path: Path) -> None:
+    nothing = partnercheck("export", "--sandbox", cwd=tmp_path)
+    assert nothing.returncode == 1
+    assert "partnercheck sandbox" in nothing.stderr and "Traceback" not in nothing.stderr
+
+    stop(start(tmp_path, "sandbox"))
+    no_check_yet = partnercheck("export", "--sandbox", cwd=tmp_path)
+    assert no_check_yet.returncode == 0 and "Traceback" not in no_check_yet.stderr
+    assert json.loads(no_check_yet.stdout)["partnerships"] == []  # nothing started yet
+    (tmp_path / "partnercheck-sandbox.db").write_bytes(b"not a database")
+    again = start(tmp_path, "sandbox", "--reset")  # starts afresh on a new database
+    try:
+        assert _get(again.address + "healthz")[0] == 200
+    finally:
+        stop(again)
+
+
+def _post(url: str, body: dict[str, object]) -> int:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return response.status
+
+
+def _state(address: str) -> dict[str, Any]:
+    return json.loads(_get(address + "sandbox/state?as=U0ADA")[1])
+
+
+def test_a_restarted_sandbox_carries_on_until_reset(tmp_path: Path) -> None:
+    first = start(tmp_path, "sandbox")
+    try:
+        assert (
+            _post(first.address + "sandbox/command", {"as": "U0ADA", "text": "/partnership help"})
+            == 200
+        )
+        assert _post(first.address + "sandbox/clock", {"as": "U0ADA", "step": "hour"}) == 200
+        before = _state(first.address)
+    finally:
+        stop(first)
+    (help_text,) = [e["text"] for e in before["ephemerals"]]
+    assert "/partnership check" in help_text
+
+    second = start(tmp_path, "sandbox")
+    try:
+        after = _state(second.address)
+    finally:
+        stop(second)
+    assert [e["text"] for e in after["ephemerals"]] == [help_text]
+    assert after["clock"]["utc"] >= before["clock"]["utc"]  # the hour moved stays moved
+
+    third = start(tmp_path, "sandbox", "--reset")
+    try:
+        fresh = _state(third.address)
+    finally:
+        stop(third)
+    assert fresh["ephemerals"] == []
+    assert fresh["clock"]["utc"] < before["clock"]["utc"]
+
+
+def test_run_with_slack_credentials_serves_slack_not_the_sandbox(tmp_path: Path) -> None:
+    half = partnercheck("run", cwd=tmp_path, env={"SLACK_BOT_TOKEN": "xoxb-1"})
+    assert half.returncode == 2
+    assert "SLACK_SIGNING_SECRET" in half.stderr and "Traceback" not in half.stderr
+    assert not (tmp_path / "partnercheck-sandbox.db").exists()
