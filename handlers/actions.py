@@ -11,6 +11,7 @@ from bot.blocks import ids, modals
 from bot.blocks.checks import parse_ref
 from bot.blocks.text import escape, trim
 from bot.plumbing.errors import UserError
+from bot.plumbing.numbers import row_id
 from bot.services import Services
 from bot.usecases import checks
 from handlers.common import (
@@ -36,10 +37,10 @@ def _ref(body: dict[str, Any]) -> tuple[int, int, str | None]:
 
 
 def _check_id(body: dict[str, Any]) -> int:
-    value = action_value(body).split(":", 1)[0]
-    if not value.isdigit():
+    check_id = row_id(action_value(body).split(":", 1)[0])
+    if check_id is None:
         raise UserError("That button is out of date; use the newest message of the check.")
-    return int(value)
+    return check_id
 
 
 def is_answer_click(payload: dict[str, Any]) -> bool:

@@ -6,6 +6,7 @@ import contextlib
 from typing import Any
 
 from bot.blocks import ids
+from bot.plumbing.numbers import row_id
 from bot.services import Services
 from bot.slack.gateway import SlackCallFailed
 
@@ -59,8 +60,8 @@ def question_answers(view: dict[str, Any]) -> dict[int, tuple[str | None, str | 
     answers form and the reflection form)."""
     answers: dict[int, tuple[str | None, str | None]] = {}
     for block_id in state_values(view):
-        if block_id.startswith("q") and block_id[1:].isdigit():
-            position = int(block_id[1:])
+        position = row_id(block_id[1:]) if block_id.startswith("q") else None
+        if position is not None:
             answers[position] = (
                 input_value(view, block_id, ids.ASYNC_VALUE_INPUT),
                 input_value(view, ids.async_comment_block(position), ids.ASYNC_COMMENT_INPUT),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -12,6 +11,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.blocks import ids
 from bot.blocks import meetings as cards
 from bot.plumbing.errors import UserError
+from bot.plumbing.numbers import moment, row_id
 from bot.services import Services
 from bot.usecases import calendar, meetings, schedules
 from bot.usecases.checks import FormInvalid
@@ -113,8 +113,8 @@ def read_meeting_form(body: dict[str, Any]) -> meetings.MeetingForm:
             else None
         ),
         title=str(input_value(view, ids.MEETING_TITLE_BLOCK, ids.MEETING_TITLE_INPUT) or ""),
-        starts_at=datetime.fromtimestamp(int(start), UTC) if start else None,
-        minutes=int(length) if length.isdigit() else 0,
+        starts_at=moment(start) if start else None,
+        minutes=min(row_id(length) or 0, 100_000),
         just_ended="just_ended"
         in (input_value(view, ids.MEETING_ENDED_BLOCK, ids.MEETING_ENDED_INPUT) or []),
         attendee_ids=tuple(

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.blocks import ids
 from bot.blocks.text import context, escape, mention, mentions, plain, section, slack_date, trim
+from bot.plumbing.numbers import row_id
 
 TITLE_MAX = 200
 LENGTHS = (15, 30, 45, 60, 90, 120, 180, 240)
@@ -261,9 +262,10 @@ def _meeting_menu(meeting_id: int) -> dict[str, Any]:
 
 def parse_menu_value(value: str) -> tuple[str, int]:
     what, _, number = value.partition(":")
-    if what not in ("cancel", "delete") or not number.isdigit():
-        raise ValueError(value)
-    return what, int(number)
+    meeting_id = row_id(number)
+    if what not in ("cancel", "delete") or meeting_id is None:
+        raise ValueError("not a meeting menu value")
+    return what, meeting_id
 
 
 # ---------------------------------------------------------------- calendar feeds
