@@ -24,6 +24,10 @@ DATABASE_TROUBLE = (
     "I couldn't save that because my database is busy or unreachable. "
     "Nothing was lost on your side: please try again in a minute."
 )
+TOO_SLOW = (
+    "I couldn't finish that in time: my database is busy or unreachable. "
+    "Please try again in a minute (if it went through meanwhile, you will see it)."
+)
 SLACK_TROUBLE = "Slack didn't accept my reply just now. Please try again in a minute."
 UNEXPECTED = (
     "Something went wrong on my side and it has been logged. Please try again; "

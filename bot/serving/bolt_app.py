@@ -19,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.db.engine import Database
 from bot.db.questions import sync_bank
+from bot.plumbing.budget import Budget
 from bot.plumbing.clock import Clock, SystemClock
 from bot.plumbing.config import Settings
 from bot.plumbing.logs import keep_bodies_out_of_logs
@@ -67,6 +68,7 @@ async def prepare_services(
     bank: Bank | None = None,
     client: AsyncWebClient | None = None,
     db: Database | None = None,
+    budget: Budget | None = None,
 ) -> Services:
     """Open storage, bring it up to date, load and sync the bank: what serving needs first.
 
@@ -93,6 +95,7 @@ async def prepare_services(
         clock=clock,
         members=ChannelMembers(gateway, clock),
         http=http,
+        budget=budget or Budget(),
     )
 
 

@@ -70,6 +70,42 @@ VIEW: Shape = {
 AUTHORIZATIONS: Shape = [
     {"enterprise_id": str, "team_id": str, "user_id": str, "is_enterprise_install": bool}
 ]
+EVENT: Shape = {
+    "type": str,
+    "subtype": str,
+    "user": (str, dict),
+    "user_team": str,
+    "team": str,
+    "channel": (str, dict),
+    "tab": str,
+    "ts": str,
+    "thread_ts": str,
+    "event_ts": str,
+    "bot_id": str,
+    "function_execution_id": str,
+    "bot_access_token": str,
+    "message": {"user": str, "thread_ts": str},
+    "previous_message": {"user": str, "thread_ts": str},
+    "item": {"channel": str},
+    "assistant_thread": {"channel_id": str, "thread_ts": str},
+}
+RESPONSE_URLS: Shape = [{"response_url": str, "channel_id": str, "block_id": str}]
+FORM_OBJECT_FIELDS = (
+    "event",
+    "authorizations",
+    "response_urls",
+    "view",
+    "actions",
+    "container",
+    "message",
+    "previous_message",
+    "function_data",
+    "assistant_thread",
+    "item",
+    "state",
+)
+"""Fields Bolt reads as objects or lists: in a form body (a slash command) they can only be
+strings, so a form carrying one is refused."""
 INTERACTIVE_SHAPE: Shape = {
     "type": str,
     "user": {"id": str, "team_id": str, "name": str, "username": str},
@@ -92,13 +128,17 @@ INTERACTIVE_SHAPE: Shape = {
     "message": {"ts": str, "thread_ts": str, "user": str, "text": str},
     "trigger_id": str,
     "response_url": str,
-    "response_urls": [{"response_url": str, "channel_id": str, "block_id": str}],
+    "response_urls": RESPONSE_URLS,
     "callback_id": str,
     "api_app_id": str,
     "token": str,
     "is_enterprise_install": bool,
     "authorizations": AUTHORIZATIONS,
     "function_data": {"execution_id": str},
+    "event": EVENT,
+    "previous_message": {"user": str, "thread_ts": str},
+    "item": {"channel": str},
+    "assistant_thread": {"channel_id": str, "thread_ts": str},
 }
 EVENT_SHAPE: Shape = {
     "type": str,
@@ -113,24 +153,18 @@ EVENT_SHAPE: Shape = {
     "event_time": int,
     "is_ext_shared_channel": bool,
     "authorizations": AUTHORIZATIONS,
-    "event": {
-        "type": str,
-        "subtype": str,
-        "user": (str, dict),
-        "user_team": str,
-        "team": str,
-        "channel": (str, dict),
-        "tab": str,
-        "ts": str,
-        "thread_ts": str,
-        "event_ts": str,
-        "function_execution_id": str,
-        "bot_access_token": str,
-        "message": {"user": str, "thread_ts": str},
-        "previous_message": {"user": str, "thread_ts": str},
-        "item": {"channel": str},
-        "assistant_thread": {"channel_id": str, "thread_ts": str},
-    },
+    "event": EVENT,
+    "user": (str, dict),
+    "team": (str, dict),
+    "channel": (str, dict),
+    "enterprise": (str, dict),
+    "view": VIEW,
+    "response_urls": RESPONSE_URLS,
+    "message": {"user": str, "thread_ts": str},
+    "previous_message": {"user": str, "thread_ts": str},
+    "item": {"channel": str},
+    "assistant_thread": {"channel_id": str, "thread_ts": str},
+    "function_data": {"execution_id": str},
 }
 
 
@@ -224,12 +258,19 @@ def _parse(body: str, content_type: str) -> tuple[dict[str, Any], str]:
         _require(payload, user=dict)
         _require(payload["user"], id=str)
         if kind == "block_actions":
-            _require(payload, actions=list)
-            if not payload["actions"] or not all(isinstance(a, dict) for a in payload["actions"]):
+            actions = payload.get("actions")
+            if not isinstance(actions, list) or not actions:
+                raise Rejected(400, "malformed actions")
+            if not all(
+                isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions
+            ):
                 raise Rejected(400, "malformed actions")
         if kind in ("view_submission", "view_closed"):
             _require(payload, view=dict)
+            _require(payload["view"], callback_id=str)
         return payload, kind
+    if any(field in form for field in FORM_OBJECT_FIELDS):
+        raise Rejected(400, "malformed form body")
     if "command" in form:
         _require(form, command=str, user_id=str, channel_id=str, team_id=str)
         return dict(form), "command"
@@ -279,8 +320,11 @@ def _misfit(value: Any, shape: Shape, path: str) -> str | None:
         if not isinstance(value, list):
             return path or "."
         for index, item in enumerate(value):
-            if item is None or (problem := _misfit(item, shape[0], f"{path}[{index}]")):
-                return problem or f"{path}[{index}]"
+            where = f"{path}[{index}]"
+            if item is None:
+                return where
+            if problem := _misfit(item, shape[0], where):
+                return problem
         return None
     if isinstance(shape, dict):
         if not isinstance(value, dict):
