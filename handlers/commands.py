@@ -10,7 +10,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.services import Services
 from bot.usecases import checks, summary
-from handlers.common import channel_of, team_of, user_id_of
+from handlers.common import channel_of, require, team_of, user_id_of
 
 COMMAND = "/partnership"
 
@@ -49,11 +49,13 @@ async def _check(services: Services, body: dict[str, Any], rest: str, ack: Ack) 
 
 
 async def _summary(services: Services, body: dict[str, Any], rest: str, ack: Ack) -> None:
+    await require(services, "/partnership summary", body)
     text, blocks = await summary.show_latest(services, channel_id=channel_of(body) or "")
     await ack(response_type="ephemeral", text=text, blocks=blocks)
 
 
 async def _history(services: Services, body: dict[str, Any], rest: str, ack: Ack) -> None:
+    await require(services, "/partnership history", body)
     text, blocks = await summary.history(services, channel_id=channel_of(body) or "")
     await ack(response_type="ephemeral", text=text, blocks=blocks)
 

@@ -9,6 +9,7 @@ from bot.blocks import ids
 from bot.plumbing.numbers import row_id
 from bot.services import Services
 from bot.slack.gateway import SlackCallFailed
+from bot.usecases import permissions
 
 
 def user_id_of(body: dict[str, Any]) -> str:
@@ -38,6 +39,15 @@ def channel_of(body: dict[str, Any]) -> str | None:
         return channel.get("id")
     container = body.get("container") or {}
     return body.get("channel_id") or container.get("channel_id")
+
+
+async def require(services: Services, action: str, body: dict[str, Any]) -> None:
+    """The rule of `action` (bot/usecases/permissions.py) for the person behind `body`, in the
+    channel where they acted."""
+    actor = permissions.Actor(
+        user_id=user_id_of(body), team_id=team_of(body), channel_id=channel_of(body)
+    )
+    await permissions.require(services, action, actor)
 
 
 def first_action(body: dict[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,15 @@ from bot.services import Services
 from bot.usecases import calendar, meetings, schedules
 from bot.usecases.checks import FormInvalid
 from handlers.commands import Subcommand, add_subcommand
-from handlers.common import action_value, channel_of, input_value, team_of, tell, user_id_of
+from handlers.common import (
+    action_value,
+    channel_of,
+    input_value,
+    require,
+    team_of,
+    tell,
+    user_id_of,
+)
 
 Ack = Callable[..., Awaitable[None]]
 
@@ -47,6 +55,8 @@ async def _meetings(services: Services, body: dict[str, Any], rest: str, ack: Ac
 
 async def _calendar(services: Services, body: dict[str, Any], rest: str, ack: Ack) -> None:
     channel_id = channel_of(body) or ""
+    variant = "" if not rest else " off" if rest.lower() == "off" else " <url>"
+    await require(services, f"/partnership calendar{variant}", body)
     if not rest:
         feed = await calendar.calendar_status(services, channel_id=channel_id)
         text = cards.feed_status_text(
@@ -87,6 +97,9 @@ async def _calendar(services: Services, body: dict[str, Any], rest: str, ack: Ac
 
 
 async def _schedule(services: Services, body: dict[str, Any], rest: str, ack: Ack) -> None:
+    words = rest.lower().split()
+    variant = "" if not words else " off" if words[0] == "off" else " <every>"
+    await require(services, f"/partnership schedule{variant}", body)
     text = await schedules.schedule_command(
         services, channel_id=channel_of(body) or "", user_id=user_id_of(body), rest=rest
     )

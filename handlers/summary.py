@@ -36,7 +36,9 @@ def register(app: AsyncApp, services: Services) -> None:
     @app.action(ids.ADD_NEXT_STEP)
     async def on_add_next_step(ack: Ack, body: dict[str, Any]) -> None:
         await ack()
-        view = await next_steps.next_step_form(services, check_id=_number(action_value(body)))
+        view = await next_steps.next_step_form(
+            services, check_id=_number(action_value(body)), user_id=user_id_of(body)
+        )
         await services.gateway.open_view(str(body["trigger_id"]), view)
 
     @app.action(ids.MARK_STEP_DONE)
