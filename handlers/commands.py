@@ -8,6 +8,7 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.blocks.text import escape
 from bot.services import Services
 from bot.usecases import checks, summary
 from handlers.common import channel_of, require, team_of, user_id_of
@@ -94,7 +95,8 @@ def add_subcommand(entry: Subcommand) -> None:
 def help_text() -> str:
     lines = ["*Partnership Check* helps us and our client look at the partnership together.", ""]
     for entry in sorted(SUBCOMMANDS.values(), key=lambda e: e.name):
-        lines.append(f"• `{entry.usage}`: {entry.summary}")
+        # usages such as `<ics-url>` would be read by Slack as links: escaped, they show as typed
+        lines.append(f"• `{escape(entry.usage)}`: {entry.summary}")
     lines += ["", "Questions or ideas? Tell the person who installed the app in this workspace."]
     return "\n".join(lines)
 
@@ -108,7 +110,7 @@ def register(app: AsyncApp, services: Services) -> None:
         if entry is None:
             await ack(
                 response_type="ephemeral",
-                text=f"I don't know `/partnership {name[:40]}`. Here is what I can do:\n\n"
+                text=f"I don't know `/partnership {escape(name[:40])}`. Here is what I can do:\n\n"
                 + help_text(),
             )
             return

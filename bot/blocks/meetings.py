@@ -194,7 +194,7 @@ def meetings_list(
 
     `manageable`: meetings this reader may cancel or delete; they also see why a message failed.
     """
-    text = f"Meetings of {partnership_name}"
+    text = f"Meetings of {escape(partnership_name)}"
     blocks: list[dict[str, Any]] = [section(f"*Meetings of {escape(partnership_name)}*")]
     if feed_note:
         blocks.append(context(feed_note))

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from bot.blocks import ids
 from bot.blocks import meetings as cards
+from bot.blocks.text import escape
 from bot.db import checks as check_store
 from bot.db import deliveries
 from bot.db import meetings as store
@@ -277,9 +278,9 @@ async def cancel_meeting(services: Services, *, meeting_id: int, user_id: str, d
             )
     messages = f" and stopped {stopped} reflection message{'s' if stopped != 1 else ''}"
     if delete:
-        return f"Deleted “{meeting.title}”{messages if stopped else ''}."
+        return f"Deleted “{escape(meeting.title)}”{messages if stopped else ''}."
     return (
-        f"Marked “{meeting.title}” as cancelled{messages if stopped else ''}; "
+        f"Marked “{escape(meeting.title)}” as cancelled{messages if stopped else ''}; "
         "it is noted for the partnership's summary."
     )
 
