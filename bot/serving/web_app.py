@@ -39,6 +39,9 @@ def build_web_app(bolt: AsyncApp, services: Services) -> web.Application:
         except Rejected as refusal:
             log.warning("Refused a request to /slack/events: %s", refusal.reason)
             return web.Response(status=refusal.status, text=refusal.reason)
+        except Exception as error:  # a shape the checks did not foresee: still the client's fault
+            log.warning("Refused a malformed request to /slack/events: %s", type(error).__name__)
+            return web.Response(status=400, text="malformed request")
         if is_answer_click(delivery.payload):
             await take_answer_click(services, delivery.payload, delivery_key=delivery.key)
             return web.Response(status=200)
