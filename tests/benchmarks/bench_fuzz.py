@@ -33,26 +33,25 @@ BATCH = 2000  # signed just before sending, so no timestamp goes stale
 
 
 class Problems(logging.Handler):
-    """Counts log records that show our code met something it did not expect."""
+    """Counts log lines with a traceback, and lines at ERROR, by message."""
 
     def __init__(self) -> None:
         super().__init__(logging.INFO)
-        self.count = 0
-        self.first: list[str] = []
         self.lines = 0
+        self.tracebacks = 0
+        self.errors: Counter[str] = Counter()
+        self.first: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         self.lines += 1
-        if record.exc_info or record.levelno >= logging.ERROR:
-            self.count += 1
-            if len(self.first) < 5:
-                where = ""
-                if record.exc_info and record.exc_info[2] is not None:
-                    frames = traceback.extract_tb(record.exc_info[2])
-                    last = frames[-1]
-                    where = f" at {last.filename.split('/')[-1]}:{last.lineno} ({last.line})"
-                    where += f" {record.exc_info[1]!r}"[:200]
-                self.first.append(f"{record.name}: {record.getMessage()[:150]}{where}")
+        if record.levelno >= logging.ERROR:
+            self.errors[f"{record.name}: {record.getMessage()[:100]}"] += 1
+        if record.exc_info:
+            self.tracebacks += 1
+            if len(self.first) < 5 and record.exc_info[2] is not None:
+                last = traceback.extract_tb(record.exc_info[2])[-1]
+                where = f"{last.filename.split('/')[-1]}:{last.lineno} ({last.line})"
+                self.first.append(f"{record.getMessage()[:100]} at {where} {record.exc_info[1]!r}")
 
 
 def requests(count: int, chooser: RandomChooser, check_id: int) -> list[Request]:
@@ -101,6 +100,9 @@ async def main() -> None:
     print(f"5xx answers: {server_errors}")
     print(f"answered after more than 3 s: {sum(1 for ms in latencies if ms > 3000)}")
     print(f"slowest answer: {max(latencies):.0f} ms")
-    print(f"log lines: {problems.lines}; tracebacks or error lines: {problems.count}")
+    print(f"log lines: {problems.lines}; with a traceback: {problems.tracebacks}")
     for line in problems.first:
         print(f"  {line}")
+    print(f"lines at ERROR: {sum(problems.errors.values())}")
+    for line, count in problems.errors.most_common():
+        print(f"  {count} × {line}")
