@@ -141,7 +141,8 @@ async def require(services: Services, action: str, actor: Actor) -> None:
 
 def refusal(rule: Rule, actor: Actor) -> str:
     """ "Only <who> can <doing>", and whom to ask when someone else is named."""
-    text = f"Only {_either(_name(who, actor) for who in rule.allows)} can {rule.doing}"
+    names = dict.fromkeys(_name(who, actor) for who in rule.allows)  # one person, named once
+    text = f"Only {_either(names)} can {rule.doing}"
     contact = actor.ask_id or actor.lead_id
     if contact and contact != actor.user_id and Who.LEAD not in rule.allows:
         text += f"; ask <@{contact}>"
@@ -159,7 +160,7 @@ def _name(who: Who, actor: Actor) -> str:
         "guests and not on the client side)",
         Who.OUR_MEMBER: f"our side of the partnership in {where} (members of this workspace "
         "who are not guests and not on the client side)",
-        Who.LEAD: f"<@{actor.lead_id}>, who started this check" if actor.lead_id else "the lead",
+        Who.LEAD: f"<@{actor.lead_id}>" if actor.lead_id else "the lead",
         Who.ADMIN: "a workspace admin",
         Who.OWNER: f"<@{actor.owner_id}>" if actor.owner_id else "the person it is for",
     }[who]
@@ -167,7 +168,7 @@ def _name(who: Who, actor: Actor) -> str:
 
 def _either(names: Iterable[str]) -> str:
     names = list(names)
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + ", or " + names[-1]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
 async def _is(services: Services, who: Who, actor: Actor) -> bool:
