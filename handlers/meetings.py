@@ -13,7 +13,7 @@ from bot.blocks import meetings as cards
 from bot.plumbing.errors import UserError
 from bot.plumbing.numbers import moment, row_id
 from bot.services import Services
-from bot.usecases import calendar, meetings, schedules
+from bot.usecases import calendar, meetings, permissions, schedules
 from bot.usecases.checks import FormInvalid
 from handlers.commands import Subcommand, add_subcommand
 from handlers.common import (
@@ -36,6 +36,7 @@ async def _meeting(services: Services, body: dict[str, Any], rest: str, ack: Ack
             text="`/partnership meeting` takes no arguments: it opens a form for the details.",
         )
         return
+    await require(services, "/partnership meeting", body)
     await ack()
     await meetings.open_meeting_modal(
         services,
@@ -169,6 +170,8 @@ def register(app: AsyncApp, services: Services) -> None:
     @app.view(ids.MEETING_VIEW)
     async def on_meeting(ack: Ack, body: dict[str, Any]) -> None:
         form = read_meeting_form(body)
+        actor = permissions.Actor(user_id=form.user_id, team_id=form.team_id)
+        await permissions.require(services, ids.MEETING_VIEW, actor)
         try:
             await meetings.validate_meeting(services, form)
         except FormInvalid as invalid:

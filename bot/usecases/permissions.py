@@ -4,10 +4,15 @@ Every slash subcommand, button or menu (its action_id) and form (its callback_id
 RULES; tests/usecases/test_permissions_table.py fails for one without. A rule lists the kinds
 of people allowed (any of them will do); a refusal is a sentence naming who can.
 
-To add a row for a new action: pick the kinds of people from `Who`, write what they do as a
-verb phrase, and call `require(services, "<key>", Actor(...))` where the action starts, e.g.
-
-    "/partnership digest": Rule((Who.OUR_MEMBER,), "read the digest"),
+To add a row for a new action (a subcommand's key is "/partnership <name>"; a button's its
+action_id; a form's its callback_id):
+1. add it to RULES, choosing the kinds of people from `Who` and what they do as a verb phrase:
+       "/partnership digest": Rule((Who.OUR_MEMBER,), "read the digest"),
+2. add the same key to tests/usecases/permission_table.EXPECTED (e.g. OUR_MEMBER) and a line
+   to the README's table;
+3. where the action starts, call `require(services, "<key>", Actor(...))` (handlers have
+   `handlers.common.require(services, key, body)` for the person and channel of a request),
+   or `permits(RULES[key], Person(...))` where the facts are already at hand.
 """
 
 from __future__ import annotations

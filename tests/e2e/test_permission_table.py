@@ -28,6 +28,7 @@ PEOPLE = {  # persona -> (user id, their workspace)
 COMMANDS = {
     "/partnership help": "help",
     "/partnership check": "check",
+    "/partnership meeting": "meeting",
     "/partnership summary": "summary",
     "/partnership history": "history",
     "/partnership calendar": "calendar",
