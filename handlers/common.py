@@ -81,7 +81,7 @@ def question_answers(view: dict[str, Any]) -> dict[int, tuple[str | None, str | 
 
 def input_value(view: dict[str, Any], block_id: str, action_id: str) -> Any:
     """The submitted value of one input, whatever its element type; None when empty."""
-    element = state_values(view).get(block_id, {}).get(action_id) or {}
+    element = (state_values(view).get(block_id) or {}).get(action_id) or {}
     kind = element.get("type")
     if kind in ("static_select", "radio_buttons", "external_select"):
         return (element.get("selected_option") or {}).get("value")

@@ -335,6 +335,8 @@ def _misfit(value: Any, shape: Shape, path: str) -> str | None:
             fields = [(key, inner) for key, inner in shape.items() if key in value]
         for key, inner in fields:
             name = "*" if ANY in shape else key
+            if ANY in shape and value[key] is None:  # a block or input that is null
+                return f"{path}.{name}"
             if problem := _misfit(value[key], inner, f"{path}.{name}"):
                 return problem
         return None

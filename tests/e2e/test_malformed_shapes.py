@@ -93,6 +93,14 @@ async def test_a_block_action_with_a_field_of_the_wrong_kind_is_400(
     assert [r for r in caplog.records if r.levelno >= logging.WARNING].__len__() == 1
 
 
+@pytest.mark.parametrize("values", [{ids.COMMENT_BLOCK: None}, {ids.COMMENT_BLOCK: {"x": None}}])
+async def test_a_form_with_a_null_block_is_400(live: Harness, values: dict[str, Any]) -> None:
+    body = signing.view_submission(callback_id=ids.COMMENT_VIEW, values={}, private_metadata="1:0")
+    payload = json.loads(_payload_of(body))
+    payload["view"]["state"]["values"] = values
+    await assert_refused(live, form(payload), signing.signed_headers(form(payload)), 400)
+
+
 async def test_a_view_submission_with_two_response_urls_is_handled(live: Harness) -> None:
     values = {ids.COMMENT_BLOCK: {ids.COMMENT_INPUT: signing.plain_input("two urls")}}
     body = signing.view_submission(
