@@ -10,6 +10,7 @@ from bot.background.answer_writer import AnswerWriter
 from bot.background.tasks import Background
 from bot.db.engine import Database
 from bot.db.models import Check
+from bot.plumbing.budget import Budget
 from bot.plumbing.cache import Lru
 from bot.plumbing.clock import Clock
 from bot.plumbing.config import Settings
@@ -34,6 +35,8 @@ class Services:
     http: aiohttp.ClientSession | None = None
     # answer clicks, stored in batches (group commit)
     answers: AnswerWriter = field(init=False)
+    # how long a request may work before Slack must be answered
+    budget: Budget = field(default_factory=Budget)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "answers", AnswerWriter(self.db))

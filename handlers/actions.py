@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -11,6 +12,7 @@ from bot.blocks import ids, modals
 from bot.blocks.checks import parse_ref
 from bot.blocks.text import escape
 from bot.plumbing.errors import UserError
+from bot.plumbing.numbers import row_id
 from bot.services import Services
 from bot.usecases import checks
 from handlers.common import (
@@ -36,10 +38,10 @@ def _ref(body: dict[str, Any]) -> tuple[int, int, str | None]:
 
 
 def _check_id(body: dict[str, Any]) -> int:
-    value = action_value(body).split(":", 1)[0]
-    if not value.isdigit():
+    check_id = row_id(action_value(body).split(":", 1)[0])
+    if check_id is None:
         raise UserError("That button is out of date; use the newest message of the check.")
-    return int(value)
+    return check_id
 
 
 def is_answer_click(payload: dict[str, Any]) -> bool:
@@ -55,21 +57,28 @@ async def take_answer_click(
 ) -> None:
     """Store the answer durably, then confirm it (or say why not) in the background.
 
-    Never raises: whatever goes wrong becomes an ephemeral sentence and, if it is our fault,
-    a log line (handlers.errors.message_for decides which).
+    "Saved" is only said once the answer's transaction has committed. A click that could not
+    be stored within `services.budget.answer_seconds` (the database is locked or unreachable)
+    is told to try again; should its write still go through later, the answer is stored all
+    the same, never lost, and the next click simply changes it. Never raises: whatever goes
+    wrong becomes an ephemeral sentence and, if it is our fault, a log line
+    (handlers.errors.message_for).
     """
     try:
         check_id, position, value = _ref(body)
-        outcome = await checks.record_answer(
-            services,
-            check_id=check_id,
-            position=position,
-            user_id=user_id_of(body),
-            user_team_id=user_team_of(body),
-            raw_value=value,
-            channel_id=channel_of(body),
-            delivery_key=delivery_key,
-        )
+        async with asyncio.timeout(
+            services.budget.answer_seconds
+        ):  # TimeoutError: database trouble
+            outcome = await checks.record_answer(
+                services,
+                check_id=check_id,
+                position=position,
+                user_id=user_id_of(body),
+                user_team_id=user_team_of(body),
+                raw_value=value,
+                channel_id=channel_of(body),
+                delivery_key=delivery_key,
+            )
     except Exception as error:
         services.background.spawn(tell(services, body, message_for(error)))
         return

@@ -8,9 +8,10 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.blocks.text import escape
 from bot.services import Services
 from bot.usecases import checks, summary
-from handlers.common import channel_of, team_of, user_id_of
+from handlers.common import channel_of, require, team_of, user_id_of
 
 COMMAND = "/partnership"
 
@@ -60,11 +61,13 @@ async def _check(services: Services, body: dict[str, Any], rest: str, ack: Ack) 
 
 
 async def _summary(services: Services, body: dict[str, Any], rest: str, ack: Ack) -> None:
+    await require(services, "/partnership summary", body)
     text, blocks = await summary.show_latest(services, channel_id=channel_of(body) or "")
     await ack(response_type="ephemeral", text=text, blocks=blocks)
 
 
 async def _history(services: Services, body: dict[str, Any], rest: str, ack: Ack) -> None:
+    await require(services, "/partnership history", body)
     text, blocks = await summary.history(services, channel_id=channel_of(body) or "")
     await ack(response_type="ephemeral", text=text, blocks=blocks)
 
@@ -115,7 +118,8 @@ def help_text() -> str:
         lines += ["", f"*{group}*"]
         order = HELP_GROUPS.get(group, ())
         entries.sort(key=lambda e: (order.index(e.name) if e.name in order else len(order), e.name))
-        lines += [f"• `{entry.usage}`: {entry.summary}" for entry in entries]
+        # usages such as `<ics-url>` would be read by Slack as links: escaped, they show as typed
+        lines += [f"• `{escape(entry.usage)}`: {entry.summary}" for entry in entries]
     lines += ["", "Questions or ideas? Tell the person who installed the app in this workspace."]
     return "\n".join(lines)
 
@@ -129,7 +133,7 @@ def register(app: AsyncApp, services: Services) -> None:
         if entry is None:
             await ack(
                 response_type="ephemeral",
-                text=f"I don't know `/partnership {name[:40]}`. Here is what I can do:\n\n"
+                text=f"I don't know `/partnership {escape(name[:40])}`. Here is what I can do:\n\n"
                 + help_text(),
             )
             return

@@ -6,8 +6,10 @@ import contextlib
 from typing import Any
 
 from bot.blocks import ids
+from bot.plumbing.numbers import row_id
 from bot.services import Services
 from bot.slack.gateway import SlackCallFailed
+from bot.usecases import permissions
 
 
 def user_id_of(body: dict[str, Any]) -> str:
@@ -39,6 +41,15 @@ def channel_of(body: dict[str, Any]) -> str | None:
     return body.get("channel_id") or container.get("channel_id")
 
 
+async def require(services: Services, action: str, body: dict[str, Any]) -> None:
+    """The rule of `action` (bot/usecases/permissions.py) for the person behind `body`, in the
+    channel where they acted."""
+    actor = permissions.Actor(
+        user_id=user_id_of(body), team_id=team_of(body), channel_id=channel_of(body)
+    )
+    await permissions.require(services, action, actor)
+
+
 def first_action(body: dict[str, Any]) -> dict[str, Any]:
     actions = body.get("actions") or [{}]
     return actions[0]
@@ -59,8 +70,8 @@ def question_answers(view: dict[str, Any]) -> dict[int, tuple[str | None, str | 
     answers form and the reflection form)."""
     answers: dict[int, tuple[str | None, str | None]] = {}
     for block_id in state_values(view):
-        if block_id.startswith("q") and block_id[1:].isdigit():
-            position = int(block_id[1:])
+        position = row_id(block_id[1:]) if block_id.startswith("q") else None
+        if position is not None:
             answers[position] = (
                 input_value(view, block_id, ids.ASYNC_VALUE_INPUT),
                 input_value(view, ids.async_comment_block(position), ids.ASYNC_COMMENT_INPUT),
@@ -70,7 +81,7 @@ def question_answers(view: dict[str, Any]) -> dict[int, tuple[str | None, str | 
 
 def input_value(view: dict[str, Any], block_id: str, action_id: str) -> Any:
     """The submitted value of one input, whatever its element type; None when empty."""
-    element = state_values(view).get(block_id, {}).get(action_id) or {}
+    element = (state_values(view).get(block_id) or {}).get(action_id) or {}
     kind = element.get("type")
     if kind in ("static_select", "radio_buttons", "external_select"):
         return (element.get("selected_option") or {}).get("value")

@@ -7,11 +7,13 @@ import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.response import BoltResponse
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.plumbing.errors import UserError
+from bot.plumbing.logs import loggable
 from bot.services import Services
 from bot.slack.gateway import SlackCallFailed
 from handlers.common import tell
@@ -21,6 +23,10 @@ log = logging.getLogger("partnercheck.errors")
 DATABASE_TROUBLE = (
     "I couldn't save that because my database is busy or unreachable. "
     "Nothing was lost on your side: please try again in a minute."
+)
+TOO_SLOW = (
+    "I couldn't finish that in time: my database is busy or unreachable. "
+    "Please try again in a minute (if it went through meanwhile, you will see it)."
 )
 SLACK_TROUBLE = "Slack didn't accept my reply just now. Please try again in a minute."
 UNEXPECTED = (
@@ -42,11 +48,31 @@ def message_for(error: BaseException) -> str:
     return UNEXPECTED
 
 
+def describe_request(body: dict[str, Any]) -> str:
+    """A short, safe name for what a request asks (ids cut short, control characters out)."""
+    kind = body.get("type") or ("command" if "command" in body else "request")
+    actions = body.get("actions")
+    view = body.get("view")
+    event = body.get("event")
+    if isinstance(actions, list) and actions and isinstance(actions[0], dict):
+        what = actions[0].get("action_id")
+    elif isinstance(view, dict):
+        what = view.get("callback_id")
+    elif isinstance(event, dict):
+        what = event.get("type")
+    else:
+        what = body.get("command") or body.get("callback_id")
+    return f"{loggable(kind, 30)} {loggable(what or '-', 60)}"
+
+
 def register(app: AsyncApp, services: Services) -> None:
     @app.error
     async def on_error(
         error: Exception, body: dict[str, Any], response: BoltResponse | None
     ) -> BoltResponse | None:
+        if isinstance(error, BoltUnhandledRequestError):
+            log.warning("Unhandled request: %s", describe_request(body))
+            return BoltResponse(status=404, body="")
         text = message_for(error)
         if response is not None and "command" in body:
             # a slash command whose reply is still open: answer in the reply itself

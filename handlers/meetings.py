@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -12,11 +11,20 @@ from slack_bolt.async_app import AsyncApp
 from bot.blocks import ids
 from bot.blocks import meetings as cards
 from bot.plumbing.errors import UserError
+from bot.plumbing.numbers import moment, row_id
 from bot.services import Services
-from bot.usecases import calendar, meetings, schedules
+from bot.usecases import calendar, meetings, permissions, schedules
 from bot.usecases.checks import FormInvalid
 from handlers.commands import Subcommand, add_subcommand
-from handlers.common import action_value, channel_of, input_value, team_of, tell, user_id_of
+from handlers.common import (
+    action_value,
+    channel_of,
+    input_value,
+    require,
+    team_of,
+    tell,
+    user_id_of,
+)
 
 Ack = Callable[..., Awaitable[None]]
 
@@ -28,6 +36,7 @@ async def _meeting(services: Services, body: dict[str, Any], rest: str, ack: Ack
             text="`/partnership meeting` takes no arguments: it opens a form for the details.",
         )
         return
+    await require(services, "/partnership meeting", body)
     await ack()
     await meetings.open_meeting_modal(
         services,
@@ -47,6 +56,8 @@ async def _meetings(services: Services, body: dict[str, Any], rest: str, ack: Ac
 
 async def _calendar(services: Services, body: dict[str, Any], rest: str, ack: Ack) -> None:
     channel_id = channel_of(body) or ""
+    variant = "" if not rest else " off" if rest.lower() == "off" else " <url>"
+    await require(services, f"/partnership calendar{variant}", body)
     if not rest:
         feed = await calendar.calendar_status(services, channel_id=channel_id)
         text = cards.feed_status_text(
@@ -87,6 +98,9 @@ async def _calendar(services: Services, body: dict[str, Any], rest: str, ack: Ac
 
 
 async def _schedule(services: Services, body: dict[str, Any], rest: str, ack: Ack) -> None:
+    words = rest.lower().split()
+    variant = "" if not words else " off" if words[0] == "off" else " <every>"
+    await require(services, f"/partnership schedule{variant}", body)
     text = await schedules.schedule_command(
         services, channel_id=channel_of(body) or "", user_id=user_id_of(body), rest=rest
     )
@@ -113,8 +127,8 @@ def read_meeting_form(body: dict[str, Any]) -> meetings.MeetingForm:
             else None
         ),
         title=str(input_value(view, ids.MEETING_TITLE_BLOCK, ids.MEETING_TITLE_INPUT) or ""),
-        starts_at=datetime.fromtimestamp(int(start), UTC) if start else None,
-        minutes=int(length) if length.isdigit() else 0,
+        starts_at=moment(start) if start else None,
+        minutes=min(row_id(length) or 0, 100_000),
         just_ended="just_ended"
         in (input_value(view, ids.MEETING_ENDED_BLOCK, ids.MEETING_ENDED_INPUT) or []),
         attendee_ids=tuple(
@@ -156,6 +170,8 @@ def register(app: AsyncApp, services: Services) -> None:
     @app.view(ids.MEETING_VIEW)
     async def on_meeting(ack: Ack, body: dict[str, Any]) -> None:
         form = read_meeting_form(body)
+        actor = permissions.Actor(user_id=form.user_id, team_id=form.team_id)
+        await permissions.require(services, ids.MEETING_VIEW, actor)
         try:
             await meetings.validate_meeting(services, form)
         except FormInvalid as invalid:

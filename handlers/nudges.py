@@ -10,6 +10,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.blocks import ids
 from bot.blocks.text import slack_date
 from bot.plumbing.errors import UserError
+from bot.plumbing.numbers import row_id
 from bot.services import Services
 from bot.usecases import person_settings, reflections
 from bot.usecases.checks import FormInvalid
@@ -28,10 +29,10 @@ OUT_OF_DATE = "That button is out of date; use the newest reflection message in 
 
 
 def _request_id(raw: str) -> int:
-    head = raw.split(":", 1)[0]
-    if not head.isdigit():
+    request_id = row_id(raw.split(":", 1)[0])
+    if request_id is None:
         raise UserError(OUT_OF_DATE)
-    return int(head)
+    return request_id
 
 
 def _message_of(body: dict[str, Any]) -> tuple[str, str] | None:
@@ -94,8 +95,8 @@ def register(app: AsyncApp, services: Services) -> None:
     @app.view(ids.REFLECTION_VIEW)
     async def on_reflection(ack: Ack, body: dict[str, Any]) -> None:
         view = body["view"]
-        request_text = str(view.get("private_metadata", ""))
-        if not request_text.isdigit():
+        request_id = row_id(view.get("private_metadata"))
+        if request_id is None:
             await ack()
             raise UserError("That form is out of date; press *Reflect now* in our DM again.")
         answers = question_answers(view)
@@ -103,7 +104,7 @@ def register(app: AsyncApp, services: Services) -> None:
         try:
             await reflections.submit_reflection(
                 services,
-                request_id=int(request_text),
+                request_id=request_id,
                 user_id=user_id_of(body),
                 answers=answers,
                 share=share,

@@ -9,6 +9,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.blocks import ids
 from bot.plumbing.errors import UserError
+from bot.plumbing.numbers import row_id
 from bot.services import Services
 from bot.usecases import next_steps, summary
 from handlers.common import action_value, channel_of, input_value, tell, user_id_of
@@ -18,9 +19,10 @@ OUT_OF_DATE = "That button is out of date; use the newest message from Partnersh
 
 
 def _number(raw: str, problem: str = OUT_OF_DATE) -> int:
-    if not raw.isdigit():
+    number = row_id(raw)
+    if number is None:
         raise UserError(problem)
-    return int(raw)
+    return number
 
 
 def register(app: AsyncApp, services: Services) -> None:
@@ -34,7 +36,9 @@ def register(app: AsyncApp, services: Services) -> None:
     @app.action(ids.ADD_NEXT_STEP)
     async def on_add_next_step(ack: Ack, body: dict[str, Any]) -> None:
         await ack()
-        view = await next_steps.next_step_form(services, check_id=_number(action_value(body)))
+        view = await next_steps.next_step_form(
+            services, check_id=_number(action_value(body)), user_id=user_id_of(body)
+        )
         await services.gateway.open_view(str(body["trigger_id"]), view)
 
     @app.action(ids.MARK_STEP_DONE)

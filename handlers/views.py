@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -11,6 +10,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.blocks import ids
 from bot.blocks.checks import parse_ref
 from bot.plumbing.errors import UserError
+from bot.plumbing.numbers import moment, row_id
 from bot.services import Services
 from bot.usecases import checks
 from handlers.common import (
@@ -44,7 +44,7 @@ def read_check_form(body: dict[str, Any]) -> checks.CheckForm:
         template_id=str(input_value(view, ids.TEMPLATE_BLOCK, ids.TEMPLATE_INPUT) or ""),
         client_user_ids=tuple(input_value(view, ids.CLIENT_BLOCK, ids.CLIENT_INPUT) or ()),
         mode=str(input_value(view, ids.MODE_BLOCK, ids.MODE_INPUT) or "live"),
-        deadline_at=datetime.fromtimestamp(int(deadline), UTC) if deadline else None,
+        deadline_at=moment(deadline) if deadline else None,
         anonymous=input_value(view, ids.PRIVACY_BLOCK, ids.PRIVACY_INPUT) == "anonymous",
         view_id=view.get("id"),
         our_org_name=str(input_value(view, ids.OUR_ORG_BLOCK, ids.OUR_ORG_INPUT) or ""),
@@ -113,15 +113,16 @@ def register(app: AsyncApp, services: Services) -> None:
     async def on_async_answers(ack: Ack, body: dict[str, Any]) -> None:
         view = body["view"]
         check_id_text, _, page_text = str(view.get("private_metadata", "")).partition(":")
-        if not (check_id_text.isdigit() and page_text.isdigit()):
+        check_id, page = row_id(check_id_text), row_id(page_text)
+        if check_id is None or page is None:
             await ack()
             raise UserError("That form is out of date; press *Answer now* on the check again.")
         answers = question_answers(view)
         try:
             outcome = await checks.submit_async_page(
                 services,
-                check_id=int(check_id_text),
-                page=int(page_text),
+                check_id=check_id,
+                page=page,
                 user_id=user_id_of(body),
                 user_team_id=user_team_of(body),
                 answers=answers,

@@ -22,6 +22,7 @@ from bot.blocks.text import (
 )
 from bot.domain.summary import CLIENT_DEFAULT_NAME, OUR_DEFAULT_NAME
 from bot.domain.wording import CLIENT_SIDE, OUR_SIDE, count_phrase
+from bot.plumbing.numbers import row_id
 
 MAX_ANSWER_BUTTONS = 5
 # one row of buttons in a message on a laptop screen, in characters: a button takes its
@@ -272,6 +273,8 @@ def _ref(check: CheckInfo, question: QuestionInfo) -> str:
 def parse_ref(value: str) -> tuple[int, int, str | None]:
     """Split a control's value "check:position[:answer]"; ValueError if it is not one."""
     parts = value.split(":", 2)
-    if len(parts) < 2:
-        raise ValueError(f"not a question reference: {value!r}")
-    return int(parts[0]), int(parts[1]), parts[2] if len(parts) == 3 else None
+    check_id = row_id(parts[0])
+    position = row_id(parts[1]) if len(parts) > 1 else None
+    if check_id is None or position is None:
+        raise ValueError("not a question reference")
+    return check_id, position, parts[2] if len(parts) == 3 else None

@@ -19,6 +19,7 @@ from bot.blocks.text import (
     slack_date,
     trim,
 )
+from bot.plumbing.numbers import row_id
 
 TITLE_MAX = 200
 LENGTHS = (15, 30, 45, 60, 90, 120, 180, 240)
@@ -203,7 +204,7 @@ def meetings_list(
 
     `manageable`: meetings this reader may cancel or delete; they also see why a message failed.
     """
-    text = f"Meetings of {partnership_name}"
+    text = f"Meetings of {escape(partnership_name)}"
     blocks: list[dict[str, Any]] = [section(f"*Meetings of {escape(partnership_name)}*")]
     if feed_note:
         blocks.append(context(feed_note))
@@ -292,9 +293,10 @@ def parse_menu_value(value: str) -> tuple[str, int]:
     """("delete" | "cancel_client" | "cancel_us" | "cancel_both" | "cancel", meeting id);
     a bare "cancel" comes from a list posted before the menu asked who cancelled."""
     what, _, number = value.partition(":")
-    if what not in ("cancel", "delete", *CANCEL_CHOICES) or not number.isdigit():
-        raise ValueError(value)
-    return what, int(number)
+    meeting_id = row_id(number)
+    if what not in ("cancel", "delete", *CANCEL_CHOICES) or meeting_id is None:
+        raise ValueError("not a meeting menu value")
+    return what, meeting_id
 
 
 # ---------------------------------------------------------------- calendar feeds

@@ -74,7 +74,7 @@ def next_step_modal(*, check_id: int, partnership_name: str) -> dict[str, Any]:
 
 
 def step_added_message(step: StepInfo, added_by: str) -> tuple[str, list[dict[str, Any]]]:
-    text = f"Next step added: {trim(step.text, 200)}"
+    text = f"Next step added: {escape(trim(step.text, 200))}"
     return text, [context(f":pushpin: {mention(added_by)} added a next step: {describe(step)}")]
 
 

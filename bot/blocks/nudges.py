@@ -35,9 +35,10 @@ class NudgeInfo:
 Message = tuple[str, list[dict[str, Any]]]
 
 
-def meeting_phrase(info: NudgeInfo) -> str:
-    """*Meeting title* with Partnership, escaped."""
-    return f"*{escape(trim(info.meeting_title, TITLE_MAX))}* with {escape(info.partnership_name)}"
+def meeting_phrase(info: NudgeInfo, *, bold: bool = True) -> str:
+    """*Meeting title* with Partnership, escaped (`bold=False` for notification texts)."""
+    title = escape(trim(info.meeting_title, TITLE_MAX))
+    return f"{f'*{title}*' if bold else title} with {escape(info.partnership_name)}"
 
 
 def reflect_now_button(request_id: int) -> dict[str, Any]:
@@ -75,7 +76,7 @@ def _controls(request_id: int) -> dict[str, Any]:
 
 
 def nudge_message(info: NudgeInfo) -> Message:
-    text = f"How did {info.meeting_title} with {info.partnership_name} go? Time to reflect."
+    text = f"How did {meeting_phrase(info, bold=False)} go? Time to reflect."
     blocks = [
         section(
             f"How did {meeting_phrase(info)} go? A few minutes now, while it is fresh, "
@@ -94,11 +95,11 @@ def nudge_message(info: NudgeInfo) -> Message:
 def reminder_message(info: NudgeInfo, *, snoozed: bool) -> Message:
     if snoozed:
         opening = f"Here is the reflection on {meeting_phrase(info)} you asked me to bring back."
-        text = f"Your snoozed reflection on {info.meeting_title} is back."
+        text = f"Your snoozed reflection on {meeting_phrase(info, bold=False)} is back."
         note = "Skip it if it no longer fits; I won't ask again."
     else:
         opening = f"A gentle reminder: your reflection on {meeting_phrase(info)} is still open."
-        text = f"Reminder: reflect on {info.meeting_title}."
+        text = f"Reminder: reflect on {meeting_phrase(info, bold=False)}."
         note = "This is the only reminder; skip it and I won't ask again about this meeting."
     blocks = [section(opening), context(note), _controls(info.request_id)]
     return trim(text, 3000), blocks

@@ -124,7 +124,7 @@ def headline_message(
             f"{where}{people} The details, comments, next steps and a chart are in the thread."
         ),
     ]
-    return trim(f"Summary for {summary.partnership_name}: {line}", 3000), blocks
+    return trim(f"Summary for {escape(summary.partnership_name)}: {line}", 3000), blocks
 
 
 def _headline_line(summary: Summary, item: HeadlineSpec) -> str:
@@ -226,7 +226,10 @@ def details_message(
                 )
             )
     blocks.append(footer)
-    text = f"Details of the {summary.template_name} summary for {summary.partnership_name}"
+    text = (
+        f"Details of the {escape(summary.template_name)} summary for "
+        f"{escape(summary.partnership_name)}"
+    )
     return trim(text, 3000), blocks[:max_blocks]
 
 
@@ -337,7 +340,7 @@ def history_message(
             "breaker · :grey_question: figures withheld (anonymous, too few answers)"
         )
     )
-    return f"{count_phrase(len(entries), 'check')} of {partnership_name}", blocks
+    return f"{count_phrase(len(entries), 'check')} of {escape(partnership_name)}", blocks
 
 
 def pack_lines(

@@ -22,3 +22,10 @@ QUIET_LOGGERS = {
 def keep_bodies_out_of_logs() -> None:
     for name, level in QUIET_LOGGERS.items():
         logging.getLogger(name).setLevel(level)
+
+
+def loggable(value: object, limit: int = 60) -> str:
+    """`value` made safe for one log line: printable characters only (no ANSI escapes, no
+    newlines), at most `limit` of them, with "…" when cut."""
+    text = "".join(c if c.isprintable() else "?" for c in str(value)[: limit + 1])
+    return text if len(text) <= limit else text[:limit] + "…"

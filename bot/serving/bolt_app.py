@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
@@ -15,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.db.engine import Database
 from bot.db.questions import sync_bank
+from bot.plumbing.budget import Budget
 from bot.plumbing.clock import Clock, SystemClock
 from bot.plumbing.config import Settings
 from bot.plumbing.logs import keep_bodies_out_of_logs
@@ -63,6 +68,7 @@ async def prepare_services(
     bank: Bank | None = None,
     client: AsyncWebClient | None = None,
     db: Database | None = None,
+    budget: Budget | None = None,
 ) -> Services:
     """Open storage, bring it up to date, load and sync the bank: what serving needs first.
 
@@ -89,7 +95,36 @@ async def prepare_services(
         clock=clock,
         members=ChannelMembers(gateway, clock),
         http=http,
+        budget=budget or Budget(),
     )
+
+
+class AckThatStays(AsyncAck):
+    """An `ack()` that, once given, stays given.
+
+    When a listener acknowledges and then raises before Bolt's runner has looked (it polls
+    every 10 ms), the runner resets the acknowledgement to None and then waits its full
+    3 seconds for one that never comes, answering Slack 404 "unhandled request". That is what
+    made *Skip* by someone else, *Next question* by a non-lead or the meeting menu sometimes
+    time out on an idle app: quick refusals raise within those 10 ms. Keeping the first
+    answer makes every acknowledged request answered at once, whatever the listener does next.
+    """
+
+    _given: BoltResponse | None = None
+
+    @property  # type: ignore[override]
+    def response(self) -> BoltResponse | None:
+        return self._given
+
+    @response.setter
+    def response(self, value: BoltResponse | None) -> None:
+        if value is not None or self._given is None:
+            self._given = value
+
+
+async def _ack_that_stays(req: AsyncBoltRequest, next: Callable[[], Awaitable[None]]) -> None:
+    req.context["ack"] = AckThatStays()
+    await next()
 
 
 def build_app(services: Services, *, process_before_response: bool = False) -> AsyncApp:
@@ -102,6 +137,10 @@ def build_app(services: Services, *, process_before_response: bool = False) -> A
         # Socket Mode messages come over Slack's authenticated socket and carry no signature.
         request_verification_enabled=False,
         logger=logging.getLogger("partnercheck.bolt"),
+        # unknown actions, views and commands reach handlers.errors as one sanitised log line
+        # instead of Bolt's warning, which echoes the request's ids unbounded
+        raise_error_for_unhandled_request=True,
     )
+    app.middleware(_ack_that_stays)
     register_all(app, services)
     return app

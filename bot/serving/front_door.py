@@ -8,6 +8,7 @@ ever logs or echoes the body.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -30,6 +31,141 @@ INTERACTIVE_TYPES = {
     "message_action",
 }
 EVENT_TYPES = {"event_callback", "url_verification", "app_rate_limited"}
+MAX_DEPTH = 32
+"""Slack's deepest payloads (a view's blocks and state) stay well under this."""
+TIMESTAMP = re.compile(r"[0-9]{1,12}")
+
+# The shapes of the fields that Bolt and our handlers read, by payload kind. A field may be
+# absent or null; when present it must have this shape. A dict is an object with those keys
+# (others are free), `[shape]` a list of that shape, `{ANY: shape}` an object of any keys.
+ANY = "*"
+Shape = type | tuple[type, ...] | dict[str, "Shape"] | list["Shape"]
+ID = {"id": str}
+OPTION = {"value": str}
+ELEMENT: Shape = {
+    "type": str,
+    "value": str,
+    "selected_option": OPTION,
+    "selected_options": [OPTION],
+    "selected_user": str,
+    "selected_users": [str],
+    "selected_conversation": str,
+    "selected_channel": str,
+    "selected_date": str,
+    "selected_time": str,
+    "selected_date_time": int,
+}
+VIEW: Shape = {
+    "id": str,
+    "team_id": str,
+    "app_installed_team_id": str,
+    "callback_id": str,
+    "private_metadata": str,
+    "external_id": str,
+    "hash": str,
+    "root_view_id": str,
+    "previous_view_id": str,
+    "state": {"values": {ANY: {ANY: ELEMENT}}},
+}
+AUTHORIZATIONS: Shape = [
+    {"enterprise_id": str, "team_id": str, "user_id": str, "is_enterprise_install": bool}
+]
+EVENT: Shape = {
+    "type": str,
+    "subtype": str,
+    "user": (str, dict),
+    "user_team": str,
+    "team": str,
+    "channel": (str, dict),
+    "tab": str,
+    "ts": str,
+    "thread_ts": str,
+    "event_ts": str,
+    "bot_id": str,
+    "function_execution_id": str,
+    "bot_access_token": str,
+    "message": {"user": str, "thread_ts": str},
+    "previous_message": {"user": str, "thread_ts": str},
+    "item": {"channel": str},
+    "assistant_thread": {"channel_id": str, "thread_ts": str},
+}
+RESPONSE_URLS: Shape = [{"response_url": str, "channel_id": str, "block_id": str}]
+FORM_OBJECT_FIELDS = (
+    "event",
+    "authorizations",
+    "response_urls",
+    "view",
+    "actions",
+    "container",
+    "message",
+    "previous_message",
+    "function_data",
+    "assistant_thread",
+    "item",
+    "state",
+)
+"""Fields Bolt reads as objects or lists: in a form body (a slash command) they can only be
+strings, so a form carrying one is refused."""
+INTERACTIVE_SHAPE: Shape = {
+    "type": str,
+    "user": {"id": str, "team_id": str, "name": str, "username": str},
+    "team": {"id": str, "domain": str, "enterprise_id": str},
+    "enterprise": ID,
+    "channel": ID,
+    "container": {"type": str, "channel_id": str, "message_ts": str, "view_id": str},
+    "actions": [
+        {
+            "type": str,
+            "action_id": str,
+            "block_id": str,
+            "value": str,
+            "selected_option": OPTION,
+            "action_ts": str,
+        }
+    ],
+    "view": VIEW,
+    "state": {"values": {ANY: {ANY: ELEMENT}}},
+    "message": {"ts": str, "thread_ts": str, "user": str, "text": str},
+    "trigger_id": str,
+    "response_url": str,
+    "response_urls": RESPONSE_URLS,
+    "callback_id": str,
+    "api_app_id": str,
+    "token": str,
+    "is_enterprise_install": bool,
+    "authorizations": AUTHORIZATIONS,
+    "function_data": {"execution_id": str},
+    "event": EVENT,
+    "previous_message": {"user": str, "thread_ts": str},
+    "item": {"channel": str},
+    "assistant_thread": {"channel_id": str, "thread_ts": str},
+}
+EVENT_SHAPE: Shape = {
+    "type": str,
+    "token": str,
+    "challenge": str,
+    "team_id": str,
+    "api_app_id": str,
+    "enterprise_id": str,
+    "context_team_id": str,
+    "context_enterprise_id": str,
+    "event_id": str,
+    "event_time": int,
+    "is_ext_shared_channel": bool,
+    "authorizations": AUTHORIZATIONS,
+    "event": EVENT,
+    "user": (str, dict),
+    "team": (str, dict),
+    "channel": (str, dict),
+    "enterprise": (str, dict),
+    "view": VIEW,
+    "response_urls": RESPONSE_URLS,
+    "message": {"user": str, "thread_ts": str},
+    "previous_message": {"user": str, "thread_ts": str},
+    "item": {"channel": str},
+    "assistant_thread": {"channel_id": str, "thread_ts": str},
+    "function_data": {"execution_id": str},
+}
 
 
 class Rejected(Exception):
@@ -68,7 +204,7 @@ async def read_delivery(
     signature = request.headers.get("X-Slack-Signature", "")
     if not timestamp or not signature:
         raise Rejected(401, "missing signature")
-    if not timestamp.isdigit() or len(timestamp) > 12:
+    if not TIMESTAMP.fullmatch(timestamp):  # ASCII digits only: "²".isdigit() is True
         raise Rejected(400, "malformed timestamp")
     if abs(wall_clock() - int(timestamp)) > MAX_CLOCK_SKEW_SECONDS:
         raise Rejected(401, "stale timestamp")
@@ -103,11 +239,12 @@ def _parse(body: str, content_type: str) -> tuple[dict[str, Any], str]:
     if content_type == JSON:
         payload = _json_object(body)
         kind = payload.get("type")
-        if kind not in EVENT_TYPES:
+        if not isinstance(kind, str) or kind not in EVENT_TYPES:
             raise Rejected(400, "unknown event type")
         if kind == "event_callback":
             _require(payload, event=dict, event_id=str, team_id=str)
-        return payload, str(kind)
+        _conform(payload, EVENT_SHAPE)
+        return payload, kind
     try:
         form = _form_fields(body)
     except ValueError:
@@ -115,17 +252,25 @@ def _parse(body: str, content_type: str) -> tuple[dict[str, Any], str]:
     if "payload" in form:
         payload = _json_object(form["payload"])
         kind = payload.get("type")
-        if kind not in INTERACTIVE_TYPES:
+        if not isinstance(kind, str) or kind not in INTERACTIVE_TYPES:
             raise Rejected(400, "unknown payload type")
+        _conform(payload, INTERACTIVE_SHAPE)
         _require(payload, user=dict)
         _require(payload["user"], id=str)
         if kind == "block_actions":
-            _require(payload, actions=list)
-            if not payload["actions"] or not all(isinstance(a, dict) for a in payload["actions"]):
+            actions = payload.get("actions")
+            if not isinstance(actions, list) or not actions:
+                raise Rejected(400, "malformed actions")
+            if not all(
+                isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions
+            ):
                 raise Rejected(400, "malformed actions")
         if kind in ("view_submission", "view_closed"):
             _require(payload, view=dict)
-        return payload, str(kind)
+            _require(payload["view"], callback_id=str)
+        return payload, kind
+    if any(field in form for field in FORM_OBJECT_FIELDS):
+        raise Rejected(400, "malformed form body")
     if "command" in form:
         _require(form, command=str, user_id=str, channel_id=str, team_id=str)
         return dict(form), "command"
@@ -146,11 +291,71 @@ def _form_fields(body: str) -> dict[str, str]:
 def _json_object(text: str) -> dict[str, Any]:
     try:
         value = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: thousands of nested brackets
         raise Rejected(400, "malformed JSON") from None
     if not isinstance(value, dict):
         raise Rejected(400, "malformed JSON")
+    if _depth(value) > MAX_DEPTH:
+        raise Rejected(400, "nested too deeply")
     return value
+
+
+def _depth(value: Any) -> int:
+    """How deeply `value` nests, counted without recursion (it may be thousands deep)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, level = stack.pop()
+        children = item.values() if isinstance(item, dict) else item
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            if deepest > MAX_DEPTH:
+                return deepest
+            stack.extend((child, level + 1) for child in children)
+    return deepest
+
+
+def _conform(payload: dict[str, Any], shape: Shape) -> None:
+    problem = _misfit(payload, shape, "")
+    if problem is not None:
+        raise Rejected(400, f"malformed field {problem[:80]}")
+
+
+def _misfit(value: Any, shape: Shape, path: str) -> str | None:
+    """The path of the first part of `value` not of `shape` (None where it fits); `value` is
+    already known to be at most MAX_DEPTH deep."""
+    if value is None:
+        return None
+    if isinstance(shape, list):
+        if not isinstance(value, list):
+            return path or "."
+        for index, item in enumerate(value):
+            where = f"{path}[{index}]"
+            if item is None:
+                return where
+            if problem := _misfit(item, shape[0], where):
+                return problem
+        return None
+    if isinstance(shape, dict):
+        if not isinstance(value, dict):
+            return path or "."
+        if ANY in shape:
+            fields = [(key, shape[ANY]) for key in value]
+        else:
+            fields = [(key, inner) for key, inner in shape.items() if key in value]
+        for key, inner in fields:
+            name = "*" if ANY in shape else key
+            if ANY in shape and value[key] is None:  # a block or input that is null
+                return f"{path}.{name}"
+            if problem := _misfit(value[key], inner, f"{path}.{name}"):
+                return problem
+        return None
+    if (
+        isinstance(value, bool)
+        and shape is not bool
+        and not (isinstance(shape, tuple) and bool in shape)
+    ):
+        return path  # JSON true is not a number
+    return None if isinstance(value, shape) else path
 
 
 def _require(data: Mapping[str, Any], **fields: type) -> None:

@@ -10,6 +10,7 @@ add its ~10 ms acknowledgement polling to each). Everything else goes to Bolt.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 from aiohttp import web
@@ -18,10 +19,11 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.services import Services
-from bot.serving.front_door import Rejected, read_delivery
+from bot.serving.front_door import Delivery, Rejected, read_delivery
 from bot.usecases.deliveries import first_delivery
 from handlers import errors
 from handlers.actions import is_answer_click, take_answer_click
+from handlers.common import tell
 
 log = logging.getLogger("partnercheck.web")
 
@@ -37,9 +39,28 @@ def build_web_app(bolt: AsyncApp, services: Services) -> web.Application:
         except Rejected as refusal:
             log.warning("Refused a request to /slack/events: %s", refusal.reason)
             return web.Response(status=refusal.status, text=refusal.reason)
+        except Exception as error:  # a shape the checks did not foresee: still the client's fault
+            log.warning("Refused a malformed request to /slack/events: %s", type(error).__name__)
+            return web.Response(status=400, text="malformed request")
         if is_answer_click(delivery.payload):
             await take_answer_click(services, delivery.payload, delivery_key=delivery.key)
             return web.Response(status=200)
+        work = asyncio.ensure_future(dispatch(delivery, request.query_string))
+        done, _ = await asyncio.wait({work}, timeout=services.budget.dispatch_seconds)
+        if not done:  # storage (or Slack) too slow: answer now, let the work finish behind
+            services.background.spawn(_finish(work), name="late-dispatch")
+            log.warning(
+                "Answered a %s before its work ended, after %ss",
+                delivery.kind,
+                services.budget.dispatch_seconds,
+            )
+            if delivery.kind == "command":
+                return web.json_response({"response_type": "ephemeral", "text": errors.TOO_SLOW})
+            services.background.spawn(tell(services, delivery.payload, errors.TOO_SLOW))
+            return web.Response(status=200)
+        return work.result()
+
+    async def dispatch(delivery: Delivery, query: str) -> web.Response:
         try:
             if delivery.key and not await first_delivery(services, delivery.key):
                 log.info("Ignored a replayed %s delivery", delivery.kind)
@@ -47,15 +68,23 @@ def build_web_app(bolt: AsyncApp, services: Services) -> web.Application:
         except Exception as error:
             # storage is down: the listener will meet it too and tell the person to retry
             errors.message_for(error)
-        bolt_request = AsyncBoltRequest(
-            body=delivery.body, query=request.query_string, headers=dict(delivery.headers)
-        )
         try:
+            bolt_request = AsyncBoltRequest(
+                body=delivery.body,
+                query=query,
+                headers=dict(delivery.headers),
+                # Bolt logs through the context while parsing some shapes (two response_urls)
+                context={"logger": bolt.logger},
+            )
             bolt_response = await bolt.async_dispatch(bolt_request)
-        except Exception as error:  # Bolt's own machinery, not a listener (those reach on_error)
-            log.error("Bolt could not handle a %s: %s", delivery.kind, type(error).__name__)
-            return web.Response(status=200)
+        except Exception as error:  # Bolt's own parsing and matching, not a listener's work
+            # (listeners' errors reach handlers.errors.on_error): a shape we did not foresee
+            log.warning("Refused a malformed %s: %s", delivery.kind, type(error).__name__)
+            return web.Response(status=400, text="malformed payload")
         return await to_aiohttp_response(bolt_response)
+
+    async def _finish(work: asyncio.Future[web.Response]) -> None:
+        await work
 
     async def healthz(_request: web.Request) -> web.Response:
         healthy = await services.db.ping()

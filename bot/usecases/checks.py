@@ -32,8 +32,7 @@ from bot.domain.wording import side_name, sides_name
 from bot.plumbing.errors import NotAllowed, NotFound, UserError
 from bot.services import Services
 from bot.slack.gateway import SlackCallFailed, SlackUser
-from bot.slack.members import is_workspace_admin
-from bot.usecases import next_steps, practice, summary
+from bot.usecases import next_steps, permissions, practice, summary
 from questions.bank import DIMENSIONS
 
 log = logging.getLogger(__name__)
@@ -108,10 +107,10 @@ async def open_start_modal(
         known_clients = await _previous_client_side(
             session, partnership.id if partnership else None
         )
+    await _require_our_side(services, user_id, team_id, partnership, known_clients)
     if running is not None:
         await show_lead_panel(services, check_id=running.id, user_id=user_id)
         return
-    await _require_our_side(services, user_id, team_id, partnership, known_clients)
     templates = [
         modals.TemplateChoice(id=t.id, name=t.name, description=t.description)
         for t in services.bank.templates.values()
@@ -493,7 +492,9 @@ async def record_comment(
         comment = clean_comment(raw_comment)
     except InvalidAnswer as problem:
         raise UserError(problem.reason) from None
-    await _require_member(services, await _started_check(services, check_id), user_id)
+    await _require_member(
+        services, await _started_check(services, check_id), user_id, ids.COMMENT_VIEW
+    )
     async with services.db.unit_of_work() as session:
         check, item, side = await _answerable(session, check_id, position, user_id, user_team_id)
         existing = await store.answer_of(
@@ -633,7 +634,7 @@ async def next_question(
     """Move a live check on (lead or admin only); False if someone already did."""
     async with services.db.unit_of_work() as session:
         check = await _require_check(session, check_id)
-    await _require_steering(services, check, user_id, "move to the next question")
+    await _require_steering(services, check, user_id, ids.NEXT_QUESTION)
     try:
         state = apply(_state(check, expected_position), Event.NEXT)
     except TransitionRefused as refused:
@@ -659,7 +660,7 @@ async def close_check(services: Services, *, check_id: int, user_id: str | None)
     async with services.db.unit_of_work() as session:
         check = await _require_check(session, check_id)
     if user_id is not None:
-        await _require_steering(services, check, user_id, "close this check")
+        await _require_steering(services, check, user_id, ids.CLOSE_CHECK)
     if check.status != Status.OPEN:
         return False
     async with services.db.unit_of_work() as session:
@@ -778,35 +779,29 @@ async def _require_our_side(
     client_side: list[str],
 ) -> None:
     """Starting checks and naming the partnership is for our side only (see README)."""
-    try:
-        person = await services.gateway.user(user_id)
-    except SlackCallFailed:
-        raise UserError(
-            "I couldn't look you up in Slack just now. Please try again in a minute."
-        ) from None
-    foreign = bool(person.team_id) and person.team_id != team_id
-    if not (person.is_external or foreign or user_id in client_side):
-        return
-    who = f"<@{partnership.created_by}>" if partnership else "someone from our own workspace"
-    raise NotAllowed(
-        "Only our side of the partnership (members of this workspace who are not on the "
-        f"client side) can start a check or change the partnership's settings; ask {who}."
+    actor = permissions.Actor(
+        user_id=user_id,
+        team_id=team_id,
+        client_side=frozenset(client_side),
+        ask_id=partnership.created_by if partnership else None,
     )
+    await permissions.require(services, ids.START_CHECK_VIEW, actor)
 
 
-async def _require_member(services: Services, check: Check, user_id: str) -> None:
+async def _require_member(
+    services: Services, check: Check, user_id: str, action: str = ids.ANSWER
+) -> None:
     """Only people in the check's channel answer it (Slack Connect guests included)."""
-    try:
-        member = await services.members.contains(check.channel_id, user_id)
-    except SlackCallFailed:
-        raise UserError(
-            "I couldn't check that you are in this channel just now. Please try again in a minute."
-        ) from None
-    if not member:
-        raise NotAllowed(
-            f"Only people in <#{check.channel_id}> can answer its check; "
-            f"ask <@{check.lead_user_id}> to invite you to the channel."
-        )
+    await permissions.require(services, action, _actor(check, user_id))
+
+
+def _actor(check: Check, user_id: str) -> permissions.Actor:
+    return permissions.Actor(
+        user_id=user_id,
+        team_id=check.partnership.team_id,
+        channel_id=check.channel_id,
+        lead_id=check.lead_user_id,
+    )
 
 
 async def _require_check(session: AsyncSession, check_id: int) -> Check:
@@ -858,17 +853,11 @@ async def _answerable(
 
 
 async def _can_steer(services: Services, check: Check, user_id: str) -> bool:
-    return user_id == check.lead_user_id or await is_workspace_admin(
-        services.gateway, user_id, check.partnership.team_id
-    )
+    return await permissions.allowed(services, ids.NEXT_QUESTION, _actor(check, user_id))
 
 
-async def _require_steering(services: Services, check: Check, user_id: str, doing: str) -> None:
-    if await _can_steer(services, check, user_id):
-        return
-    raise NotAllowed(
-        f"Only <@{check.lead_user_id}>, who started this check, or a workspace admin can {doing}."
-    )
+async def _require_steering(services: Services, check: Check, user_id: str, action: str) -> None:
+    await permissions.require(services, action, _actor(check, user_id))
 
 
 def _state(check: Check, position: int) -> CheckState:

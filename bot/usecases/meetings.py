@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from bot.blocks import ids
 from bot.blocks import meetings as cards
+from bot.blocks.text import escape
 from bot.db import checks as check_store
 from bot.db import deliveries
 from bot.db import meetings as store
@@ -23,7 +24,7 @@ from bot.plumbing.errors import NotAllowed, NotFound, UserError
 from bot.services import Services
 from bot.slack.gateway import SlackCallFailed, SlackUser
 from bot.slack.members import admin_of
-from bot.usecases import nudges
+from bot.usecases import nudges, permissions
 from bot.usecases.checks import FormInvalid
 
 log = logging.getLogger(__name__)
@@ -265,10 +266,13 @@ async def cancel_meeting(
     assert partnership is not None
     viewer = await _viewer(services, user_id)
     if not _may_manage(viewer, partnership, meeting):
-        who = mention_list([meeting.created_by, partnership.created_by])
-        raise NotAllowed(
-            f"Only {who} or a workspace admin can cancel or delete this meeting; ask them."
+        actor = permissions.Actor(
+            user_id=user_id,
+            team_id=partnership.team_id,
+            lead_id=partnership.created_by,
+            owner_id=meeting.created_by,
         )
+        raise NotAllowed(permissions.refusal(permissions.RULES[ids.MEETING_MENU], actor))
     target = "deleted" if delete else "cancelled"
     async with services.db.unit_of_work() as session:
         changed = await store.set_meeting_status(
@@ -300,13 +304,13 @@ async def cancel_meeting(
             )
     messages = f" and stopped {count_phrase(stopped, 'reflection message')}"
     if delete:
-        return f"Deleted “{meeting.title}”{messages if stopped else ''}."
+        return f"Deleted “{escape(meeting.title)}”{messages if stopped else ''}."
     noted = (
         "it is noted for the partnership's summary as a warning sign"
         if cancel_kind(cancelled_by) in WARNING_SIGNALS
         else "as our side cancelled it, the summary does not count it as a warning sign"
     )
-    return f"Marked “{meeting.title}” as cancelled{messages if stopped else ''}; {noted}."
+    return f"Marked “{escape(meeting.title)}” as cancelled{messages if stopped else ''}; {noted}."
 
 
 def cancel_kind(cancelled_by: str | None) -> str:
@@ -342,12 +346,15 @@ def _refuse_client_side(viewer: SlackUser | None, partnership: Partnership) -> N
 
 
 def _may_manage(viewer: SlackUser | None, partnership: Partnership, meeting: Meeting) -> bool:
+    """The meeting menu's rule (bot/usecases/permissions.py) for someone Slack told us about."""
     if viewer is None:
         return False
-    return admin_of(viewer, partnership.team_id) or viewer.id in (
-        meeting.created_by,
-        partnership.created_by,
+    person = permissions.Person(
+        owner=viewer.id == meeting.created_by,
+        lead=viewer.id == partnership.created_by,
+        admin=admin_of(viewer, partnership.team_id),
     )
+    return permissions.permits(permissions.RULES[ids.MEETING_MENU], person)
 
 
 async def _not_ours(services: Services, form: MeetingForm) -> list[SlackUser]:

@@ -6,15 +6,17 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.blocks import ids
 from bot.blocks import next_steps as cards
 from bot.db import checks as store
 from bot.db import next_steps as steps_store
-from bot.db.models import Check, NextStep
+from bot.db.models import Check, NextStep, Partnership
 from bot.domain.check_flow import Status
 from bot.domain.next_steps import DONE, InvalidStep, clean_step
 from bot.plumbing.errors import NotFound, UserError
 from bot.services import Services
 from bot.slack.gateway import SlackCallFailed
+from bot.usecases import permissions
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +31,22 @@ class StepFormInvalid(Exception):
         self.errors = errors
 
 
-async def next_step_form(services: Services, *, check_id: int) -> dict:
+async def next_step_form(services: Services, *, check_id: int, user_id: str) -> dict:
     """The modal for adding a next step to a running check."""
-    async with services.db.unit_of_work() as session:
+    async with services.db.reading() as session:
         check = await _open_check(session, check_id)
         name = check.partnership.name
+    await permissions.require(services, ids.ADD_NEXT_STEP, _actor(check, user_id))
     return cards.next_step_modal(check_id=check_id, partnership_name=name)
+
+
+def _actor(check: Check, user_id: str) -> permissions.Actor:
+    return permissions.Actor(
+        user_id=user_id,
+        team_id=check.partnership.team_id,
+        channel_id=check.channel_id,
+        lead_id=check.lead_user_id,
+    )
 
 
 async def add_next_step(
@@ -54,6 +66,9 @@ async def add_next_step(
         raise StepFormInvalid(
             {FIELD_BLOCKS[field]: reason for field, reason in invalid.problems.items()}
         ) from None
+    async with services.db.reading() as session:
+        check = await _open_check(session, check_id)
+    await permissions.require(services, ids.NEXT_STEP_VIEW, _actor(check, user_id))
     async with services.db.unit_of_work() as session:
         check = await _open_check(session, check_id)
         step = await steps_store.add_step(
@@ -101,8 +116,19 @@ async def post_carried_forward(services: Services, check_id: int) -> None:
 async def mark_done(
     services: Services, *, step_id: int, user_id: str, channel_id: str, message_ts: str | None
 ) -> bool:
-    """Mark a carried-forward step done (anyone may) and refresh the list; False if it was."""
+    """Mark a carried-forward step done (anyone in its partnership's channel may) and refresh
+    the list; False if it was done already."""
     now = services.clock.now()
+    async with services.db.reading() as session:
+        step = await steps_store.step(session=session, step_id=step_id)
+        if step is None:
+            raise NotFound("That next step no longer exists.")
+        partnership = await session.get(Partnership, step.partnership_id)
+    if partnership is not None:
+        actor = permissions.Actor(
+            user_id=user_id, team_id=partnership.team_id, channel_id=partnership.channel_id
+        )
+        await permissions.require(services, ids.MARK_STEP_DONE, actor)
     async with services.db.unit_of_work() as session:
         step = await steps_store.step(session=session, step_id=step_id)
         if step is None:

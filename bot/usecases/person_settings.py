@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.blocks.text import escape
 from bot.db import outbox
 from bot.db.models import PersonSettings
 from bot.domain.nudge_timing import (
@@ -84,9 +85,9 @@ async def change_settings(
             elif verb in ("on", "start"):
                 person.opted_out = False
             else:
-                raise UserError(f"I don't know the setting `{verb[:30]}`. {USAGE}")
+                raise UserError(f"I don't know the setting `{escape(verb[:30])}`. {USAGE}")
         except BadHours as problem:
-            raise UserError(str(problem)) from None
+            raise UserError(escape(str(problem))) from None
         person.work_days, person.work_start, person.work_end = hours.columns()
         person.updated_at = now
         return PersonView(

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.blocks import ids
 from bot.blocks import nudges as cards
 from bot.blocks.checks import QuestionInfo
 from bot.blocks.nudges import NudgeInfo
@@ -38,6 +39,7 @@ from bot.domain.summary import MEETING_CANCELLED, MEETING_MOVED
 from bot.plumbing.errors import NotAllowed, NotFound, UserError
 from bot.services import Services
 from bot.slack.gateway import SlackCallFailed
+from bot.usecases import permissions
 from bot.usecases.checks import FormInvalid
 from bot.usecases.nudges import REMINDER, nudge_info, reminder_key
 from questions.bank import DIMENSIONS
@@ -64,7 +66,7 @@ async def open_reflection(
     services: Services, *, trigger_id: str, request_id: int, user_id: str
 ) -> None:
     async with services.db.unit_of_work() as session:
-        loaded = await _load(session, request_id, user_id)
+        loaded = await _load(session, request_id, user_id, ids.REFLECT_NOW)
         if loaded.request.status in ("skipped", "cancelled"):
             raise UserError(
                 f"This reflection was {loaded.request.status}, so there is nothing to answer; "
@@ -100,7 +102,7 @@ async def submit_reflection(
     """Store the answers (answering again changes them), stop any reminder, confirm."""
     now = services.clock.now()
     async with services.db.unit_of_work() as session:
-        loaded = await _load(session, request_id, user_id)
+        loaded = await _load(session, request_id, user_id, ids.REFLECTION_VIEW)
         if loaded.request.status in ("skipped", "cancelled"):
             raise UserError(
                 f"This reflection was {loaded.request.status} in the meantime, so I didn't save it."
@@ -201,7 +203,7 @@ async def snooze(
         raise UserError("Pick one of the snooze choices in the menu.")
     now = services.clock.now()
     async with services.db.unit_of_work() as session:
-        loaded = await _load(session, request_id, user_id)
+        loaded = await _load(session, request_id, user_id, ids.SNOOZE_NUDGE)
         _require_waiting(loaded.request)
         person = await session.get(PersonSettings, user_id)
         hours = (
@@ -221,7 +223,7 @@ async def skip(
 ) -> None:
     now = services.clock.now()
     async with services.db.unit_of_work() as session:
-        loaded = await _load(session, request_id, user_id)
+        loaded = await _load(session, request_id, user_id, ids.SKIP_NUDGE)
         _require_waiting(loaded.request)
         await session.execute(
             update(ReflectionRequest)
@@ -306,7 +308,7 @@ def _require_waiting(request: ReflectionRequest) -> None:
         )
 
 
-async def _load(session: AsyncSession, request_id: int, user_id: str) -> Loaded:
+async def _load(session: AsyncSession, request_id: int, user_id: str, action: str) -> Loaded:
     found = (
         await session.execute(
             select(ReflectionRequest, Meeting, Partnership)
@@ -318,10 +320,11 @@ async def _load(session: AsyncSession, request_id: int, user_id: str) -> Loaded:
     if found is None:
         raise NotFound("That meeting was deleted, so there is nothing to reflect on any more.")
     request, meeting, partnership = found
-    if request.user_id != user_id:
+    rule = permissions.RULES[action]
+    if not permissions.permits(rule, permissions.Person(owner=request.user_id == user_id)):
+        actor = permissions.Actor(user_id=user_id, team_id="", owner_id=request.user_id)
         raise NotAllowed(
-            f"Only <@{request.user_id}>, who was asked, can answer this reflection: "
-            "reflections are private to their author."
+            permissions.refusal(rule, actor) + " Reflections are private to their author."
         )
     return Loaded(request=request, info=nudge_info(request, meeting, partnership))
 

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.blocks import meetings as cards
+from bot.blocks.text import escape
 from bot.db import checks as check_store
 from bot.db import meetings as store
 from bot.db.models import CheckSchedule, Partnership
@@ -217,7 +218,7 @@ def _template(services: Services, word: str) -> str:
     if wanted in choices:
         return wanted
     raise UserError(
-        f"I don't know the template `{wanted[:40]}`. Pick one of: "
+        f"I don't know the template `{escape(wanted[:40])}`. Pick one of: "
         + ", ".join(f"`{t}`" for t in choices)
         + "."
     )

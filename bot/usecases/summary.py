@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.blocks import ids
 from bot.blocks import our_side as our_cards
 from bot.blocks import summary as render
 from bot.db import checks as store
@@ -41,6 +42,7 @@ from bot.domain.summary import (
 from bot.plumbing.errors import NotFound, UserError
 from bot.services import Services
 from bot.slack.gateway import SlackCallFailed
+from bot.usecases import permissions
 from bot.usecases.our_side import post_to_our_side
 from questions.bank import DIMENSIONS, NEEDS, Bank, short_label
 
@@ -232,7 +234,10 @@ async def share(services: Services, *, check_id: int, user_id: str) -> None:
         stored = await summaries.summary_of(session=session, check_id=check_id)
     if stored is None:
         raise NotFound("That summary no longer exists. Run `/partnership summary` again.")
-    await post_summary(services, Summary.from_json(stored), shared_by=user_id)
+    found = Summary.from_json(stored)
+    actor = permissions.Actor(user_id=user_id, team_id="", channel_id=found.channel_id)
+    await permissions.require(services, ids.SHARE_SUMMARY, actor)
+    await post_summary(services, found, shared_by=user_id)
 
 
 async def history(services: Services, *, channel_id: str) -> tuple[str, list[dict[str, Any]]]:

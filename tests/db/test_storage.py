@@ -12,7 +12,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import select, text
 
-from bot.db.engine import Database, alembic_config
+from bot.db.engine import SQLITE_BUSY_TIMEOUT_MS, Database, alembic_config
 from bot.db.models import Base, Meeting, QuestionVersion
 from bot.db.questions import BankDrift, sync_bank
 from questions.bank import Bank, load_bank
@@ -50,7 +50,7 @@ async def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(db: Database) -> None
     async with db.engine.connect() as connection:
         mode = (await connection.exec_driver_sql("PRAGMA journal_mode")).scalar()
         timeout = (await connection.exec_driver_sql("PRAGMA busy_timeout")).scalar()
-    assert (mode, timeout) == ("wal", 5000)
+    assert (mode, timeout) == ("wal", SQLITE_BUSY_TIMEOUT_MS)
 
 
 def _reworded(bank: Bank, question_id: str, *, bump: bool) -> Bank:

@@ -13,7 +13,7 @@ from PIL.ImageColor import getrgb
 from bot.blocks import ids
 from bot.slack.chart import CLIENT_COLOUR, OUR_COLOUR
 from bot.usecases.export import export_partnership
-from tests.e2e.checkflow import CHANNEL, LEAD, button, press, start_check
+from tests.e2e.checkflow import CHANNEL, CHANNEL_MEMBERS, LEAD, button, press, start_check
 from tests.e2e.summaryflow import (
     add_next_step,
     answer_every_question,
@@ -313,6 +313,7 @@ async def test_next_step_form_says_what_to_fix(harness: Harness) -> None:
 
 async def test_summary_and_history_commands(harness: Harness) -> None:
     h = harness
+    h.fake.set_channel_members(CHANNEL, CHANNEL_MEMBERS)
     for command in ("summary", "history"):
         reply = (await h.command(command, channel_id=CHANNEL)).json()
         assert reply["response_type"] == "ephemeral"

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from tests.e2e.checkflow import CHANNEL, CHANNEL_MEMBERS
 from tests.meetings.feeds import FeedServer
 from tests.support.fake_slack import FakeSlack
 from tests.support.harness import Harness, make_harness
@@ -28,6 +29,8 @@ async def app(database: tuple[str, str | None], fake_slack: FakeSlack) -> AsyncI
     harness = await make_harness(
         url, fake_slack, schema=schema, PARTNERCHECK_CALENDAR_ALLOW_PRIVATE="true"
     )
+    # setting a calendar or a repeating check is for our side in the channel
+    fake_slack.set_channel_members(CHANNEL, CHANNEL_MEMBERS)
     try:
         yield harness
     finally:

@@ -161,6 +161,7 @@ async def test_two_processes_start_a_due_check_once(
 
 async def test_schedule_subcommand_answers(harness: Harness) -> None:
     h = harness
+    h.fake.set_channel_members(CHANNEL, [LEAD])
     reply = await h.command("schedule monthly", user_id=LEAD, channel_id=CHANNEL)
     assert "no partnership yet" in reply.json()["text"]
     await finished_check(h)

@@ -12,6 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from slack_bolt.async_app import AsyncApp
 
 from bot.db.engine import Database
+from bot.plumbing.budget import Budget
 from bot.plumbing.clock import ManualClock
 from bot.plumbing.config import Settings
 from bot.services import Services
@@ -22,6 +23,10 @@ from tests.support import signing
 from tests.support.blockkit import check_call
 from tests.support.fake_slack import FakeSlack
 
+# Tests dispatch with process_before_response=True, so a request's time includes all of its
+# follow-up work; on a busy test machine that must not turn into a "try again" answer. The
+# tests of the budget itself pass Budget(), the production one.
+TEST_BUDGET = Budget(answer_seconds=60, dispatch_seconds=60)
 START = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)  # a Tuesday morning
 
 
@@ -103,6 +108,7 @@ async def make_harness(
     schema: str | None = None,
     bank: Bank | None = None,
     busy_timeout_ms: int | None = None,
+    budget: Budget = TEST_BUDGET,
     **env: str,
 ) -> Harness:
     """`schema`: PostgreSQL tests share one database, each test in a schema of its own."""
@@ -114,6 +120,7 @@ async def make_harness(
         clock=clock,
         bank=bank,
         db=Database(settings.database_url, schema=schema, **db_options),
+        budget=budget,
     )
     bolt = build_app(services, process_before_response=True)
     harness = Harness(services, bolt, fake, clock)
