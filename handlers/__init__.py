@@ -14,6 +14,7 @@ from handlers import (
     practice,
     summary,
     views,
+    workspaces,
 )
 
 
@@ -28,3 +29,4 @@ def register_all(app: AsyncApp, services: Services) -> None:
     home.register(app, services)
     person_data.register(app, services)
     practice.register(app, services)
+    workspaces.register(app, services)

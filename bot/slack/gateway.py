@@ -11,6 +11,8 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.plumbing.workspace import current_bot_token
+
 log = logging.getLogger(__name__)
 
 MEMBER_PAGE = 1000  # conversations.members' largest page
@@ -246,6 +248,9 @@ class SlackGateway:
 
     async def _call(self, method: str, **kwargs: Any) -> Any:
         arguments = {key: value for key, value in kwargs.items() if value is not None}
+        token = current_bot_token()  # the workspace this work is for (OAuth installs)
+        if token is not None:
+            arguments["token"] = token
         try:
             return await getattr(self.client, method)(**arguments)
         except SlackApiError as error:
