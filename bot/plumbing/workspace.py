@@ -37,6 +37,12 @@ def acting_for(workspace: Workspace | None) -> Iterator[None]:
         _current.reset(reset)
 
 
+def enter_workspace(workspace: Workspace | None) -> None:
+    """From here on, the current task (and the tasks it starts) acts for `workspace`. For
+    Bolt's middleware, whose listeners run after it returns, in the same request's task."""
+    _current.set(workspace)
+
+
 def current_workspace() -> Workspace | None:
     return _current.get()
 

@@ -21,7 +21,7 @@ from bot.db.questions import sync_bank
 from bot.plumbing.clock import Clock, SystemClock
 from bot.plumbing.config import Settings
 from bot.plumbing.logs import keep_bodies_out_of_logs
-from bot.plumbing.workspace import Workspace, acting_for
+from bot.plumbing.workspace import Workspace, enter_workspace
 from bot.services import Services
 from bot.slack.gateway import SlackGateway
 from bot.slack.installations import BOT_SCOPES, Installations, oauth_states
@@ -150,9 +150,14 @@ def oauth_settings(services: Services) -> AsyncOAuthSettings | None:
 
 async def act_for_the_workspace(context: AsyncBoltContext, next: Any) -> None:
     """Every listener (and the follow-ups it spawns) acts for the workspace the request came
-    from, with the token Bolt authorized it with."""
-    workspace = Workspace(
-        team_id=context.team_id, bot_token=context.bot_token, enterprise_id=context.enterprise_id
+    from, with the token Bolt authorized it with. Bolt runs the listeners after its
+    middleware has returned, in the task that dispatches the request, so the workspace is
+    entered, not scoped to `next()`; each request (HTTP or Socket Mode) has its own task."""
+    enter_workspace(
+        Workspace(
+            team_id=context.team_id,
+            bot_token=context.bot_token,
+            enterprise_id=context.enterprise_id,
+        )
     )
-    with acting_for(workspace):
-        await next()
+    await next()

@@ -20,6 +20,7 @@ from bot.usecases.checks import close_due_checks
 from bot.usecases.deliveries import prune_deliveries
 from bot.usecases.person_data import prune_closed_checks
 from bot.usecases.schedules import run_due_schedules
+from bot.usecases.workspaces import delete_uninstalled_workspaces
 from questions.bank import DIMENSIONS
 
 log = logging.getLogger(__name__)
@@ -37,6 +38,7 @@ def scheduled_jobs(services: Services) -> list[tuple[str, Job]]:
         ("poll_calendars", lambda: poll_calendars(services)),
         ("start_due_recurring_checks", lambda: run_due_schedules(services)),
         ("keep_closed_checks", lambda: prune_closed_checks(services)),
+        ("delete_uninstalled_workspaces", lambda: delete_uninstalled_workspaces(services)),
     ]
 
 
