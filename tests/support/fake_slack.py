@@ -542,9 +542,9 @@ class FakeSlack:
     def _oauth_v2_access(self, request: web.Request, args: dict[str, Any]) -> dict[str, Any]:
         """Exchange an install's code for the workspace's bot token (client id and secret
         arrive as HTTP basic auth, as slack_sdk sends them)."""
-        if not request.headers.get("Authorization", "").startswith("Basic "):
-            if not (args.get("client_id") and args.get("client_secret")):
-                return {"ok": False, "error": "invalid_client_id"}
+        basic = request.headers.get("Authorization", "").startswith("Basic ")
+        if not basic and not (args.get("client_id") and args.get("client_secret")):
+            return {"ok": False, "error": "invalid_client_id"}
         found = self._codes.pop(str(args.get("code") or ""), None)
         if found is None:
             return {"ok": False, "error": "invalid_code"}

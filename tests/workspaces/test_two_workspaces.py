@@ -240,3 +240,22 @@ async def test_uninstall_stops_sends_at_once_and_deletes_the_data_after_retentio
         left = set(await session.scalars(select(ScheduledMessage.team_id)))
         checks = await session.scalar(select(func.count(Check.id)))
     assert teams == {THEIRS} and left == {THEIRS} and checks == 1
+
+
+async def test_a_revoked_bot_token_counts_as_an_uninstall_and_a_user_token_does_not(
+    two: Harness,
+) -> None:
+    h = two
+    installations = h.services.installations
+    assert installations is not None
+
+    async def revoked(tokens: dict[str, list[str]], event_id: str) -> None:
+        event = {"type": "tokens_revoked", "tokens": tokens}
+        reply = await h.post(signing.event_callback(event, event_id=event_id, team_id=THEIRS), None)
+        assert reply.status == 200
+
+    await revoked({"oauth": [LEAD_B]}, "EvUserToken")
+    assert await installations.bot_token(team_id=THEIRS, enterprise_id=None) is not None
+    await revoked({"bot": ["U0BOT"]}, "EvBotToken")
+    assert await installations.bot_token(team_id=THEIRS, enterprise_id=None) is None
+    assert await installations.bot_token(team_id=OURS, enterprise_id=None) is not None
