@@ -138,7 +138,7 @@ async def teams_of_checks(*, session: AsyncSession, check_ids: list[int]) -> dic
         .join(Partnership, Partnership.id == Check.partnership_id)
         .where(Check.id.in_(check_ids))
     )
-    return {check_id: team_id for check_id, team_id in rows.tuples()}
+    return {check_id: team_id for check_id, team_id in rows.all()}
 
 
 async def teams_of_partnerships(
@@ -147,4 +147,4 @@ async def teams_of_partnerships(
     rows = await session.execute(
         select(Partnership.id, Partnership.team_id).where(Partnership.id.in_(partnership_ids))
     )
-    return {partnership_id: team_id for partnership_id, team_id in rows.tuples()}
+    return {partnership_id: team_id for partnership_id, team_id in rows.all()}
