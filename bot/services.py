@@ -14,7 +14,9 @@ from bot.plumbing.budget import Budget
 from bot.plumbing.cache import Lru
 from bot.plumbing.clock import Clock
 from bot.plumbing.config import Settings
+from bot.plumbing.workspace import Workspace
 from bot.slack.gateway import SlackGateway
+from bot.slack.installations import Installations
 from bot.slack.members import ChannelMembers
 from questions.bank import Bank
 
@@ -33,6 +35,10 @@ class Services:
     started_checks: Lru[int, Check] = field(default_factory=lambda: Lru(256))
     # the Slack client's shared HTTP session, when prepare_services opened it
     http: aiohttp.ClientSession | None = None
+    # OAuth mode: every workspace's installation and bot token (None: one SLACK_BOT_TOKEN)
+    installations: Installations | None = None
+    # workspaces by team id, with the token that acts for each (bot/usecases/workspaces.py)
+    workspaces: Lru[str, Workspace] = field(default_factory=lambda: Lru(1024))
     # answer clicks, stored in batches (group commit)
     answers: AnswerWriter = field(init=False)
     # how long a request may work before Slack must be answered

@@ -15,6 +15,7 @@ from handlers import (
     practice,
     summary,
     views,
+    workspaces,
 )
 
 
@@ -30,3 +31,4 @@ def register_all(app: AsyncApp, services: Services) -> None:
     home.register(app, services)
     person_data.register(app, services)
     practice.register(app, services)
+    workspaces.register(app, services)

@@ -73,6 +73,21 @@ def test_missing_credentials_are_named_with_the_manifest() -> None:
         )
 
 
+def test_oauth_mode_needs_the_client_id_and_secret_instead_of_a_bot_token() -> None:
+    oauth = Settings.from_env(
+        {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "x", "SLACK_SIGNING_SECRET": "s"}
+    )
+    assert oauth.oauth and oauth.retention_days == 30
+    oauth.require_slack(socket_mode=False)  # no SLACK_BOT_TOKEN needed
+    assert not Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1"}).oauth
+    with pytest.raises(ConfigError, match="both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET"):
+        Settings.from_env({"SLACK_CLIENT_ID": "1.2", "SLACK_SIGNING_SECRET": "s"}).require_slack(
+            socket_mode=False
+        )
+    with pytest.raises(ConfigError, match="PARTNERCHECK_RETENTION_DAYS"):
+        Settings.from_env({"PARTNERCHECK_RETENTION_DAYS": "-1"})
+
+
 def test_dotenv_is_read_and_the_environment_wins(tmp_path: Path, monkeypatch) -> None:
     (tmp_path / ".env").write_text("PORT=4000\nSLACK_BOT_TOKEN=xoxb-from-file\n")
     monkeypatch.setenv("PORT", "5000")

@@ -7,11 +7,15 @@ from pathlib import Path
 
 import yaml
 
+from bot.serving.bolt_app import REDIRECT_PATH
+from bot.slack.installations import BOT_SCOPES
+
 ROOT = Path(__file__).parents[1]
 MANIFEST = yaml.safe_load((ROOT / "deploy" / "slack-manifest.yml").read_text())
 
 # The bot scopes each Web API method the gateway calls needs (none: views.* and auth.test).
-# The one event the app subscribes to, app_home_opened, needs no scope either.
+# The events the app subscribes to (app_home_opened, app_uninstalled, tokens_revoked) need no
+# scope either.
 SCOPES = {
     "chat_postMessage": {"chat:write"},
     "chat_update": {"chat:write"},
@@ -63,4 +67,10 @@ def test_the_home_tab_is_on_and_its_event_comes_to_the_one_endpoint() -> None:
     assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True
     events = MANIFEST["settings"]["event_subscriptions"]
     assert events["request_url"] == "https://partnercheck.example.com/slack/events"
-    assert events["bot_events"] == ["app_home_opened"]
+    assert events["bot_events"] == ["app_home_opened", "app_uninstalled", "tokens_revoked"]
+
+
+def test_the_install_asks_for_exactly_the_manifests_scopes_and_comes_back_to_the_app() -> None:
+    assert list(BOT_SCOPES) == MANIFEST["oauth_config"]["scopes"]["bot"]
+    [redirect] = MANIFEST["oauth_config"]["redirect_urls"]
+    assert redirect == "https://partnercheck.example.com" + REDIRECT_PATH

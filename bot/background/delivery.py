@@ -44,9 +44,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db import outbox
 from bot.db.models import ScheduledMessage
 from bot.domain.nudge_timing import backoff
+from bot.plumbing.workspace import Workspace, acting_for
 from bot.services import Services
 from bot.slack.gateway import Posted, SlackCallFailed, SlackGateway
 from bot.usecases import digest, nudges
+from bot.usecases.workspaces import working_for, workspace_for
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +97,7 @@ def delivery_gateway(services: Services) -> SlackGateway:
     """A client without automatic retries: the dispatcher decides what is safe to repeat."""
     settings = services.settings
     client = AsyncWebClient(
-        token=settings.slack_bot_token,
+        token=None if settings.oauth else settings.slack_bot_token,
         base_url=settings.slack_api_base_url,
         timeout=DELIVERY_TIMEOUT_SECONDS,
         retry_handlers=[],
@@ -284,7 +286,11 @@ class Dispatcher:
 
     async def _handle_batch(self, rows: list[ScheduledMessage], report: RunReport) -> None:
         now = self.services.clock.now()
-        await self._learn_time_zones(rows, now)
+        # each row goes out with its workspace's token; none at all once it is uninstalled
+        workspaces = {
+            team: await workspace_for(self.services, team) for team in {r.team_id for r in rows}
+        }
+        await self._learn_time_zones(rows, now, workspaces)
         digests = [row for row in rows if row.kind == digest.DIGEST]
         shared = await self._shared_internal_channels(digests)
         async with self._unit() as session:
@@ -293,6 +299,8 @@ class Dispatcher:
             to_send: list[tuple[ScheduledMessage, nudges.Send]] = []
             for row in rows:
                 decision = decisions.get(row.id) or nudges.Drop(f"unknown kind {row.kind}")
+                if workspaces.get(row.team_id) is None:
+                    decision = nudges.Drop("the app is not installed in the workspace")
                 paused = self._paused_until.get(row.team_id or "")
                 if isinstance(decision, nudges.Drop):
                     await outbox.cancel_claimed(
@@ -330,7 +338,8 @@ class Dispatcher:
 
         async def one(row: ScheduledMessage, message: nudges.Send) -> None:
             async with gate:
-                await self._send(row, message, report)
+                with acting_for(workspaces.get(row.team_id)):
+                    await self._send(row, message, report)
 
         outcomes = await asyncio.gather(
             *(one(row, message) for row, message in to_send), return_exceptions=True
@@ -356,8 +365,17 @@ class Dispatcher:
                 shared.add(channel)
         return shared
 
-    async def _learn_time_zones(self, rows: list[ScheduledMessage], now: datetime) -> None:
-        teams = {row.user_id: row.team_id for row in rows if row.user_id}
+    async def _learn_time_zones(
+        self,
+        rows: list[ScheduledMessage],
+        now: datetime,
+        workspaces: dict[str | None, Workspace | None],
+    ) -> None:
+        teams = {
+            row.user_id: row.team_id
+            for row in rows
+            if row.user_id and workspaces.get(row.team_id) is not None
+        }
         async with self._unit() as session:
             needed = await nudges.people_needing_tz(session, user_ids=set(teams), now=now)
         if not needed:
@@ -367,7 +385,8 @@ class Dispatcher:
         async def lookup(user_id: str) -> tuple[str, str | None]:
             async with gate:
                 try:
-                    return user_id, (await self.gateway.user(user_id)).tz
+                    with acting_for(workspaces.get(teams.get(user_id))):
+                        return user_id, (await self.gateway.user(user_id)).tz
                 except SlackCallFailed:
                     return user_id, None
 
@@ -516,7 +535,7 @@ class Dispatcher:
         gate = asyncio.Semaphore(TZ_LOOKUP_CONCURRENCY)
 
         async def one(row: ScheduledMessage) -> None:
-            async with gate:
+            async with gate, working_for(self.services, row.team_id):
                 await self._check(row, report)
 
         outcomes = await asyncio.gather(*(one(row) for row in rows), return_exceptions=True)

@@ -16,16 +16,27 @@ from sqlalchemy.orm import selectinload
 
 from bot.db.models import Answer, Check, CheckQuestion, Participant, Partnership, QuestionVersion
 from bot.db.upsert import insert_for, insert_on
+from bot.plumbing.workspace import current_team_id
 
 
-async def partnership_for_channel(*, session: AsyncSession, channel_id: str) -> Partnership | None:
-    return await session.scalar(select(Partnership).where(Partnership.channel_id == channel_id))
+async def partnership_for_channel(
+    *, session: AsyncSession, channel_id: str, team_id: str | None = None
+) -> Partnership | None:
+    """The channel's partnership in `team_id`'s workspace (default: the workspace the current
+    work is for; a Slack Connect channel can hold one partnership per workspace)."""
+    team_id = team_id or current_team_id()
+    query = select(Partnership).where(Partnership.channel_id == channel_id)
+    if team_id is not None:
+        query = query.where(Partnership.team_id == team_id)
+    return await session.scalar(query.order_by(Partnership.id).limit(1))
 
 
 async def save_partnership(
     *, session: AsyncSession, team_id: str, channel_id: str, name: str, user_id: str, now: datetime
 ) -> Partnership:
-    partnership = await partnership_for_channel(session=session, channel_id=channel_id)
+    partnership = await partnership_for_channel(
+        session=session, channel_id=channel_id, team_id=team_id
+    )
     if partnership is None:
         partnership = Partnership(
             team_id=team_id, channel_id=channel_id, name=name, created_by=user_id, created_at=now
@@ -40,16 +51,19 @@ async def save_partnership(
 async def open_check_in_channel(
     *, session: AsyncSession, channel_id: str, ours_only: bool = False
 ) -> Check | None:
-    """The open check of the channel (or its open self-check: the two never block each other)."""
-    return await session.scalar(
-        select(Check)
-        .where(
-            Check.channel_id == channel_id,
-            Check.status == "open",
-            Check.ours_only.is_(ours_only),
-        )
-        .limit(1)
+    """The open check of the channel (or its open self-check: the two never block each other),
+    of the current work's workspace."""
+    query = select(Check).where(
+        Check.channel_id == channel_id,
+        Check.status == "open",
+        Check.ours_only.is_(ours_only),
     )
+    team_id = current_team_id()
+    if team_id is not None:
+        query = query.join(Partnership, Partnership.id == Check.partnership_id).where(
+            Partnership.team_id == team_id
+        )
+    return await session.scalar(query.limit(1))
 
 
 async def add_check(

@@ -129,6 +129,10 @@ class Database:
 
     async def migrate(self) -> None:
         """Bring the schema to the newest Alembic revision."""
+        if self.is_sqlite:
+            async with self.engine.connect() as connection:
+                await connection.run_sync(_upgrade_sqlite)
+            return
         async with self.engine.begin() as connection:
             await connection.run_sync(_upgrade)
 
@@ -178,6 +182,30 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 def _upgrade(connection: Connection) -> None:
     command.upgrade(alembic_config(connection), "head")
+
+
+def _upgrade_sqlite(connection: Connection) -> None:
+    """SQLite changes a constraint by rebuilding the table (Alembic's batch mode), whose
+    DROP TABLE would cascade to every child row with foreign keys on: they are off while
+    migrating (SQLite's own procedure; the pragma only works outside a transaction), and the
+    result is checked before it commits."""
+    _raw_pragma(connection, "PRAGMA foreign_keys=OFF")
+    try:
+        with connection.begin():
+            _upgrade(connection)
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"migrating left {len(broken)} rows without their parent")
+    finally:
+        _raw_pragma(connection, "PRAGMA foreign_keys=ON")
+
+
+def _raw_pragma(connection: Connection, pragma: str) -> None:
+    cursor = connection.connection.cursor()  # the driver's, outside SQLAlchemy's transaction
+    try:
+        cursor.execute(pragma)
+    finally:
+        cursor.close()
 
 
 def _sqlite_pragmas(busy_timeout_ms: int, dbapi_connection: Any, _record: Any) -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any, ClassVar
 
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -53,13 +55,17 @@ class Base(DeclarativeBase):
 
 
 class Partnership(Base):
-    """One client relationship, anchored to the Slack channel shared with the client."""
+    """One client relationship, anchored to the Slack channel shared with the client.
+
+    One per channel and workspace: on a Slack Connect channel, each workspace that installed
+    the app can hold its own partnership."""
 
     __tablename__ = "partnerships"
+    __table_args__ = (UniqueConstraint("team_id", "channel_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
-    channel_id: Mapped[str] = mapped_column(String(32), unique=True)
+    channel_id: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(200))
     created_by: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[datetime]
@@ -445,3 +451,25 @@ class RetiredQuestion(Base):
     question_id: Mapped[str] = mapped_column(String(60), primary_key=True)
     retired_by: Mapped[str] = mapped_column(String(32))
     retired_at: Mapped[datetime]
+
+
+# ---------------------------------------------------------------- workspaces (OAuth installs)
+
+
+class InstalledWorkspace(Base):
+    """A workspace the app was installed to, and since when it is uninstalled (its data is
+    deleted PARTNERCHECK_RETENTION_DAYS later)."""
+
+    __tablename__ = "workspaces"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    enterprise_id: Mapped[str | None] = mapped_column(String(32))
+    installed_at: Mapped[datetime]
+    uninstalled_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+# slack_sdk's installation and OAuth state stores keep their tables in the app's database;
+# declared here with the library's own builders so the migration check covers them.
+SQLAlchemyInstallationStore.build_installations_table(Base.metadata, "slack_installations")
+SQLAlchemyInstallationStore.build_bots_table(Base.metadata, "slack_bots")
+SQLAlchemyOAuthStateStore.build_oauth_states_table(Base.metadata, "slack_oauth_states")

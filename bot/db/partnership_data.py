@@ -23,6 +23,7 @@ from bot.db.models import (
     ScheduledMessage,
     Signal,
 )
+from bot.plumbing.workspace import current_team_id
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,9 @@ async def delete_partnership(
 async def partnerships_matching(
     *, session: AsyncSession, channel_id: str | None, team_id: str | None
 ) -> list[Partnership]:
-    """The partnership in `channel_id`, or every one (of `team_id` when given), oldest first."""
+    """The partnership in `channel_id`, or every one (of `team_id` when given, else of the
+    workspace the current work is for, if any), oldest first."""
+    team_id = team_id or current_team_id()
     query = select(Partnership).order_by(Partnership.created_at, Partnership.id)
     if channel_id is not None:
         query = query.where(Partnership.channel_id == channel_id)

@@ -40,6 +40,15 @@ class Settings:
     keep_checks_days: float | None = None  # closed checks older than this are deleted
     questions_dir: Path | None = None  # a practice's own templates and questions
     access_log: bool = False  # one log line per HTTP request (off: it costs CPU per click)
+    # OAuth mode (install to any number of workspaces) when both are set
+    slack_client_id: str | None = None
+    slack_client_secret: str | None = None
+    retention_days: float = 30.0  # an uninstalled workspace's data is deleted after this
+
+    @property
+    def oauth(self) -> bool:
+        """True when the app installs through Slack's OAuth flow instead of one bot token."""
+        return bool(self.slack_client_id and self.slack_client_secret)
 
     @classmethod
     def from_env(
@@ -69,11 +78,19 @@ class Settings:
             keep_checks_days=_days_or_off(env, "PARTNERCHECK_KEEP_CHECKS_DAYS"),
             questions_dir=_folder(env, "PARTNERCHECK_QUESTIONS_DIR"),
             access_log=_flag(env, "PARTNERCHECK_ACCESS_LOG"),
+            slack_client_id=_optional(env, "SLACK_CLIENT_ID"),
+            slack_client_secret=_optional(env, "SLACK_CLIENT_SECRET"),
+            retention_days=_number(env, "PARTNERCHECK_RETENTION_DAYS", 30, low=0),
         )
 
     def require_slack(self, *, socket_mode: bool) -> None:
         """Raise ConfigError naming every Slack credential that serving needs but lacks."""
-        needed = ["SLACK_BOT_TOKEN"]
+        if bool(self.slack_client_id) != bool(self.slack_client_secret):
+            raise ConfigError(
+                "Set both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (OAuth mode, any number of "
+                "workspaces), or neither (one workspace with SLACK_BOT_TOKEN)."
+            )
+        needed = [] if self.oauth else ["SLACK_BOT_TOKEN"]
         needed.append("SLACK_APP_TOKEN" if socket_mode else "SLACK_SIGNING_SECRET")
         values = {
             "SLACK_BOT_TOKEN": self.slack_bot_token,

@@ -48,6 +48,8 @@ class Call:
     status: int
     # What the fake answered (JSON body); None for non-JSON answers.
     response: dict[str, Any] | None = None
+    # The workspace whose bot token the call carried (tokens given out by oauth.v2.access)
+    team_id: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -179,6 +181,10 @@ class FakeSlack:
         self.strict_triggers = False
         self._triggers: dict[str, _Trigger] = {}
         self._view_owner: dict[str, str] = {}
+        # OAuth: codes waiting for oauth.v2.access, and the bot tokens it gave out (by token:
+        # the team). Once any token was given out, every call must carry a live one.
+        self._codes: dict[str, tuple[str, str]] = {}
+        self._tokens: dict[str, str] = {}
         self.add_user(bot_user_id, name="partnercheck", tz="UTC", is_bot=True)
 
     # ------------------------------------------------------------------ lifecycle
@@ -387,6 +393,19 @@ class FakeSlack:
         """A workspace team.info describes (ours is known from the start)."""
         self.team_names[team_id] = name
 
+    def authorize_install(self, team_id: str, *, installer: str, code: str) -> None:
+        """A person of `team_id` approved the install in Slack: oauth.v2.access will take
+        `code` (once) for a bot token of that workspace."""
+        self._codes[code] = (team_id, installer)
+        self.team_names.setdefault(team_id, f"Workspace {team_id}")  # every workspace has a name
+
+    def token_of(self, team_id: str) -> str | None:
+        return next((t for t, team in self._tokens.items() if team == team_id), None)
+
+    def revoke(self, team_id: str) -> None:
+        """The workspace uninstalled the app: its bot token stops working."""
+        self._tokens = {t: team for t, team in self._tokens.items() if team != team_id}
+
     def add_channel(
         self,
         channel_id: str,
@@ -537,11 +556,15 @@ class FakeSlack:
         return args
 
     @staticmethod
-    def _has_token(request: web.Request, args: dict[str, Any]) -> bool:
+    def _token(request: web.Request, args: dict[str, Any]) -> str:
         auth = request.headers.get("Authorization", "")
-        if auth.startswith("Bearer ") and auth[len("Bearer ") :].strip():
-            return True
-        return bool(args.get("token"))
+        if auth.startswith("Bearer "):
+            return auth[len("Bearer ") :].strip()
+        return str(args.get("token") or "")
+
+    @classmethod
+    def _has_token(cls, request: web.Request, args: dict[str, Any]) -> bool:
+        return bool(cls._token(request, args))
 
     # ------------------------------------------------------------------ HTTP handlers
 
@@ -555,6 +578,7 @@ class FakeSlack:
             at=self.clock(),
             status=200,
         )
+        call.team_id = self._tokens.get(self._token(request, args))
         self.calls.append(call)
         async with self._arrived:
             self._arrived.notify_all()
@@ -570,8 +594,12 @@ class FakeSlack:
                 body = {"ok": False, "error": "fatal_error"}
             else:
                 body = {"ok": False, "error": "request_failed"}
+        elif method == "oauth.v2.access":
+            body = self._oauth_v2_access(request, args)
         elif not self._has_token(request, args):
             body = {"ok": False, "error": "not_authed"}
+        elif self._codes_used and self._token(request, args) not in self._tokens:
+            body = {"ok": False, "error": "invalid_auth"}
         elif (retry_after := self._rate_limit(method, args)) is not None:
             call.status = 429
             headers["Retry-After"] = str(retry_after)
@@ -580,6 +608,8 @@ class FakeSlack:
             body = {"ok": False, "error": self._errors[method].popleft()}
         elif self.validate_blocks and (refusal := self._block_kit_refusal(call)):
             body = refusal
+        elif method == "auth.test":
+            body = self._auth_test(method, args, team_id=call.team_id)
         else:
             body = self._answer(method, args)
         call.response = body
@@ -665,13 +695,44 @@ class FakeSlack:
             return {"ok": True}
         return handler(method, args)
 
-    def _auth_test(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+    @property
+    def _codes_used(self) -> bool:
+        return bool(self._tokens) or any(c.method == "oauth.v2.access" for c in self.calls)
+
+    def _oauth_v2_access(self, request: web.Request, args: dict[str, Any]) -> dict[str, Any]:
+        """Exchange an install's code for the workspace's bot token (client id and secret
+        arrive as HTTP basic auth, as slack_sdk sends them)."""
+        basic = request.headers.get("Authorization", "").startswith("Basic ")
+        if not basic and not (args.get("client_id") and args.get("client_secret")):
+            return {"ok": False, "error": "invalid_client_id"}
+        found = self._codes.pop(str(args.get("code") or ""), None)
+        if found is None:
+            return {"ok": False, "error": "invalid_code"}
+        team_id, installer = found
+        token = f"xoxb-{team_id.lower()}-{len(self._tokens) + 1}"
+        self._tokens[token] = team_id
+        return {
+            "ok": True,
+            "app_id": self.app_id,
+            "authed_user": {"id": installer},
+            "scope": "commands,chat:write",
+            "token_type": "bot",
+            "access_token": token,
+            "bot_user_id": self.bot_user_id,
+            "team": {"id": team_id, "name": f"Team {team_id}"},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+
+    def _auth_test(
+        self, method: str, args: dict[str, Any], *, team_id: str | None = None
+    ) -> dict[str, Any]:
         return {
             "ok": True,
             "url": "https://ours.slack.com/",
             "team": "Our Team",
             "user": "partnercheck",
-            "team_id": self.team_id,
+            "team_id": team_id or self.team_id,
             "user_id": self.bot_user_id,
             "bot_id": self.bot_id,
             "app_id": self.app_id,

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import (
@@ -23,9 +26,12 @@ from bot.plumbing.budget import Budget
 from bot.plumbing.clock import Clock, SystemClock
 from bot.plumbing.config import Settings
 from bot.plumbing.logs import keep_bodies_out_of_logs
+from bot.plumbing.workspace import Workspace, enter_workspace
 from bot.services import Services
 from bot.slack.gateway import SlackGateway
+from bot.slack.installations import BOT_SCOPES, Installations, oauth_states
 from bot.slack.members import ChannelMembers
+from bot.usecases import workspaces
 from handlers import register_all
 from questions.bank import Bank, load_bank
 
@@ -33,6 +39,8 @@ log = logging.getLogger(__name__)
 
 
 SLACK_TIMEOUT_SECONDS = 10
+INSTALL_PATH = "/slack/install"
+REDIRECT_PATH = "/slack/oauth_redirect"
 
 
 def build_client(
@@ -44,7 +52,8 @@ def build_client(
     session's own timeout applies then, so open it with `slack_session()`.
     """
     return AsyncWebClient(
-        token=settings.slack_bot_token,
+        # OAuth mode: no token here, each workspace's comes with the work (bot.plumbing.workspace)
+        token=None if settings.oauth else settings.slack_bot_token,
         base_url=settings.slack_api_base_url,
         timeout=SLACK_TIMEOUT_SECONDS,
         session=session,
@@ -87,7 +96,10 @@ async def prepare_services(
         http = slack_session()
         client = build_client(settings, session=http)
     gateway = SlackGateway(client)
-    return Services(
+    installations = (
+        Installations(settings.slack_client_id or "", db.engine) if settings.oauth else None
+    )
+    services = Services(
         settings=settings,
         db=db,
         bank=bank,
@@ -96,7 +108,15 @@ async def prepare_services(
         members=ChannelMembers(gateway, clock),
         http=http,
         budget=budget or Budget(),
+        installations=installations,
     )
+    if installations is not None:
+
+        async def on_installed(team_id: str | None, enterprise_id: str | None) -> None:
+            await workspaces.installed(services, team_id, enterprise_id)
+
+        installations.on_installed = on_installed
+    return services
 
 
 class AckThatStays(AsyncAck):
@@ -140,7 +160,43 @@ def build_app(services: Services, *, process_before_response: bool = False) -> A
         # unknown actions, views and commands reach handlers.errors as one sanitised log line
         # instead of Bolt's warning, which echoes the request's ids unbounded
         raise_error_for_unhandled_request=True,
+        oauth_settings=oauth_settings(services),
     )
     app.middleware(_ack_that_stays)
+    app.middleware(act_for_the_workspace)
     register_all(app, services)
     return app
+
+
+def oauth_settings(services: Services) -> AsyncOAuthSettings | None:
+    """Bolt's OAuth flow (GET /slack/install, GET /slack/oauth_redirect) over the app's own
+    database, when SLACK_CLIENT_ID and SLACK_CLIENT_SECRET are set."""
+    settings = services.settings
+    if services.installations is None:
+        return None
+    return AsyncOAuthSettings(
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret,
+        scopes=list(BOT_SCOPES),
+        install_path=INSTALL_PATH,
+        redirect_uri_path=REDIRECT_PATH,
+        installation_store=services.installations,
+        installation_store_bot_only=True,
+        state_store=oauth_states(services.db.engine),
+        logger=logging.getLogger("partnercheck.oauth"),
+    )
+
+
+async def act_for_the_workspace(context: AsyncBoltContext, next: Any) -> None:
+    """Every listener (and the follow-ups it spawns) acts for the workspace the request came
+    from, with the token Bolt authorized it with. Bolt runs the listeners after its
+    middleware has returned, in the task that dispatches the request, so the workspace is
+    entered, not scoped to `next()`; each request (HTTP or Socket Mode) has its own task."""
+    enter_workspace(
+        Workspace(
+            team_id=context.team_id,
+            bot_token=context.bot_token,
+            enterprise_id=context.enterprise_id,
+        )
+    )
+    await next()

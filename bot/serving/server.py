@@ -23,6 +23,7 @@ from bot.usecases.deliveries import prune_deliveries
 from bot.usecases.digest import queue_weekly_digests
 from bot.usecases.person_data import prune_closed_checks
 from bot.usecases.schedules import run_due_schedules
+from bot.usecases.workspaces import delete_uninstalled_workspaces
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ def scheduled_jobs(services: Services) -> list[tuple[str, Job]]:
         ("start_due_recurring_checks", lambda: run_due_schedules(services)),
         ("keep_closed_checks", lambda: prune_closed_checks(services)),
         ("queue_weekly_digests", lambda: queue_weekly_digests(services)),
+        ("delete_uninstalled_workspaces", lambda: delete_uninstalled_workspaces(services)),
     ]
 
 

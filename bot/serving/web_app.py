@@ -14,13 +14,16 @@ import asyncio
 import logging
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.request.internals import extract_team_id
 
+from bot.plumbing.workspace import acting_for
 from bot.services import Services
 from bot.serving.front_door import Delivery, Rejected, read_delivery
 from bot.usecases.deliveries import first_delivery
+from bot.usecases.workspaces import workspace_for
 from handlers import errors
 from handlers.actions import is_answer_click, take_answer_click
 from handlers.common import tell
@@ -43,7 +46,14 @@ def build_web_app(bolt: AsyncApp, services: Services) -> web.Application:
             log.warning("Refused a malformed request to /slack/events: %s", type(error).__name__)
             return web.Response(status=400, text="malformed request")
         if is_answer_click(delivery.payload):
-            await take_answer_click(services, delivery.payload, delivery_key=delivery.key)
+            # the token of the workspace it came from (Bolt's middleware does that for the rest)
+            try:
+                workspace = await workspace_for(services, extract_team_id(delivery.payload))
+            except Exception as error:  # storage is down: the click's own write will say so
+                errors.message_for(error)
+                workspace = None
+            with acting_for(workspace):
+                await take_answer_click(services, delivery.payload, delivery_key=delivery.key)
             return web.Response(status=200)
         work = asyncio.ensure_future(dispatch(delivery, request.query_string))
         done, _ = await asyncio.wait({work}, timeout=services.budget.dispatch_seconds)
@@ -93,7 +103,19 @@ def build_web_app(bolt: AsyncApp, services: Services) -> web.Application:
             status=200 if healthy else 503,
         )
 
+    async def oauth(request: web.Request) -> web.Response:
+        """GET /slack/install and /slack/oauth_redirect: Bolt's OAuth flow (OAuth mode)."""
+        flow = bolt.oauth_flow
+        if flow is None:
+            return web.Response(status=404, text="this app runs with one bot token")
+        bolt_request = await to_bolt_request(request)
+        if request.path == flow.install_path:
+            return await to_aiohttp_response(await flow.handle_installation(bolt_request))
+        return await to_aiohttp_response(await flow.handle_callback(bolt_request))
+
     app = web.Application()
     app.router.add_post("/slack/events", slack_events)
+    app.router.add_get("/slack/install", oauth)
+    app.router.add_get("/slack/oauth_redirect", oauth)
     app.router.add_get("/healthz", healthz)
     return app

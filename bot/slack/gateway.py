@@ -11,6 +11,8 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.plumbing.workspace import current_bot_token
+
 log = logging.getLogger(__name__)
 
 MEMBER_PAGE = 1000  # conversations.members' largest page
@@ -155,7 +157,8 @@ class SlackGateway:
             async with session.post(
                 f"{self.client.base_url}chat.postEphemeral",
                 json={"channel": channel, "user": user, "text": text},
-                headers={"Authorization": f"Bearer {self.client.token}"},
+                # the workspace this work is for (OAuth installs), else the one bot token
+                headers={"Authorization": f"Bearer {current_bot_token() or self.client.token}"},
             ) as response:
                 answer = await response.json() if response.status == 200 else {}
         except (TimeoutError, OSError, ValueError, aiohttp.ClientError):
@@ -166,15 +169,6 @@ class SlackGateway:
             return False
         log.warning("Slack chat_postEphemeral failed: %s", answer["error"])
         raise SlackCallFailed("chat_postEphemeral", str(answer["error"]), status=200)
-        try:
-            async with session.post(
-                f"{self.client.base_url}chat.postEphemeral",
-                json={"channel": channel, "user": user, "text": text},
-                headers={"Authorization": f"Bearer {self.client.token}"},
-            ) as response:
-                return response.status == 200 and (await response.json()).get("ok") is True
-        except (TimeoutError, OSError, ValueError, aiohttp.ClientError):
-            return False
 
     async def open_view(self, trigger_id: str, view: dict[str, Any]) -> dict[str, Any]:
         response = await self._call("views_open", trigger_id=trigger_id, view=view)
@@ -320,6 +314,9 @@ class SlackGateway:
 
     async def _call(self, method: str, **kwargs: Any) -> Any:
         arguments = {key: value for key, value in kwargs.items() if value is not None}
+        token = current_bot_token()  # the workspace this work is for (OAuth installs)
+        if token is not None:
+            arguments["token"] = token
         try:
             return await getattr(self.client, method)(**arguments)
         except SlackApiError as error:

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.blocks import meetings as cards
 from bot.db import checks as check_store
 from bot.db import meetings as store
+from bot.db import workspaces as workspace_store
 from bot.db.models import CANCELLED_BY_FEED, CalendarFeed, Meeting, MeetingAttendee
 from bot.domain.calendar_feed import (
     FeedEvent,
@@ -39,6 +40,7 @@ from bot.slack.calendar_fetch import FeedFetchFailed, FetchLimits, fetch_feed, n
 from bot.slack.gateway import SlackCallFailed
 from bot.usecases import nudges
 from bot.usecases.partnerships import require_partnership
+from bot.usecases.workspaces import working_for
 
 log = logging.getLogger(__name__)
 
@@ -146,11 +148,16 @@ async def poll_calendars(services: Services, *, fetch: FetchFeed | None = None) 
     cutoff = now - timedelta(seconds=services.settings.calendar_poll_seconds)
     async with services.db.unit_of_work() as session:
         due = await store.due_feeds(session=session, polled_before=cutoff)
+        teams = await workspace_store.teams_of_partnerships(
+            session=session, partnership_ids=[feed.partnership_id for feed in due]
+        )
     gate = asyncio.Semaphore(POLL_CONCURRENCY)
     reader = fetch or default_fetch(services)
 
     async def one(feed: CalendarFeed) -> int:
-        async with gate:
+        async with gate, working_for(services, teams.get(feed.partnership_id)) as installed:
+            if not installed:
+                return 0  # an uninstalled workspace's feeds are read no more
             async with services.db.unit_of_work() as session:
                 claimed = await store.claim_feed(session=session, feed=feed, now=now)
             if not claimed:

@@ -15,6 +15,7 @@ from bot.background.answer_writer import AnswerClick
 from bot.blocks import checks as cards
 from bot.blocks import ids, modals
 from bot.db import checks as store
+from bot.db import workspaces as workspace_store
 from bot.db.models import Check, CheckQuestion, Partnership
 from bot.db.questions import versions_for
 from bot.domain.answers import (
@@ -33,6 +34,7 @@ from bot.plumbing.errors import NotAllowed, NotFound, UserError
 from bot.services import Services
 from bot.slack.gateway import SlackCallFailed, SlackUser
 from bot.usecases import next_steps, permissions, practice, summary
+from bot.usecases.workspaces import working_for
 from questions.bank import DIMENSIONS
 
 log = logging.getLogger(__name__)
@@ -700,10 +702,13 @@ async def close_due_checks(services: Services) -> int:
     """Close every async check whose deadline has passed; returns how many closed."""
     async with services.db.unit_of_work() as session:
         due = await store.due_open_checks(session=session, now=services.clock.now())
+        teams = await workspace_store.teams_of_checks(session=session, check_ids=list(due))
     closed = 0
     for check_id in due:
         try:
-            closed += await close_check(services, check_id=check_id, user_id=None)
+            async with working_for(services, teams.get(check_id)) as installed:
+                if installed:  # an uninstalled workspace's checks wait for their deletion
+                    closed += await close_check(services, check_id=check_id, user_id=None)
         except SlackCallFailed:
             log.warning("Closing check %s hit a Slack error; it stays closed in storage", check_id)
     return closed

@@ -146,7 +146,9 @@ async def explain_self_check(services: Services, *, trigger_id: str) -> None:
 
 def _visible(user_id: str, team_id: str, *, admin: bool) -> ColumnElement[bool]:
     """The partnerships a person's Home tab lists: all of the workspace's for an admin."""
-    return Partnership.team_id == team_id if admin else store.involving(user_id)
+    if admin:
+        return Partnership.team_id == team_id
+    return and_(Partnership.team_id == team_id, store.involving(user_id))
 
 
 async def _led(

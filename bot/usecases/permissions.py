@@ -151,6 +151,9 @@ RULES: dict[str, Rule] = {
     ids.HOME_SELF_CHECK: Rule((Who.ANYONE,), "read how a self-check starts"),
     # events
     "event app_home_opened": Rule((Who.ANYONE,), "see their own Home tab"),
+    # Slack's own signed events about the workspace the app is installed in
+    "event app_uninstalled": Rule((Who.ANYONE,), "report the app uninstalled"),
+    "event tokens_revoked": Rule((Who.ANYONE,), "report the app's token revoked"),
 }
 
 

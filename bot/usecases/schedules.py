@@ -17,6 +17,7 @@ from bot.blocks import meetings as cards
 from bot.blocks.text import escape
 from bot.db import checks as check_store
 from bot.db import meetings as store
+from bot.db import workspaces as workspace_store
 from bot.db.models import CheckSchedule, Partnership
 from bot.domain.answers import CLIENT_SIDE
 from bot.domain.check_schedule import EVERY, first_run, next_run
@@ -27,6 +28,7 @@ from bot.slack.gateway import SlackCallFailed
 from bot.usecases.checks import CheckForm, FormInvalid, start_check
 from bot.usecases.partnerships import require_partnership
 from bot.usecases.self_check import SELF_CHECK_TEMPLATE, start_self_check
+from bot.usecases.workspaces import working_for
 
 log = logging.getLogger(__name__)
 
@@ -81,9 +83,15 @@ async def run_due_schedules(services: Services) -> int:
     async with services.db.unit_of_work() as session:
         due = await store.due_schedules(session=session, now=now)
     started = 0
+    async with services.db.unit_of_work() as session:
+        teams = await workspace_store.teams_of_partnerships(
+            session=session, partnership_ids=[schedule.partnership_id for schedule in due]
+        )
     for schedule in due:
         try:
-            started += await _run(services, schedule, now)
+            async with working_for(services, teams.get(schedule.partnership_id)) as installed:
+                if installed:
+                    started += await _run(services, schedule, now)
         except Exception as error:  # one bad schedule must not stop the others
             log.error(
                 "Recurring check %s failed: %s", schedule.id, type(error).__name__, exc_info=error

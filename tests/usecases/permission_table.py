@@ -79,4 +79,6 @@ EXPECTED: dict[str, str] = {
     ids.REFLECTION_VIEW: OWNER,
     ids.MEETING_VIEW: OUR_SIDE,
     "event app_home_opened": ANYONE,
+    "event app_uninstalled": ANYONE,  # only Slack signs them; they name their workspace
+    "event tokens_revoked": ANYONE,
 }

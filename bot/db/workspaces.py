@@ -1,0 +1,150 @@
+"""Storage of the workspaces the app is installed to, and of what leaves with one.
+
+The caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models import (
+    Check,
+    CheckSchedule,
+    InstalledWorkspace,
+    Partnership,
+    Person,
+    PersonSettings,
+    PracticeLead,
+    RetiredQuestion,
+    ScheduledMessage,
+)
+from bot.db.upsert import insert_for
+
+# Rows that still could go out: a row already `sending` is in Slack's hands.
+UNSENT = ("pending", "claimed", "unsure", "checking")
+
+
+async def workspace(*, session: AsyncSession, team_id: str) -> InstalledWorkspace | None:
+    return await session.get(InstalledWorkspace, team_id)
+
+
+async def mark_installed(
+    *, session: AsyncSession, team_id: str, enterprise_id: str | None, now: datetime
+) -> None:
+    """Installed (again): whatever uninstall had started is called off."""
+    await session.execute(
+        insert_for(session, InstalledWorkspace)
+        .values(team_id=team_id, enterprise_id=enterprise_id, installed_at=now)
+        .on_conflict_do_update(
+            index_elements=["team_id"],
+            set_={"enterprise_id": enterprise_id, "installed_at": now, "uninstalled_at": None},
+        )
+    )
+
+
+async def mark_uninstalled(
+    *, session: AsyncSession, team_id: str, enterprise_id: str | None, now: datetime
+) -> None:
+    """Uninstalled since `now`, unless it already was (the first uninstall starts the wait)."""
+    await session.execute(
+        insert_for(session, InstalledWorkspace)
+        .values(team_id=team_id, enterprise_id=enterprise_id, installed_at=now, uninstalled_at=now)
+        .on_conflict_do_nothing(index_elements=["team_id"])
+    )
+    await session.execute(
+        update(InstalledWorkspace)
+        .where(InstalledWorkspace.team_id == team_id, InstalledWorkspace.uninstalled_at.is_(None))
+        .values(uninstalled_at=now)
+    )
+
+
+async def stop_sending(*, session: AsyncSession, team_id: str, now: datetime) -> int:
+    """Cancel every message of the workspace not yet sent and pause its recurring checks;
+    returns how many messages were cancelled."""
+    cancelled = await session.execute(
+        update(ScheduledMessage)
+        .where(ScheduledMessage.team_id == team_id, ScheduledMessage.status.in_(UNSENT))
+        .values(
+            status="cancelled",
+            claimed_by=None,
+            lease_until=None,
+            last_error="the app was uninstalled from the workspace",
+            updated_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    await session.execute(
+        update(CheckSchedule)
+        .where(
+            CheckSchedule.partnership_id.in_(
+                select(Partnership.id).where(Partnership.team_id == team_id)
+            )
+        )
+        .values(active=False)
+        .execution_options(synchronize_session=False)
+    )
+    return max(cancelled.rowcount or 0, 0)
+
+
+async def uninstalled_before(*, session: AsyncSession, cutoff: datetime) -> list[str]:
+    """Workspaces uninstalled before `cutoff`, oldest first."""
+    rows = await session.scalars(
+        select(InstalledWorkspace.team_id)
+        .where(InstalledWorkspace.uninstalled_at < cutoff)
+        .order_by(InstalledWorkspace.uninstalled_at)
+    )
+    return list(rows)
+
+
+async def delete_partnerships(*, session: AsyncSession, team_id: str, limit: int) -> int:
+    """Delete up to `limit` of the workspace's partnerships; the database's ON DELETE CASCADE
+    takes their checks, answers, participants, meetings, reflections, steps, feeds, signals
+    and schedules with them. Returns how many partnerships went."""
+    ids = list(
+        await session.scalars(
+            select(Partnership.id).where(Partnership.team_id == team_id).limit(limit)
+        )
+    )
+    if ids:
+        await session.execute(
+            delete(Partnership)
+            .where(Partnership.id.in_(ids))
+            .execution_options(synchronize_session=False)
+        )
+    return len(ids)
+
+
+async def delete_the_rest(*, session: AsyncSession, team_id: str) -> None:
+    """Once its partnerships are gone: the workspace's own rows, then the workspace."""
+    for table, column in (
+        (ScheduledMessage, ScheduledMessage.team_id),
+        (PersonSettings, PersonSettings.team_id),
+        (Person, Person.team_id),
+        (PracticeLead, PracticeLead.team_id),
+        (RetiredQuestion, RetiredQuestion.team_id),
+        (InstalledWorkspace, InstalledWorkspace.team_id),
+    ):
+        await session.execute(
+            delete(table).where(column == team_id).execution_options(synchronize_session=False)
+        )
+
+
+async def teams_of_checks(*, session: AsyncSession, check_ids: list[int]) -> dict[int, str]:
+    rows = await session.execute(
+        select(Check.id, Partnership.team_id)
+        .join(Partnership, Partnership.id == Check.partnership_id)
+        .where(Check.id.in_(check_ids))
+    )
+    return {check_id: team_id for check_id, team_id in rows.all()}
+
+
+async def teams_of_partnerships(
+    *, session: AsyncSession, partnership_ids: list[int]
+) -> dict[int, str]:
+    rows = await session.execute(
+        select(Partnership.id, Partnership.team_id).where(Partnership.id.in_(partnership_ids))
+    )
+    return {partnership_id: team_id for partnership_id, team_id in rows.all()}

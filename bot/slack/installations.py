@@ -1,0 +1,67 @@
+"""Which bot token acts for which workspace, when the app is installed through Slack's OAuth.
+
+slack_sdk's SQLAlchemy stores keep the installations and the OAuth states in the app's own
+database (tables created by the app's migrations, declared in bot/db/models.py); Bolt's
+OAuth flow saves each installation here and authorizes every request from it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from slack_sdk.oauth.installation_store.models.installation import Installation
+from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+log = logging.getLogger(__name__)
+
+# The bot scopes, once: the OAuth install asks for these; deploy/slack-manifest.yml lists the
+# same (tests/test_manifest.py holds the two together).
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "users:read",
+    "users:read.email",
+    "channels:read",
+    "groups:read",
+    "im:write",
+    "im:history",
+    "files:write",
+    "team:read",
+)
+STATE_EXPIRY_SECONDS = 600
+
+Installed = Callable[[str | None, str | None], Awaitable[None]]
+
+
+class Installations(AsyncSQLAlchemyInstallationStore):
+    """slack_sdk's installation store over the app's engine; `on_installed(team_id,
+    enterprise_id)` is told of each new installation."""
+
+    def __init__(self, client_id: str, engine: AsyncEngine) -> None:
+        super().__init__(client_id=client_id, engine=engine, logger=log)
+        self.on_installed: Installed | None = None
+
+    async def async_save(self, installation: Installation) -> None:
+        await super().async_save(installation)
+        log.info("Installed to workspace %s", installation.team_id)
+        if self.on_installed is not None:
+            await self.on_installed(installation.team_id, installation.enterprise_id)
+
+    async def bot_token(self, *, team_id: str, enterprise_id: str | None) -> str | None:
+        bot = await self.async_find_bot(enterprise_id=enterprise_id, team_id=team_id)
+        return bot.bot_token if bot is not None else None
+
+    async def forget(self, *, team_id: str, enterprise_id: str | None) -> None:
+        """Delete the workspace's installation and its bot token."""
+        await self.async_delete_bot(enterprise_id=enterprise_id, team_id=team_id)
+        await self.async_delete_installation(enterprise_id=enterprise_id, team_id=team_id)
+
+
+def oauth_states(engine: AsyncEngine) -> AsyncSQLAlchemyOAuthStateStore:
+    """One-time, expiring OAuth `state` values, kept in the app's database."""
+    return AsyncSQLAlchemyOAuthStateStore(
+        expiration_seconds=STATE_EXPIRY_SECONDS, engine=engine, logger=log
+    )
