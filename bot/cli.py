@@ -73,13 +73,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `partnercheck questions list | head`: the reader left
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAILED
-    except (OSError, SQLAlchemyError) as problem:
+    except SQLAlchemyError as problem:
+        # the connection was made (that failing is a DatabaseUnavailable): the database answered
         reason = str(getattr(problem, "orig", None) or problem).splitlines()[0][:200]
         print(
-            f"partnercheck: could not open the database at {_shown_url()} ({reason}). "
-            "Check DATABASE_URL and that the database server is running.",
+            f"partnercheck: the database at {_shown_url()} refused the work ({reason}).",
             file=sys.stderr,
         )
+        return EXIT_FAILED
+    except OSError as problem:
+        print(f"partnercheck: {problem.strerror or problem}.", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         return EXIT_FAILED

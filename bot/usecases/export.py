@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.db import checks as store
-from bot.db.engine import Database, migrated
+from bot.db.engine import Database, existing
 from bot.domain.answers import option_label
 from bot.plumbing.config import Settings
 from bot.usecases.partnerships import unknown_channel
@@ -33,7 +33,7 @@ CSV_COLUMNS = (
 
 
 async def export_channel(settings: Settings, channel_id: str, fmt: str) -> str:
-    async with migrated(settings.database_url) as db:
+    async with existing(settings.database_url) as db:
         data = await export_partnership(db, channel_id)
     return render_json(data) if fmt == "json" else render_csv(data)
 
