@@ -6,8 +6,8 @@ One `run_once()` per tick:
 2. claim a batch of due rows (compare-and-set; SKIP LOCKED on PostgreSQL);
 3. look up unknown time zones, then decide per row: send, wait (outside working hours,
    workspace told to wait), or drop (answered, skipped, opted out, meeting cancelled);
-4. per row to send: wait for the workspace's pace, mark it sending (compare-and-set),
-   call chat.postMessage once, record the outcome.
+4. per row to send: wait for the workspace's pace (shared by every copy: pacing.py), mark
+   it sending (compare-and-set), call chat.postMessage once, record the outcome.
 
 Outcomes: ok → sent. 429 → back to pending after Retry-After, and the whole workspace
 waits. 5xx or a refused connection → retried with backoff, then failed with the error.
@@ -26,9 +26,7 @@ import asyncio
 import logging
 import os
 import socket
-import time
 import uuid
-from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -39,6 +37,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.background.pacing import SharedPacer
 from bot.db import outbox
 from bot.db.models import ScheduledMessage
 from bot.domain.nudge_timing import backoff
@@ -57,7 +56,6 @@ MAX_RATE_LIMITED = 25  # 429 answers before we give up on one message
 SEND_LEASE = timedelta(seconds=DELIVERY_TIMEOUT_SECONDS + 5)  # a live sender is never this late
 SAME_CHANNEL_GAP = timedelta(seconds=1)  # between two messages to one DM (Slack: ~1/s)
 TZ_LOOKUP_CONCURRENCY = 8
-PACING_WINDOW = 60.0
 RECORD_TRIES = 6
 MESSAGE_EVENT = "partnercheck_message"  # the metadata event_type on every message we queue
 # the history searched after an unclear send: from a little before the attempt (clock skew)
@@ -99,48 +97,6 @@ def delivery_gateway(services: Services) -> SlackGateway:
         retry_handlers=[],
     )
     return SlackGateway(client)
-
-
-class Pacer:
-    """Per workspace: at most `rate × window` sends in any rolling `window` seconds.
-
-    A send counts from when its answer arrived (never earlier than Slack counted it), and
-    sends in flight count too, so the pace holds with many concurrent calls.
-    """
-
-    def __init__(
-        self,
-        rate_per_second: float,
-        *,
-        window: float = PACING_WINDOW,
-        monotonic: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        self.limit = max(1, int(rate_per_second * window))
-        self.window = window
-        self.monotonic = monotonic
-        self.sleep = sleep
-        self._done: dict[str, deque[float]] = {}
-        self._in_flight: dict[str, int] = {}
-
-    async def acquire(self, team: str) -> None:
-        done = self._done.setdefault(team, deque())
-        while True:
-            now = self.monotonic()
-            while done and done[0] <= now - self.window:
-                done.popleft()
-            in_flight = self._in_flight.get(team, 0)
-            if len(done) + in_flight < self.limit:
-                self._in_flight[team] = in_flight + 1
-                return
-            wait = done[0] + self.window - now if done else 0.05
-            await self.sleep(max(0.01, wait))
-
-    def release(self, team: str, *, counted: bool) -> None:
-        """The call finished; `counted` when Slack may have counted it against the limit."""
-        self._in_flight[team] = max(0, self._in_flight.get(team, 0) - 1)
-        if counted:
-            self._done.setdefault(team, deque()).append(self.monotonic())
 
 
 class GroupCommit(Generic[T, R]):
@@ -199,14 +155,14 @@ class Dispatcher:
         worker: str | None = None,
         batch_size: int = 200,
         concurrency: int = 16,
-        pacer: Pacer | None = None,
+        pacer: SharedPacer | None = None,
     ) -> None:
         self.services = services
         self.gateway = gateway or delivery_gateway(services)
         self.worker = worker or worker_id()
         self.batch_size = batch_size
         self.concurrency = concurrency
-        self.pacer = pacer or Pacer(services.settings.slack_rate)
+        self.pacer = pacer or SharedPacer(services.db, services.settings.slack_rate)
         self.lease = timedelta(seconds=services.settings.claim_lease_seconds)
         self._paused_until: dict[str, datetime] = {}
         self._last_to_channel: dict[str, datetime] = {}
@@ -268,7 +224,7 @@ class Dispatcher:
             1,
             min(
                 self.batch_size,
-                int(self.pacer.limit * self.lease.total_seconds() / self.pacer.window / 2),
+                int(self.pacer.rate * self.lease.total_seconds() / 2),
             ),
         )
         async with self._unit() as session:
@@ -368,32 +324,28 @@ class Dispatcher:
             report.deferred += 1
             return
         self._last_to_channel[channel] = clock.now()
-        await self.pacer.acquire(team)
-        counted = False
+        slot = await self.pacer.reserve(team)
+        paused = self._paused_until.get(team)
+        if paused is not None and paused > clock.now():
+            await self._later(row, paused, "claimed")
+            report.deferred += 1
+            return
+        if not await self._sending.submit(row.id, row):
+            report.lost_claims += 1
+            return
+        if not await self.pacer.wait_for(slot):  # marking took too long: a moment of its own
+            await self.pacer.wait_for(await self.pacer.reserve(team))
         try:
-            paused = self._paused_until.get(team)
-            if paused is not None and paused > clock.now():
-                await self._later(row, paused, "claimed")
-                report.deferred += 1
-                return
-            if not await self._sending.submit(row.id, row):
-                report.lost_claims += 1
-                return
-            try:
-                posted = await self.gateway.post_message(
-                    channel, message.text, message.blocks, metadata=message_metadata(row)
-                )
-            except SlackCallFailed as failure:
-                counted = failure.retry_after is None
-                await self._after_failure(row, failure, report)
-                return
-            counted = True
-            recorded = await self._recording.submit(row.id, (row, posted))
-            if not recorded:
-                log.error("Message %d was sent but its row had already been closed", row.id)
-            report.sent += 1
-        finally:
-            self.pacer.release(team, counted=counted)
+            posted = await self.gateway.post_message(
+                channel, message.text, message.blocks, metadata=message_metadata(row)
+            )
+        except SlackCallFailed as failure:
+            await self._after_failure(row, failure, report)
+            return
+        recorded = await self._recording.submit(row.id, (row, posted))
+        if not recorded:
+            log.error("Message %d was sent but its row had already been closed", row.id)
+        report.sent += 1
 
     async def _mark_sending(self, rows: list[ScheduledMessage]) -> dict[int, bool]:
         async with self._unit() as session:
@@ -453,6 +405,7 @@ class Dispatcher:
             until = now + wait
             team = row.team_id or ""
             self._paused_until[team] = max(self._paused_until.get(team, until), until)
+            await self.pacer.hold(team, wait)  # every copy waits, not only this one
             if attempts >= MAX_RATE_LIMITED:
                 await self._fail(row, f"Slack kept asking us to slow down ({attempts} tries)")
                 report.failed += 1

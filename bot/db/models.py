@@ -399,3 +399,14 @@ class CheckSchedule(Base):
     next_due_at: Mapped[datetime]
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime]
+
+
+class SlackPace(Base):
+    """Per workspace, when the dispatcher's next Slack send may start, whichever copy of the
+    app makes it: the shared pace that keeps sends within PARTNERCHECK_SLACK_RATE
+    (bot/background/pacing.py)."""
+
+    __tablename__ = "slack_pace"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    next_at: Mapped[datetime]

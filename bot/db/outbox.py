@@ -102,7 +102,13 @@ async def _claim(
         .limit(limit)
     )
     if _dialect(session) == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
+        # picked first, in a statement of its own: as a subquery of the UPDATE, PostgreSQL
+        # may run it more than once, and each run skips the rows the last one locked, so
+        # one claim could take many times `limit` rows
+        picked = (await session.scalars(candidates.with_for_update(skip_locked=True))).all()
+        if not picked:
+            return []
+        candidates = select(ScheduledMessage.id).where(ScheduledMessage.id.in_(picked))
     claimed = (
         await session.scalars(
             update(ScheduledMessage)
