@@ -15,6 +15,7 @@ from bot.plumbing.clock import Clock
 from bot.plumbing.config import Settings
 from bot.slack.gateway import SlackGateway
 from bot.slack.members import ChannelMembers
+from bot.slack.state import SlackState
 from questions.bank import Bank
 
 
@@ -32,6 +33,8 @@ class Services:
     started_checks: Lru[int, Check] = field(default_factory=lambda: Lru(256))
     # the Slack client's shared HTTP session, when prepare_services opened it
     http: aiohttp.ClientSession | None = None
+    # the link to Slack as last seen (auth.test, Socket Mode), for /healthz
+    slack: SlackState = field(default_factory=SlackState)
     # answer clicks, stored in batches (group commit)
     answers: AnswerWriter = field(init=False)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -47,6 +48,8 @@ def _guarded(name: str, job: Job) -> Callable[[], Awaitable[None]]:
     async def run() -> None:
         try:
             await job()
+        except asyncio.CancelledError:  # the app is stopping; leases hand its rows on
+            log.info("Scheduled job %s stopped with the app", name)
         except Exception as error:
             log.error("Scheduled job %s failed: %s", name, type(error).__name__, exc_info=error)
 

@@ -13,6 +13,7 @@ from bot.background.tick import Job, Ticker
 from bot.plumbing.config import Settings
 from bot.services import Services
 from bot.serving.bolt_app import build_app, prepare_services
+from bot.serving.slack_link import SocketModeLink, check_bot_token, until_stopped
 from bot.serving.web_app import build_web_app
 from bot.slack import chart
 from bot.usecases.calendar import poll_calendars
@@ -23,7 +24,10 @@ from questions.bank import DIMENSIONS
 
 log = logging.getLogger(__name__)
 
+# the whole stop fits in this (compose's stop_grace_period is 30 s): requests in flight get
+# up to REQUESTS_GRACE_SECONDS of it, follow-ups and background work what is left
 SHUTDOWN_GRACE_SECONDS = 20
+REQUESTS_GRACE_SECONDS = 10
 
 
 def scheduled_jobs(services: Services) -> list[tuple[str, Job]]:
@@ -39,45 +43,59 @@ def scheduled_jobs(services: Services) -> list[tuple[str, Job]]:
 
 
 async def serve(settings: Settings, *, socket_mode: bool, port: int | None = None) -> None:
-    services = await prepare_services(settings)
-    await asyncio.to_thread(chart.warm_up, DIMENSIONS.values(), settings.tick_threshold)
-    bolt = build_app(services)
-    ticker = Ticker(settings.tick_seconds, scheduled_jobs(services))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-
-    runner = web.AppRunner(build_web_app(bolt, services), shutdown_timeout=SHUTDOWN_GRACE_SECONDS)
-    await runner.setup()
-    socket_handler = None
+    services = await until_stopped(prepare_services(settings), stop)
+    if services is None:
+        return
     try:
-        if socket_mode:
-            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+        await check_bot_token(settings, services.slack)
+    except BaseException:
+        await services.close()
+        await services.db.dispose()
+        raise
+    await asyncio.to_thread(chart.warm_up, DIMENSIONS.values(), settings.tick_threshold)
+    bolt = build_app(services)
+    ticker = Ticker(settings.tick_seconds, scheduled_jobs(services))
 
-            socket_handler = AsyncSocketModeHandler(bolt, settings.slack_app_token)
-            await socket_handler.connect_async()
-            log.info("Connected to Slack in Socket Mode")
+    runner = web.AppRunner(build_web_app(bolt, services), shutdown_timeout=REQUESTS_GRACE_SECONDS)
+    await runner.setup()
+    socket_link: asyncio.Task[None] | None = None
+    try:
         site = web.TCPSite(runner, host="0.0.0.0", port=port or settings.port)
         await site.start()
         log.info("Listening on port %d (POST /slack/events, GET /healthz)", port or settings.port)
+        if socket_mode:
+            socket_link = asyncio.create_task(
+                SocketModeLink(bolt, settings, services.slack).run(stop)
+            )
         ticker.start()
+        if socket_link is not None:
+            await socket_link  # returns once stopped; a refused app token raises ConfigError
         await stop.wait()
         log.info("Stopping: finishing requests in flight")
     finally:
+        stop.set()
+        deadline = loop.time() + SHUTDOWN_GRACE_SECONDS
         ticker.stop()
-        if socket_handler is not None:
-            await socket_handler.close_async()
+        if socket_link is not None:
+            await asyncio.gather(socket_link, return_exceptions=True)
         await runner.cleanup()
         await services.answers.stop()  # clicks still queued are stored before we go
         try:  # confirmations and counts refreshes of the last requests
-            await asyncio.wait_for(services.background.drain(), SHUTDOWN_GRACE_SECONDS)
+            await asyncio.wait_for(services.background.drain(), _left(loop, deadline))
         except TimeoutError:
             log.warning("Stopped with %d follow-ups unfinished", services.background.pending)
-        await _drain(SHUTDOWN_GRACE_SECONDS)
+        await _drain(_left(loop, deadline))
         await services.close()
         await services.db.dispose()
         log.info("Stopped cleanly")
+
+
+def _left(loop: asyncio.AbstractEventLoop, deadline: float) -> float:
+    return max(0.1, deadline - loop.time())
 
 
 async def _drain(seconds: float) -> None:

@@ -58,9 +58,13 @@ def build_web_app(bolt: AsyncApp, services: Services) -> web.Application:
         return await to_aiohttp_response(bolt_response)
 
     async def healthz(_request: web.Request) -> web.Response:
-        healthy = await services.db.ping()
+        healthy = await services.db.ping()  # the answer rests on the database alone
         return web.json_response(
-            {"ok": healthy, "database": "ok" if healthy else "unreachable"},
+            {
+                "ok": healthy,
+                "database": "ok" if healthy else "unreachable",
+                "slack": services.slack.state,
+            },
             status=200 if healthy else 503,
         )
 
