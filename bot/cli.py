@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -14,8 +13,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from bot.db.engine import migrated
-from bot.plumbing.config import ConfigError, Settings
+from bot.plumbing.config import ConfigError, Settings, log_settings
 from bot.plumbing.errors import UserError
+from bot.plumbing.logs import configure_logging
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -61,11 +61,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
+        configure_logging(*log_settings())
         return _run(args)
     except (ConfigError, UserError) as problem:
         print(f"partnercheck: {problem}", file=sys.stderr)

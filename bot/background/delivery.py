@@ -41,6 +41,7 @@ from bot.background.pacing import SharedPacer
 from bot.db import outbox
 from bot.db.models import ScheduledMessage
 from bot.domain.nudge_timing import backoff
+from bot.plumbing.metrics import SLACK_SENDS
 from bot.services import Services
 from bot.slack.gateway import Posted, SlackCallFailed, SlackGateway
 from bot.usecases import nudges
@@ -346,6 +347,7 @@ class Dispatcher:
         if not recorded:
             log.error("Message %d was sent but its row had already been closed", row.id)
         report.sent += 1
+        SLACK_SENDS.labels("sent").inc()
 
     async def _mark_sending(self, rows: list[ScheduledMessage]) -> dict[int, bool]:
         async with self._unit() as session:
@@ -409,9 +411,11 @@ class Dispatcher:
             if attempts >= MAX_RATE_LIMITED:
                 await self._fail(row, f"Slack kept asking us to slow down ({attempts} tries)")
                 report.failed += 1
+                SLACK_SENDS.labels("failed").inc()
             else:
                 await self._later(row, until, "sending", error="rate limited by Slack; waiting")
                 report.retried += 1
+                SLACK_SENDS.labels("rate_limited").inc()
             return
         if failure.unsure:
             # not resent blindly: after the backoff, Slack's history says whether it landed
@@ -423,6 +427,7 @@ class Dispatcher:
                 "it arrived before sending again",
             )
             report.retried += 1
+            SLACK_SENDS.labels("retried").inc()
             return
         transient = (failure.status or 0) >= 500 or failure.error in RETRYABLE_ERRORS
         if transient and attempts < MAX_ATTEMPTS:
@@ -433,6 +438,7 @@ class Dispatcher:
                 error=f"Slack answered {failure.status or ''} {failure.error}; will retry".strip(),
             )
             report.retried += 1
+            SLACK_SENDS.labels("retried").inc()
             return
         hint = PERMANENT_HINTS.get(failure.error)
         detail = f"{failure.error} ({hint})" if hint else failure.error
@@ -440,6 +446,7 @@ class Dispatcher:
             detail = f"gave up after {attempts} tries: {detail}"
         await self._fail(row, f"Slack refused the message: {detail}")
         report.failed += 1
+        SLACK_SENDS.labels("failed").inc()
 
     async def _check_all(self, rows: list[ScheduledMessage], report: RunReport) -> None:
         gate = asyncio.Semaphore(TZ_LOOKUP_CONCURRENCY)

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from bot.plumbing.errors import UserError
+from bot.plumbing.metrics import DATABASE_ERRORS
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -89,6 +90,8 @@ class Database:
                 functools.partial(_sqlite_pragmas, busy_timeout_ms),
             )
         self.read_sessions = async_sessionmaker(self.read_engine, expire_on_commit=False)
+        for engine in {self.engine, self.read_engine}:
+            event.listen(engine.sync_engine, "handle_error", _count_error)
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
@@ -206,6 +209,10 @@ def alembic_config(connection: Connection | None = None) -> Config:
     if connection is not None:
         config.attributes["connection"] = connection
     return config
+
+
+def _count_error(_context: Any) -> None:
+    DATABASE_ERRORS.inc()
 
 
 def _upgrade(connection: Connection) -> None:

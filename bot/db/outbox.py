@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import ScheduledMessage
@@ -349,3 +349,17 @@ async def _finish(session: AsyncSession, row_id: int, worker: str, was: str, **v
 
 def _dialect(session: AsyncSession) -> str:
     return session.bind.dialect.name if session.bind is not None else "sqlite"
+
+
+async def due_now(*, session: AsyncSession, now: datetime) -> tuple[int, datetime | None]:
+    """How many rows are due and not sent yet (pending, claimed or being sent), and the
+    oldest due_at among them."""
+    count, oldest = (
+        await session.execute(
+            select(func.count(), func.min(ScheduledMessage.due_at)).where(
+                ScheduledMessage.status.in_(("pending", "claimed", "sending")),
+                ScheduledMessage.due_at <= now,
+            )
+        )
+    ).one()
+    return int(count), oldest

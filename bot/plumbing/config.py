@@ -92,6 +92,29 @@ class Settings:
             raise ConfigError("SLACK_APP_TOKEN must be an app-level token starting with 'xapp-'.")
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
+
+
+def log_settings(env: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """(LOG_LEVEL, LOG_FORMAT) from `env` (default: the environment over `.env`)."""
+    if env is None:
+        env = {**_dotenv(Path(".env")), **os.environ}
+    level = (_optional(env, "LOG_LEVEL") or "INFO").upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {level!r}.")
+    log_format = (_optional(env, "LOG_FORMAT") or "text").lower()
+    if log_format not in LOG_FORMATS:
+        raise ConfigError(f"LOG_FORMAT must be text or json, not {log_format!r}.")
+    return level, log_format
+
+
+def _dotenv(path: Path) -> dict[str, str]:
+    if not path.is_file():
+        return {}
+    return {k: v for k, v in dotenv_values(path).items() if v is not None}
+
+
 def normalise_database_url(url: str) -> str:
     """Accept the usual spellings and return one SQLAlchemy async URL."""
     url = url.strip()

@@ -19,6 +19,7 @@ from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bot.services import Services
 from bot.serving.front_door import Rejected, read_delivery
+from bot.serving.metrics import SLACK_KIND, count_slack_requests, metrics_endpoint
 from bot.usecases.deliveries import first_delivery
 from handlers import errors
 from handlers.actions import is_answer_click, take_answer_click
@@ -34,6 +35,7 @@ def build_web_app(bolt: AsyncApp, services: Services) -> web.Application:
             return web.Response(status=503, text="SLACK_SIGNING_SECRET is not set")
         try:
             delivery = await read_delivery(request, signing_secret=secret)
+            request[SLACK_KIND] = delivery.kind
         except Rejected as refusal:
             log.warning("Refused a request to /slack/events: %s", refusal.reason)
             return web.Response(status=refusal.status, text=refusal.reason)
@@ -68,7 +70,8 @@ def build_web_app(bolt: AsyncApp, services: Services) -> web.Application:
             status=200 if healthy else 503,
         )
 
-    app = web.Application()
+    app = web.Application(middlewares=[count_slack_requests])
     app.router.add_post("/slack/events", slack_events)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics_endpoint(services))
     return app
