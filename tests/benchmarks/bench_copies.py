@@ -127,7 +127,8 @@ async def run(copies: int) -> None:
                 f"{made} messages sent, {sum(1 for c in per_person.values() if c > 1)} twice, "
                 f"{made - len(per_person)} never; combined rate {(len(times) - 1) / span:.2f}/s "
                 f"(setting {RATE:g}/s), at most {max(window)} in any 1 s; "
-                f"exit codes {[p.returncode for p in processes]}; sent per copy (/metrics): {sends}",
+                f"exit codes {[p.returncode for p in processes]}; "
+                f"sent per copy (/metrics): {sends}",
                 flush=True,
             )
     finally:
