@@ -57,6 +57,7 @@ MAX_RATE_LIMITED = 25  # 429 answers before we give up on one message
 SEND_LEASE = timedelta(seconds=DELIVERY_TIMEOUT_SECONDS + 5)  # a live sender is never this late
 SAME_CHANNEL_GAP = timedelta(seconds=1)  # between two messages to one DM (Slack: ~1/s)
 TZ_LOOKUP_CONCURRENCY = 8
+CLAIM_AHEAD = timedelta(seconds=10)
 RECORD_TRIES = 6
 MESSAGE_EVENT = "partnercheck_message"  # the metadata event_type on every message we queue
 # the history searched after an unclear send: from a little before the attempt (clock skew)
@@ -220,14 +221,10 @@ class Dispatcher:
         return report
 
     async def _claim(self) -> list[ScheduledMessage]:
-        # claim only what the pace lets us send well within the lease
-        limit = max(
-            1,
-            min(
-                self.batch_size,
-                int(self.pacer.rate * self.lease.total_seconds() / 2),
-            ),
-        )
+        # claim only what the pace lets us send within CLAIM_AHEAD (well within the lease),
+        # so other copies take the rest and every copy's senders stay busy
+        ahead = min(CLAIM_AHEAD.total_seconds(), self.lease.total_seconds() / 2)
+        limit = max(1, min(self.batch_size, int(self.pacer.rate * ahead)))
         async with self._unit() as session:
             return await outbox.claim_due(
                 session=session,

@@ -24,6 +24,9 @@ from bot.db.engine import Database
 # a send reserves its moment at most this far ahead, then is marked `sending` (a lease of
 # SEND_LEASE, 15 s) and waits for it: the wait and the call (10 s at most) fit in the lease
 HORIZON = timedelta(seconds=4)
+# sends start a little more than 1 / rate apart: a send may leave up to half a gap late (and
+# the network adds its own wobble), so over any stretch Slack still sees no more than the rate
+MARGIN = 0.02
 
 
 def wall_clock() -> datetime:
@@ -41,8 +44,8 @@ class SharedPacer:
     ) -> None:
         self.db = db
         self.rate = rate_per_second
-        self.spacing = timedelta(seconds=1 / rate_per_second)
-        self.spacing_s = 1 / rate_per_second
+        self.spacing_s = (1 + MARGIN) / rate_per_second
+        self.spacing = timedelta(seconds=self.spacing_s)
         self.now = now
         self.sleep = sleep
 

@@ -45,19 +45,26 @@ def free_port() -> int:
 
 async def started(process: asyncio.subprocess.Process) -> bool:
     assert process.stderr is not None
+    seen: list[str] = []
     while line := await process.stderr.readline():
+        seen.append(line.decode())
         if b"Listening on port" in line:
             return True
+    print("a copy did not start:\n" + "".join(seen[-5:]), flush=True)
     return False
 
 
 async def sent_by(port: int) -> int:
     """partnercheck_slack_sends_total{outcome="sent"} of the copy on `port`."""
     url = f"http://127.0.0.1:{port}/metrics"
-    async with aiohttp.ClientSession() as http, http.get(url) as scraped:
-        for line in (await scraped.text()).splitlines():
-            if line.startswith('partnercheck_slack_sends_total{outcome="sent"}'):
-                return int(float(line.split()[-1]))
+    try:
+        async with aiohttp.ClientSession() as http, http.get(url) as scraped:
+            text = await scraped.text()
+    except aiohttp.ClientError:
+        return -1  # the copy is not answering
+    for line in text.splitlines():
+        if line.startswith('partnercheck_slack_sends_total{outcome="sent"}'):
+            return int(float(line.split()[-1]))
     return 0
 
 
