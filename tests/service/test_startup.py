@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 from pathlib import Path
 
+from bot.db.engine import Database
+from bot.services import Services
+from bot.serving.bolt_app import build_client, prepare_services
 from tests.service.conftest import app_env, partnercheck
+from tests.support.fake_slack import FakeSlack
+from tests.support.harness import settings_for
 
 COPIES = 4
 
@@ -66,3 +72,24 @@ def test_read_only_commands_refuse_an_empty_postgresql_database(fresh_database_u
             partnercheck("partnerships"), env=env, capture_output=True, text=True
         )
         assert listed.returncode == 0 and "No partnership is stored yet" in listed.stdout
+
+
+async def test_copies_preparing_to_serve_at_once_all_succeed(
+    fresh_database_url: str, fake_slack: FakeSlack
+) -> None:
+    """What `serve` does before it listens (migrate, then sync the question bank), by 4
+    copies at once, each with its own engine."""
+    settings = settings_for(fresh_database_url, fake_slack)
+    outcomes = await asyncio.gather(
+        *(
+            prepare_services(
+                settings, client=build_client(settings), db=Database(settings.database_url)
+            )
+            for _ in range(COPIES)
+        ),
+        return_exceptions=True,
+    )
+    for outcome in outcomes:
+        if isinstance(outcome, Services):
+            await outcome.db.dispose()
+    assert [type(o).__name__ for o in outcomes] == ["Services"] * COPIES
