@@ -139,6 +139,7 @@ class RunReport:
     sent: int = 0
     failed: int = 0
     retried: int = 0
+    rate_limited: int = 0  # of the retried: Slack answered 429
     deferred: int = 0
     dropped: int = 0
     lost_claims: int = 0
@@ -146,6 +147,15 @@ class RunReport:
     interrupted: int = 0  # sends a stopped worker left, to be checked
     landed: int = 0  # an unclear send that Slack's history showed had arrived
     errors: dict[str, int] = field(default_factory=dict)
+
+    def add(self, outcome: str) -> None:
+        """One send ended: sent, retried, rate_limited (a retry after a 429) or failed; counted
+        here and in partnercheck_slack_sends_total."""
+        SLACK_SENDS.labels(outcome).inc()
+        if outcome == "rate_limited":
+            self.rate_limited += 1
+            outcome = "retried"
+        setattr(self, outcome, getattr(self, outcome) + 1)
 
 
 class Dispatcher:
@@ -343,8 +353,7 @@ class Dispatcher:
         recorded = await self._recording.submit(row.id, (row, posted))
         if not recorded:
             log.error("Message %d was sent but its row had already been closed", row.id)
-        report.sent += 1
-        SLACK_SENDS.labels("sent").inc()
+        report.add("sent")
 
     async def _mark_sending(self, rows: list[ScheduledMessage]) -> dict[int, bool]:
         async with self._unit() as session:
@@ -407,12 +416,10 @@ class Dispatcher:
             await self.pacer.hold(team, wait)  # every copy waits, not only this one
             if attempts >= MAX_RATE_LIMITED:
                 await self._fail(row, f"Slack kept asking us to slow down ({attempts} tries)")
-                report.failed += 1
-                SLACK_SENDS.labels("failed").inc()
+                report.add("failed")
             else:
                 await self._later(row, until, "sending", error="rate limited by Slack; waiting")
-                report.retried += 1
-                SLACK_SENDS.labels("rate_limited").inc()
+                report.add("rate_limited")
             return
         if failure.unsure:
             # not resent blindly: after the backoff, Slack's history says whether it landed
@@ -423,8 +430,7 @@ class Dispatcher:
                 error=f"{failure.error} after the request was sent; checking whether "
                 "it arrived before sending again",
             )
-            report.retried += 1
-            SLACK_SENDS.labels("retried").inc()
+            report.add("retried")
             return
         transient = (failure.status or 0) >= 500 or failure.error in RETRYABLE_ERRORS
         if transient and attempts < MAX_ATTEMPTS:
@@ -434,16 +440,14 @@ class Dispatcher:
                 "sending",
                 error=f"Slack answered {failure.status or ''} {failure.error}; will retry".strip(),
             )
-            report.retried += 1
-            SLACK_SENDS.labels("retried").inc()
+            report.add("retried")
             return
         hint = PERMANENT_HINTS.get(failure.error)
         detail = f"{failure.error} ({hint})" if hint else failure.error
         if transient:
             detail = f"gave up after {attempts} tries: {detail}"
         await self._fail(row, f"Slack refused the message: {detail}")
-        report.failed += 1
-        SLACK_SENDS.labels("failed").inc()
+        report.add("failed")
 
     async def _check_all(self, rows: list[ScheduledMessage], report: RunReport) -> None:
         gate = asyncio.Semaphore(TZ_LOOKUP_CONCURRENCY)
@@ -482,7 +486,7 @@ class Dispatcher:
                     "may not have it",
                     was="checking",
                 )
-                report.failed += 1
+                report.add("failed")
                 return
             await self._unsure(
                 row,
@@ -491,13 +495,13 @@ class Dispatcher:
                 error=f"could not ask Slack whether it arrived ({failure.error}); will ask again",
                 count_attempt=True,
             )
-            report.retried += 1
+            report.add("retried")
             return
         if landed is not None:
             if not await self._recording.submit(row.id, (row, landed)):
                 log.error("Message %d had arrived but its row had already been closed", row.id)
             report.landed += 1
-            report.sent += 1
+            report.add("sent")
             return
         if row.attempts < MAX_ATTEMPTS:
             await self._later(
@@ -506,7 +510,7 @@ class Dispatcher:
                 "checking",
                 error="Slack does not have the message (the send ended unclearly); will retry",
             )
-            report.retried += 1
+            report.add("retried")
             return
         await self._fail(
             row,
@@ -514,7 +518,7 @@ class Dispatcher:
             "unclearly and the message did not arrive",
             was="checking",
         )
-        report.failed += 1
+        report.add("failed")
 
     async def _later(
         self, row: ScheduledMessage, due_at: datetime, was: str, *, error: str | None = None
