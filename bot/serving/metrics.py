@@ -21,7 +21,7 @@ from bot.plumbing.metrics import (
 )
 from bot.services import Services
 
-SLACK_KIND = "partnercheck.slack_kind"  # what kind of request /slack/events got (a request key)
+SLACK_KIND = web.RequestKey("slack_kind", str)  # what kind of request /slack/events got
 SLACK_EVENTS = "/slack/events"
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 

@@ -104,7 +104,9 @@ async def test_two_copies_together_keep_the_workspace_rate(
     span = max(arrivals) - min(arrivals)
     combined_rate = (len(arrivals) - 1) / span
     print(f"combined rate {combined_rate:.2f}/s with the setting at {RATE}/s")
-    # sends start 1/RATE apart; arrival times wobble by the time each call takes, so a window
-    # may hold one more than RATE × WINDOW
-    assert most_in_any_window(arrivals, WINDOW) <= RATE * WINDOW + 1
-    assert combined_rate <= RATE * 1.02
+    # over the run, within the setting (sends start 1.02 / RATE apart; one copy alone pacing
+    # itself would make this twice the setting)
+    assert combined_rate <= RATE
+    # arrival times wobble by the time each call takes (more on a loaded machine), so a one
+    # second window may hold a few more than RATE × WINDOW; never the double
+    assert most_in_any_window(arrivals, WINDOW) <= RATE * WINDOW + 3

@@ -179,7 +179,7 @@ async def test_socket_mode_stops_when_connected(serve, socket_slack: FakeSocketM
     assert len(socket_slack.sockets) == 1
     took = await served.stop_with(signal.SIGINT)
     print(f"stopped {took:.1f} s after SIGINT while connected", file=sys.stderr)
-    assert "Traceback" not in "".join(served.lines)
+    assert "Traceback" not in "".join(served.lines), "".join(served.lines)
 
 
 async def test_socket_mode_reconnects_and_stops_while_reconnecting(
@@ -192,7 +192,7 @@ async def test_socket_mode_reconnects_and_stops_while_reconnecting(
     await served.wait_for_line("could not connect to Slack (service_unavailable)", after=dropped)
     took = await served.stop_with(signal.SIGTERM)
     print(f"stopped {took:.1f} s after SIGTERM while reconnecting", file=sys.stderr)
-    assert "Traceback" not in "".join(served.lines)
+    assert "Traceback" not in "".join(served.lines), "".join(served.lines)
 
 
 @pytest.mark.parametrize(
