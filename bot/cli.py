@@ -16,8 +16,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from bot.db.engine import migrated
-from bot.plumbing.config import ConfigError, Settings
+from bot.plumbing.config import ConfigError, Settings, log_settings
 from bot.plumbing.errors import UserError
+from bot.plumbing.logs import configure_logging
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -96,11 +97,8 @@ def _day(raw: str) -> date:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
+        configure_logging(*log_settings())
         return _run(args)
     except (ConfigError, UserError) as problem:
         print(f"partnercheck: {problem}", file=sys.stderr)
@@ -108,13 +106,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # e.g. `partnercheck questions list | head`: the reader left
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAILED
-    except (OSError, SQLAlchemyError) as problem:
+    except SQLAlchemyError as problem:
+        # the connection was made (that failing is a DatabaseUnavailable): the database answered
         reason = str(getattr(problem, "orig", None) or problem).splitlines()[0][:200]
         print(
-            f"partnercheck: could not open the database at {_shown_url()} ({reason}). "
-            "Check DATABASE_URL and that the database server is running.",
+            f"partnercheck: the database at {_shown_url()} refused the work ({reason}).",
             file=sys.stderr,
         )
+        return EXIT_FAILED
+    except OSError as problem:
+        print(f"partnercheck: {problem.strerror or problem}.", file=sys.stderr)
         return EXIT_FAILED
     except KeyboardInterrupt:
         return EXIT_FAILED

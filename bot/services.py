@@ -18,6 +18,7 @@ from bot.plumbing.workspace import Workspace
 from bot.slack.gateway import SlackGateway
 from bot.slack.installations import Installations
 from bot.slack.members import ChannelMembers
+from bot.slack.state import SlackState
 from questions.bank import Bank
 
 
@@ -39,6 +40,8 @@ class Services:
     installations: Installations | None = None
     # workspaces by team id, with the token that acts for each (bot/usecases/workspaces.py)
     workspaces: Lru[str, Workspace] = field(default_factory=lambda: Lru(1024))
+    # the link to Slack as last seen (auth.test, Socket Mode), for /healthz
+    slack: SlackState = field(default_factory=SlackState)
     # answer clicks, stored in batches (group commit)
     answers: AnswerWriter = field(init=False)
     # how long a request may work before Slack must be answered

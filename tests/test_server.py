@@ -58,7 +58,7 @@ async def test_serve_answers_health_and_stops_cleanly_mid_request(tmp_path: Path
             async with aiohttp.ClientSession() as http:
                 async with http.get(f"http://127.0.0.1:{port}/healthz") as health:
                     assert health.status == 200
-                    assert await health.json() == {"ok": True, "database": "ok"}
+                    assert await health.json() == {"ok": True, "database": "ok", "slack": "ok"}
                 # a request whose follow-up (opening the modal) is still running at SIGTERM
                 fake.delay_seconds = 1.0
                 body = signing.slash_command("check")
@@ -69,6 +69,9 @@ async def test_serve_answers_health_and_stops_cleanly_mid_request(tmp_path: Path
                 ) as reply:
                     assert reply.status == 200
                 await fake.wait_for("views.open")
+                async with http.get(f"http://127.0.0.1:{port}/metrics") as scraped:
+                    assert scraped.status == 200
+                    metrics = await scraped.text()
                 app.send_signal(signal.SIGTERM)
                 rest = (await asyncio.wait_for(app.stderr.read(), 60)).decode()
                 assert await app.wait() == 0
@@ -78,6 +81,11 @@ async def test_serve_answers_health_and_stops_cleanly_mid_request(tmp_path: Path
                 await app.wait()
         output = "".join(log) + rest
         assert "Stopped cleanly" in output
+        assert 'partnercheck_requests_total{kind="command",status="200"} 1.0' in metrics
+        assert 'partnercheck_ack_seconds_count{kind="command"} 1.0' in metrics
+        assert "partnercheck_outbox_due 0.0" in metrics
+        assert "token` will be unused" not in output  # Bolt's warning is not worth a line
+        assert "apscheduler" not in output  # its per-run lines are DEBUG
         assert "Traceback" not in output
         [opened] = fake.calls_to("views.open")
         assert opened.status == 200 and opened.response and opened.response["ok"]

@@ -31,6 +31,7 @@ from bot.db import checks as store
 from bot.db import deliveries
 from bot.db.engine import Database
 from bot.plumbing.errors import NotFound, UserError
+from bot.plumbing.metrics import ANSWER_BATCH_SIZE
 
 log = logging.getLogger(__name__)
 
@@ -145,6 +146,7 @@ class AnswerWriter:
 
     async def _store(self, batch: list[_Pending]) -> None:
         self.batches += 1
+        ANSWER_BATCH_SIZE.observe(len(batch))
         try:
             outcomes = await self._commit([click for click, _ in batch])
         except (IntegrityError, DataError) as error:

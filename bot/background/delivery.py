@@ -8,8 +8,8 @@ One `run_once()` per tick:
    workspace told to wait), or drop (answered, skipped, opted out, meeting cancelled;
    a digest with nothing new). Reflection rows are decided by bot.usecases.nudges, the
    lead's weekly digest by bot.usecases.digest;
-4. per row to send: wait for the workspace's pace, mark it sending (compare-and-set),
-   call chat.postMessage once, record the outcome.
+4. per row to send: wait for the workspace's pace (shared by every copy: pacing.py), mark
+   it sending (compare-and-set), call chat.postMessage once, record the outcome.
 
 Outcomes: ok → sent. 429 → back to pending after Retry-After, and the whole workspace
 waits. 5xx or a refused connection → retried with backoff, then failed with the error.
@@ -28,9 +28,7 @@ import asyncio
 import logging
 import os
 import socket
-import time
 import uuid
-from collections import deque
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -41,9 +39,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.background.pacing import SharedPacer
 from bot.db import outbox
 from bot.db.models import ScheduledMessage
 from bot.domain.nudge_timing import backoff
+from bot.plumbing.metrics import SLACK_SENDS
 from bot.plumbing.workspace import Workspace, acting_for
 from bot.services import Services
 from bot.slack.gateway import Posted, SlackCallFailed, SlackGateway
@@ -61,7 +61,7 @@ MAX_RATE_LIMITED = 25  # 429 answers before we give up on one message
 SEND_LEASE = timedelta(seconds=DELIVERY_TIMEOUT_SECONDS + 5)  # a live sender is never this late
 SAME_CHANNEL_GAP = timedelta(seconds=1)  # between two messages to one DM (Slack: ~1/s)
 TZ_LOOKUP_CONCURRENCY = 8
-PACING_WINDOW = 60.0
+CLAIM_AHEAD = timedelta(seconds=10)
 RECORD_TRIES = 6
 MESSAGE_EVENT = "partnercheck_message"  # the metadata event_type on every message we queue
 # the history searched after an unclear send: from a little before the attempt (clock skew)
@@ -105,48 +105,6 @@ def delivery_gateway(services: Services) -> SlackGateway:
     return SlackGateway(client)
 
 
-class Pacer:
-    """Per workspace: at most `rate × window` sends in any rolling `window` seconds.
-
-    A send counts from when its answer arrived (never earlier than Slack counted it), and
-    sends in flight count too, so the pace holds with many concurrent calls.
-    """
-
-    def __init__(
-        self,
-        rate_per_second: float,
-        *,
-        window: float = PACING_WINDOW,
-        monotonic: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
-    ) -> None:
-        self.limit = max(1, int(rate_per_second * window))
-        self.window = window
-        self.monotonic = monotonic
-        self.sleep = sleep
-        self._done: dict[str, deque[float]] = {}
-        self._in_flight: dict[str, int] = {}
-
-    async def acquire(self, team: str) -> None:
-        done = self._done.setdefault(team, deque())
-        while True:
-            now = self.monotonic()
-            while done and done[0] <= now - self.window:
-                done.popleft()
-            in_flight = self._in_flight.get(team, 0)
-            if len(done) + in_flight < self.limit:
-                self._in_flight[team] = in_flight + 1
-                return
-            wait = done[0] + self.window - now if done else 0.05
-            await self.sleep(max(0.01, wait))
-
-    def release(self, team: str, *, counted: bool) -> None:
-        """The call finished; `counted` when Slack may have counted it against the limit."""
-        self._in_flight[team] = max(0, self._in_flight.get(team, 0) - 1)
-        if counted:
-            self._done.setdefault(team, deque()).append(self.monotonic())
-
-
 class GroupCommit(Generic[T, R]):
     """Concurrent callers each submit one item; whoever comes while a flush is running
     joins the next one, so N rows cost one transaction instead of N. `flush` answers
@@ -185,6 +143,7 @@ class RunReport:
     sent: int = 0
     failed: int = 0
     retried: int = 0
+    rate_limited: int = 0  # of the retried: Slack answered 429
     deferred: int = 0
     dropped: int = 0
     lost_claims: int = 0
@@ -192,6 +151,15 @@ class RunReport:
     interrupted: int = 0  # sends a stopped worker left, to be checked
     landed: int = 0  # an unclear send that Slack's history showed had arrived
     errors: dict[str, int] = field(default_factory=dict)
+
+    def add(self, outcome: str) -> None:
+        """One send ended: sent, retried, rate_limited (a retry after a 429) or failed; counted
+        here and in partnercheck_slack_sends_total."""
+        SLACK_SENDS.labels(outcome).inc()
+        if outcome == "rate_limited":
+            self.rate_limited += 1
+            outcome = "retried"
+        setattr(self, outcome, getattr(self, outcome) + 1)
 
 
 class Dispatcher:
@@ -203,14 +171,14 @@ class Dispatcher:
         worker: str | None = None,
         batch_size: int = 200,
         concurrency: int = 16,
-        pacer: Pacer | None = None,
+        pacer: SharedPacer | None = None,
     ) -> None:
         self.services = services
         self.gateway = gateway or delivery_gateway(services)
         self.worker = worker or worker_id()
         self.batch_size = batch_size
         self.concurrency = concurrency
-        self.pacer = pacer or Pacer(services.settings.slack_rate)
+        self.pacer = pacer or SharedPacer(services.db, services.settings.slack_rate)
         self.lease = timedelta(seconds=services.settings.claim_lease_seconds)
         self._paused_until: dict[str, datetime] = {}
         self._last_to_channel: dict[str, datetime] = {}
@@ -267,14 +235,10 @@ class Dispatcher:
         return report
 
     async def _claim(self) -> list[ScheduledMessage]:
-        # claim only what the pace lets us send well within the lease
-        limit = max(
-            1,
-            min(
-                self.batch_size,
-                int(self.pacer.limit * self.lease.total_seconds() / self.pacer.window / 2),
-            ),
-        )
+        # claim only what the pace lets us send within CLAIM_AHEAD (well within the lease),
+        # so other copies take the rest and every copy's senders stay busy
+        ahead = min(CLAIM_AHEAD.total_seconds(), self.lease.total_seconds() / 2)
+        limit = max(1, min(self.batch_size, int(self.pacer.rate * ahead)))
         async with self._unit() as session:
             return await outbox.claim_due(
                 session=session,
@@ -408,32 +372,28 @@ class Dispatcher:
             report.deferred += 1
             return
         self._last_to_channel[channel] = clock.now()
-        await self.pacer.acquire(team)
-        counted = False
+        slot = await self.pacer.reserve(team)
+        paused = self._paused_until.get(team)
+        if paused is not None and paused > clock.now():
+            await self._later(row, paused, "claimed")
+            report.deferred += 1
+            return
+        if not await self._sending.submit(row.id, row):
+            report.lost_claims += 1
+            return
+        if not await self.pacer.wait_for(slot):  # marking took too long: a moment of its own
+            await self.pacer.wait_for(await self.pacer.reserve(team))
         try:
-            paused = self._paused_until.get(team)
-            if paused is not None and paused > clock.now():
-                await self._later(row, paused, "claimed")
-                report.deferred += 1
-                return
-            if not await self._sending.submit(row.id, row):
-                report.lost_claims += 1
-                return
-            try:
-                posted = await self.gateway.post_message(
-                    channel, message.text, message.blocks, metadata=message_metadata(row)
-                )
-            except SlackCallFailed as failure:
-                counted = failure.retry_after is None
-                await self._after_failure(row, failure, report)
-                return
-            counted = True
-            recorded = await self._recording.submit(row.id, (row, posted))
-            if not recorded:
-                log.error("Message %d was sent but its row had already been closed", row.id)
-            report.sent += 1
-        finally:
-            self.pacer.release(team, counted=counted)
+            posted = await self.gateway.post_message(
+                channel, message.text, message.blocks, metadata=message_metadata(row)
+            )
+        except SlackCallFailed as failure:
+            await self._after_failure(row, failure, report)
+            return
+        recorded = await self._recording.submit(row.id, (row, posted))
+        if not recorded:
+            log.error("Message %d was sent but its row had already been closed", row.id)
+        report.add("sent")
 
     async def _mark_sending(self, rows: list[ScheduledMessage]) -> dict[int, bool]:
         async with self._unit() as session:
@@ -496,12 +456,13 @@ class Dispatcher:
             until = now + wait
             team = row.team_id or ""
             self._paused_until[team] = max(self._paused_until.get(team, until), until)
+            await self.pacer.hold(team, wait)  # every copy waits, not only this one
             if attempts >= MAX_RATE_LIMITED:
                 await self._fail(row, f"Slack kept asking us to slow down ({attempts} tries)")
-                report.failed += 1
+                report.add("failed")
             else:
                 await self._later(row, until, "sending", error="rate limited by Slack; waiting")
-                report.retried += 1
+                report.add("rate_limited")
             return
         if failure.unsure:
             # not resent blindly: after the backoff, Slack's history says whether it landed
@@ -512,7 +473,7 @@ class Dispatcher:
                 error=f"{failure.error} after the request was sent; checking whether "
                 "it arrived before sending again",
             )
-            report.retried += 1
+            report.add("retried")
             return
         transient = (failure.status or 0) >= 500 or failure.error in RETRYABLE_ERRORS
         if transient and attempts < MAX_ATTEMPTS:
@@ -522,14 +483,14 @@ class Dispatcher:
                 "sending",
                 error=f"Slack answered {failure.status or ''} {failure.error}; will retry".strip(),
             )
-            report.retried += 1
+            report.add("retried")
             return
         hint = PERMANENT_HINTS.get(failure.error)
         detail = f"{failure.error} ({hint})" if hint else failure.error
         if transient:
             detail = f"gave up after {attempts} tries: {detail}"
         await self._fail(row, f"Slack refused the message: {detail}")
-        report.failed += 1
+        report.add("failed")
 
     async def _check_all(self, rows: list[ScheduledMessage], report: RunReport) -> None:
         gate = asyncio.Semaphore(TZ_LOOKUP_CONCURRENCY)
@@ -568,7 +529,7 @@ class Dispatcher:
                     "may not have it",
                     was="checking",
                 )
-                report.failed += 1
+                report.add("failed")
                 return
             await self._unsure(
                 row,
@@ -577,13 +538,13 @@ class Dispatcher:
                 error=f"could not ask Slack whether it arrived ({failure.error}); will ask again",
                 count_attempt=True,
             )
-            report.retried += 1
+            report.add("retried")
             return
         if landed is not None:
             if not await self._recording.submit(row.id, (row, landed)):
                 log.error("Message %d had arrived but its row had already been closed", row.id)
             report.landed += 1
-            report.sent += 1
+            report.add("sent")
             return
         if row.attempts < MAX_ATTEMPTS:
             await self._later(
@@ -592,7 +553,7 @@ class Dispatcher:
                 "checking",
                 error="Slack does not have the message (the send ended unclearly); will retry",
             )
-            report.retried += 1
+            report.add("retried")
             return
         await self._fail(
             row,
@@ -600,7 +561,7 @@ class Dispatcher:
             "unclearly and the message did not arrive",
             was="checking",
         )
-        report.failed += 1
+        report.add("failed")
 
     async def _later(
         self, row: ScheduledMessage, due_at: datetime, was: str, *, error: str | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -45,9 +47,22 @@ class Ticker:
 
 def _guarded(name: str, job: Job) -> Callable[[], Awaitable[None]]:
     async def run() -> None:
+        # the job runs in a task of its own: stopping the scheduler cancels this wrapper, not
+        # the job, which finishes its transaction (the server waits for it within its grace)
+        task = asyncio.ensure_future(job())
+        task.add_done_callback(functools.partial(_report, name))
         try:
-            await job()
-        except Exception as error:
-            log.error("Scheduled job %s failed: %s", name, type(error).__name__, exc_info=error)
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            log.info("Scheduled job %s is finishing: the app is stopping", name)
+        except Exception:
+            pass  # reported by _report
 
     return run
+
+
+def _report(name: str, task: asyncio.Future[object]) -> None:
+    if task.cancelled():
+        log.info("Scheduled job %s stopped with the app", name)
+    elif (error := task.exception()) is not None:
+        log.error("Scheduled job %s failed: %s", name, type(error).__name__, exc_info=error)

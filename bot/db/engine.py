@@ -3,24 +3,32 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import functools
+import os
 import sqlite3
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+
+from bot.plumbing.errors import UserError
+from bot.plumbing.metrics import DATABASE_ERRORS
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Every wait on the request path is bounded well inside Slack's 3 seconds: a database that is
@@ -31,6 +39,18 @@ POSTGRES_LOCK_TIMEOUT_MS = 1500
 POSTGRES_CONNECT_TIMEOUT_S = 1.5
 PING_TIMEOUT_S = 0.5
 T = TypeVar("T")
+# copies starting together take turns: the first migrates, the others find the schema current
+MIGRATION_LOCK = (
+    "SELECT pg_advisory_xact_lock(hashtext('partnercheck.migrate.' || current_schema()))"
+)
+
+
+class DatabaseUnavailable(UserError):
+    """The database could not be reached or opened (a connection, not a query, failed)."""
+
+
+class DatabaseMissing(UserError):
+    """A command that only reads found no current Partnership Check database."""
 
 
 class Database:
@@ -98,6 +118,8 @@ class Database:
             event.listen(writer, "connect", functools.partial(_sqlite_pragmas, busy_timeout_ms))
             event.listen(writer, "begin", _sqlite_begin_immediate)
             self._sync_writer = (writer, ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer"))
+        for engine in {self.engine, self.read_engine}:
+            event.listen(engine.sync_engine, "handle_error", _count_error)
 
     @asynccontextmanager
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
@@ -128,13 +150,64 @@ class Database:
             yield session
 
     async def migrate(self) -> None:
-        """Bring the schema to the newest Alembic revision."""
-        if self.is_sqlite:
-            async with self.engine.connect() as connection:
+        """Bring the schema to the newest Alembic revision. Copies starting at once take turns
+        (a PostgreSQL advisory lock; for SQLite a lock on a file beside the database), so the
+        first migrates and the others find the schema current."""
+        async with _sqlite_file_lock(self.sqlite_path()), self.connected() as connection:
+            if self.is_sqlite:
                 await connection.run_sync(_upgrade_sqlite)
-            return
-        async with self.engine.begin() as connection:
-            await connection.run_sync(_upgrade)
+                return
+            async with connection.begin():
+                # waiting for another copy's turn may outlast a request's lock_timeout
+                await connection.execute(text("SET LOCAL lock_timeout = 0"))
+                await connection.execute(text(MIGRATION_LOCK))
+                await connection.run_sync(_upgrade)
+
+    async def require_current(self) -> None:
+        """For commands that only read: raise DatabaseMissing unless the database exists and its
+        schema is current. Never creates a file, a table or a row."""
+        path = self.sqlite_path()
+        if path is not None and not path.is_file():
+            raise DatabaseMissing(f"There is no database file at {path}; {_WHERE_DATA_IS}.")
+        async with self.connected() as connection:
+            current = await connection.run_sync(_current_revision)
+        if current is None:
+            raise DatabaseMissing(
+                f"The database at {self.shown_url()} holds no Partnership Check data; "
+                f"{_WHERE_DATA_IS}."
+            )
+        if current != _head_revision():
+            raise DatabaseMissing(
+                f"The database at {self.shown_url()} has an older schema (revision {current}): "
+                "run `partnercheck migrate` first."
+            )
+
+    @asynccontextmanager
+    async def connected(self) -> AsyncIterator[Any]:
+        """A connection; failing to open one raises DatabaseUnavailable (errors after that are
+        the database's answers and keep their own type)."""
+        try:
+            connection = await self.engine.connect()
+        except (OSError, DBAPIError) as error:
+            reason = str(getattr(error, "orig", None) or error).splitlines()[0][:200]
+            raise DatabaseUnavailable(
+                f"Could not open the database at {self.shown_url()} ({reason}); check "
+                "DATABASE_URL and that the database server is running."
+            ) from None
+        try:
+            yield connection
+        finally:
+            await connection.close()
+
+    def sqlite_path(self) -> Path | None:
+        """The SQLite file, or None for PostgreSQL and in-memory databases."""
+        if not self.is_sqlite:
+            return None
+        name = make_url(self.url).database
+        return Path(name) if name and name != ":memory:" else None
+
+    def shown_url(self) -> str:
+        return make_url(self.url).render_as_string(hide_password=True)
 
     async def ping(self, timeout: float = PING_TIMEOUT_S) -> bool:
         """True when the app could write now; answers within about `timeout` seconds.
@@ -161,6 +234,20 @@ class Database:
             await asyncio.get_running_loop().run_in_executor(thread, writer.dispose)
 
 
+_WHERE_DATA_IS = "set DATABASE_URL to the database the app uses (this command never creates one)"
+
+
+@asynccontextmanager
+async def existing(url: str) -> AsyncIterator[Database]:
+    """The database at `url` as it is, for a command that reads it: never created or changed."""
+    db = Database(url)
+    try:
+        await db.require_current()
+        yield db
+    finally:
+        await db.dispose()
+
+
 @asynccontextmanager
 async def migrated(url: str) -> AsyncIterator[Database]:
     """The database at `url`, brought up to date, for one command-line run."""
@@ -178,6 +265,10 @@ def alembic_config(connection: Connection | None = None) -> Config:
     if connection is not None:
         config.attributes["connection"] = connection
     return config
+
+
+def _count_error(_context: Any) -> None:
+    DATABASE_ERRORS.inc()
 
 
 def _upgrade(connection: Connection) -> None:
@@ -206,6 +297,39 @@ def _raw_pragma(connection: Connection, pragma: str) -> None:
         cursor.execute(pragma)
     finally:
         cursor.close()
+
+
+def _current_revision(connection: Connection) -> str | None:
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+def _head_revision() -> str | None:
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+@asynccontextmanager
+async def _sqlite_file_lock(database: Path | None) -> AsyncIterator[None]:
+    """Hold an exclusive lock on `<database>.migrate-lock` (nothing for other databases)."""
+    if database is None:
+        yield
+        return
+    with _held_lock(database.with_name(database.name + ".migrate-lock")) as lock_file:
+        await asyncio.to_thread(fcntl.flock, lock_file, fcntl.LOCK_EX)
+        yield
+
+
+@contextmanager
+def _held_lock(path: Path) -> Iterator[int]:
+    try:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as error:
+        raise DatabaseUnavailable(
+            f"Could not open the database beside {path} ({error.strerror}); check DATABASE_URL."
+        ) from None
+    try:
+        yield descriptor
+    finally:
+        os.close(descriptor)  # closing releases the lock
 
 
 def _sqlite_pragmas(busy_timeout_ms: int, dbapi_connection: Any, _record: Any) -> None:

@@ -473,3 +473,14 @@ class InstalledWorkspace(Base):
 SQLAlchemyInstallationStore.build_installations_table(Base.metadata, "slack_installations")
 SQLAlchemyInstallationStore.build_bots_table(Base.metadata, "slack_bots")
 SQLAlchemyOAuthStateStore.build_oauth_states_table(Base.metadata, "slack_oauth_states")
+
+
+class SlackPace(Base):
+    """Per workspace, when the dispatcher's next Slack send may start, whichever copy of the
+    app makes it: the shared pace that keeps sends within PARTNERCHECK_SLACK_RATE
+    (bot/background/pacing.py)."""
+
+    __tablename__ = "slack_pace"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    next_at: Mapped[datetime]

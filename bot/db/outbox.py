@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import ScheduledMessage
@@ -102,7 +102,13 @@ async def _claim(
         .limit(limit)
     )
     if _dialect(session) == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
+        # picked first, in a statement of its own: as a subquery of the UPDATE, PostgreSQL
+        # may run it more than once, and each run skips the rows the last one locked, so
+        # one claim could take many times `limit` rows
+        picked = (await session.scalars(candidates.with_for_update(skip_locked=True))).all()
+        if not picked:
+            return []
+        candidates = select(ScheduledMessage.id).where(ScheduledMessage.id.in_(picked))
     claimed = (
         await session.scalars(
             update(ScheduledMessage)
@@ -343,3 +349,17 @@ async def _finish(session: AsyncSession, row_id: int, worker: str, was: str, **v
 
 def _dialect(session: AsyncSession) -> str:
     return session.bind.dialect.name if session.bind is not None else "sqlite"
+
+
+async def due_now(*, session: AsyncSession, now: datetime) -> tuple[int, datetime | None]:
+    """How many rows are due and not sent yet (pending, claimed or being sent), and the
+    oldest due_at among them."""
+    count, oldest = (
+        await session.execute(
+            select(func.count(), func.min(ScheduledMessage.due_at)).where(
+                ScheduledMessage.status.in_(("pending", "claimed", "sending")),
+                ScheduledMessage.due_at <= now,
+            )
+        )
+    ).one()
+    return int(count), oldest

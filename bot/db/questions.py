@@ -5,12 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import QuestionVersion
 from bot.plumbing.errors import UserError
 from questions.bank import Bank, Question
+
+BANK_SYNC_LOCK = text(
+    "SELECT pg_advisory_xact_lock(hashtext('partnercheck.bank.' || current_schema()))"
+)
+# start-up may wait for another copy's turn longer than a request's lock_timeout allows
+NO_LOCK_TIMEOUT = text("SET LOCAL lock_timeout = 0")
 
 
 @dataclass(frozen=True)
@@ -24,7 +30,11 @@ class BankDrift(UserError):
 
 
 async def sync_bank(*, session: AsyncSession, bank: Bank, now: datetime) -> SyncReport:
-    """Add every question version the database lacks; never rewrite one it has."""
+    """Add every question version the database lacks; never rewrite one it has. Copies
+    starting together take turns (on SQLite, BEGIN IMMEDIATE already makes them)."""
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        await session.execute(NO_LOCK_TIMEOUT)
+        await session.execute(BANK_SYNC_LOCK)
     stored = {
         (row.question_id, row.version): row
         for row in (await session.scalars(select(QuestionVersion))).all()

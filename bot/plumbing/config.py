@@ -125,6 +125,23 @@ def questions_dir(env: Mapping[str, str]) -> Path | None:
     return _folder(env, "PARTNERCHECK_QUESTIONS_DIR")
 
 
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+LOG_FORMATS = ("text", "json")
+
+
+def log_settings(env: Mapping[str, str] | None = None) -> tuple[str, str]:
+    """(LOG_LEVEL, LOG_FORMAT) from `env` (default: the environment over `.env`)."""
+    if env is None:
+        env = environment()
+    level = (_optional(env, "LOG_LEVEL") or "INFO").upper()
+    if level not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}, not {level!r}.")
+    log_format = (_optional(env, "LOG_FORMAT") or "text").lower()
+    if log_format not in LOG_FORMATS:
+        raise ConfigError(f"LOG_FORMAT must be text or json, not {log_format!r}.")
+    return level, log_format
+
+
 def normalise_database_url(url: str) -> str:
     """Accept the usual spellings and return one SQLAlchemy async URL."""
     url = url.strip()

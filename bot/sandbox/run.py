@@ -116,4 +116,5 @@ async def run_sandbox(port: int, base_env: Mapping[str, str] | None = None) -> N
         clock=clock,
         extend=extend,
         listening=listening,
+        check_token=False,  # the sandbox's Slack answers on this port, once it listens
     )

@@ -16,6 +16,7 @@ from bot.plumbing.clock import Clock
 from bot.plumbing.config import Settings
 from bot.services import Services
 from bot.serving.bolt_app import build_app, prepare_services
+from bot.serving.slack_link import SocketModeLink, check_bot_token, until_stopped
 from bot.serving.web_app import build_web_app
 from bot.usecases.calendar import poll_calendars
 from bot.usecases.checks import close_due_checks
@@ -27,7 +28,10 @@ from bot.usecases.workspaces import delete_uninstalled_workspaces
 
 log = logging.getLogger(__name__)
 
+# the whole stop fits in this (compose's stop_grace_period is 30 s): requests in flight get
+# up to REQUESTS_GRACE_SECONDS of it, follow-ups and background work what is left
 SHUTDOWN_GRACE_SECONDS = 20
+REQUESTS_GRACE_SECONDS = 10
 
 
 def scheduled_jobs(services: Services) -> list[tuple[str, Job]]:
@@ -59,56 +63,73 @@ async def serve(
     clock: Clock | None = None,
     extend: Extension | None = None,
     listening: Callable[[], None] | None = None,
+    check_token: bool = True,
 ) -> None:
-    """`clock`, `extend` and `listening` (called once the port answers) are for the sandbox."""
-    services = await prepare_services(settings, clock=clock)
-    bolt = build_app(services)
-    jobs = scheduled_jobs(services)
-    ticker = Ticker(settings.tick_seconds, jobs)
+    """`clock`, `extend`, `listening` (called once the port answers) and `check_token=False`
+    (its Slack answers on this very port, so it can't be asked before) are for the sandbox."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
+    services = await until_stopped(prepare_services(settings, clock=clock), stop)
+    if services is None:
+        return
+    if check_token and not settings.oauth:  # OAuth installs bring their own tokens
+        try:
+            await check_bot_token(settings, services.slack)
+        except BaseException:
+            await services.close()
+            await services.db.dispose()
+            raise
+    bolt = build_app(services)
+    jobs = scheduled_jobs(services)
+    ticker = Ticker(settings.tick_seconds, jobs)
 
     web_app = build_web_app(bolt, services)
     if extend is not None:
         extend(web_app, services, jobs)
     runner = web.AppRunner(
         web_app,
-        shutdown_timeout=SHUTDOWN_GRACE_SECONDS,
+        shutdown_timeout=REQUESTS_GRACE_SECONDS,
         access_log=web_log.access_logger if settings.access_log else None,
     )
     await runner.setup()
-    socket_handler = None
+    socket_link: asyncio.Task[None] | None = None
     try:
-        if socket_mode:
-            from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
-
-            socket_handler = AsyncSocketModeHandler(bolt, settings.slack_app_token)
-            await socket_handler.connect_async()
-            log.info("Connected to Slack in Socket Mode")
         site = web.TCPSite(runner, host=host, port=port or settings.port)
         await site.start()
         log.info("Listening on port %d (POST /slack/events, GET /healthz)", port or settings.port)
+        if socket_mode:
+            socket_link = asyncio.create_task(
+                SocketModeLink(bolt, settings, services.slack).run(stop)
+            )
         ticker.start()
         if listening is not None:
             listening()
+        if socket_link is not None:
+            await socket_link  # returns once stopped; a refused app token raises ConfigError
         await stop.wait()
         log.info("Stopping: finishing requests in flight")
     finally:
+        stop.set()
+        deadline = loop.time() + SHUTDOWN_GRACE_SECONDS
         ticker.stop()
-        if socket_handler is not None:
-            await socket_handler.close_async()
+        if socket_link is not None:
+            await asyncio.gather(socket_link, return_exceptions=True)
         await runner.cleanup()
         await services.answers.stop()  # clicks still queued are stored before we go
         try:  # confirmations and counts refreshes of the last requests
-            await asyncio.wait_for(services.background.drain(), SHUTDOWN_GRACE_SECONDS)
+            await asyncio.wait_for(services.background.drain(), _left(loop, deadline))
         except TimeoutError:
             log.warning("Stopped with %d follow-ups unfinished", services.background.pending)
-        await _drain(SHUTDOWN_GRACE_SECONDS)
+        await _drain(_left(loop, deadline))
         await services.close()
         await services.db.dispose()
         log.info("Stopped cleanly")
+
+
+def _left(loop: asyncio.AbstractEventLoop, deadline: float) -> float:
+    return max(0.1, deadline - loop.time())
 
 
 async def _drain(seconds: float) -> None:

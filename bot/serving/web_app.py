@@ -22,6 +22,7 @@ from slack_bolt.request.internals import extract_team_id
 from bot.plumbing.workspace import acting_for
 from bot.services import Services
 from bot.serving.front_door import Delivery, Rejected, read_delivery
+from bot.serving.metrics import SLACK_KIND, count_slack_requests, metrics_endpoint
 from bot.usecases.deliveries import first_delivery
 from bot.usecases.workspaces import workspace_for
 from handlers import errors
@@ -39,6 +40,7 @@ def build_web_app(bolt: AsyncApp, services: Services) -> web.Application:
             return web.Response(status=503, text="SLACK_SIGNING_SECRET is not set")
         try:
             delivery = await read_delivery(request, signing_secret=secret)
+            request[SLACK_KIND] = delivery.kind
         except Rejected as refusal:
             log.warning("Refused a request to /slack/events: %s", refusal.reason)
             return web.Response(status=refusal.status, text=refusal.reason)
@@ -97,9 +99,13 @@ def build_web_app(bolt: AsyncApp, services: Services) -> web.Application:
         await work
 
     async def healthz(_request: web.Request) -> web.Response:
-        healthy = await services.db.ping()
+        healthy = await services.db.ping()  # the answer rests on the database alone
         return web.json_response(
-            {"ok": healthy, "database": "ok" if healthy else "unreachable"},
+            {
+                "ok": healthy,
+                "database": "ok" if healthy else "unreachable",
+                "slack": services.slack.state,
+            },
             status=200 if healthy else 503,
         )
 
@@ -113,9 +119,10 @@ def build_web_app(bolt: AsyncApp, services: Services) -> web.Application:
             return await to_aiohttp_response(await flow.handle_installation(bolt_request))
         return await to_aiohttp_response(await flow.handle_callback(bolt_request))
 
-    app = web.Application()
+    app = web.Application(middlewares=[count_slack_requests])
     app.router.add_post("/slack/events", slack_events)
     app.router.add_get("/slack/install", oauth)
     app.router.add_get("/slack/oauth_redirect", oauth)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics_endpoint(services))
     return app

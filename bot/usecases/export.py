@@ -19,7 +19,7 @@ from typing import Any
 from bot.db import checks as store
 from bot.db import meetings as meeting_store
 from bot.db import partnership_data as partnership_store
-from bot.db.engine import Database, migrated
+from bot.db.engine import Database, existing
 from bot.db.models import Partnership
 from bot.domain.answers import CLIENT_SIDE, OUR_SIDE, option_label
 from bot.domain.summary import CLIENT_DEFAULT_NAME, OUR_DEFAULT_NAME
@@ -94,7 +94,7 @@ async def export_command(settings: Settings, request: ExportRequest) -> str:
         from bot.serving.bolt_app import build_client
 
         gateway = SlackGateway(build_client(settings))
-    async with migrated(settings.database_url) as db:
+    async with existing(settings.database_url) as db:
         data = await export_data(db, request, gateway=gateway, clock=SystemClock())
     return render(data, request.fmt)
 

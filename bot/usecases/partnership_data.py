@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.db import checks as check_store
 from bot.db import partnership_data as store
-from bot.db.engine import migrated
+from bot.db.engine import existing
 from bot.db.partnership_data import PartnershipLine, StoredData
 from bot.domain.wording import count_phrase
 from bot.plumbing.config import Settings
@@ -16,7 +16,7 @@ NAME_SHOWN = 40
 
 
 async def list_partnerships(settings: Settings) -> str:
-    async with migrated(settings.database_url) as db, db.unit_of_work() as session:
+    async with existing(settings.database_url) as db, db.unit_of_work() as session:
         lines = await store.overview(session=session)
     if not lines:
         return "No partnership is stored yet. One starts with `/partnership check` in Slack.\n"
@@ -26,7 +26,7 @@ async def list_partnerships(settings: Settings) -> str:
 async def delete_channel(settings: Settings, channel_id: str, *, confirmed: bool) -> str:
     """Deletes the channel's partnership and everything it holds when `confirmed`; says what
     that is either way."""
-    async with migrated(settings.database_url) as db, db.unit_of_work() as session:
+    async with existing(settings.database_url) as db, db.unit_of_work() as session:
         partnership = await check_store.partnership_for_channel(
             session=session, channel_id=channel_id
         )

@@ -123,6 +123,7 @@ async def test_export_writes_every_answer(tmp_path: Path, fmt: str) -> None:
 async def test_partnerships_lists_and_delete_asks_before_deleting(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'pc.db'}"
     env = {"DATABASE_URL": url}
+    assert run("migrate", cwd=tmp_path, env=env).returncode == 0
     empty = run("partnerships", cwd=tmp_path, env=env)
     assert empty.returncode == 0 and "No partnership is stored yet" in empty.stdout
     async with FakeSlack() as fake:

@@ -86,7 +86,7 @@ async def test_a_click_on_a_locked_database_is_told_to_try_again_and_nothing_is_
         await lock.release()
     await h.settle()
     await press(h, answer_button(h, "2"))
-    assert "your answer" in h.fake.last("chat.postEphemeral").args["text"]
+    assert h.fake.last("chat.postEphemeral").args["text"].startswith("✓ ")  # saved
     async with h.db().unit_of_work() as session:
         values = list(await session.scalars(select(Answer.value).where(Answer.user_id == LEAD)))
     assert values == ["2"]

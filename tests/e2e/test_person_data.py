@@ -46,6 +46,8 @@ def picks(question_id: str, user: str) -> str:
         return "deal_breaker" if user in (LEAD, CLIENT_1) else "none"
     if question_id in ("pc.along.common_history", "pc.actions.next_steps"):
         return "yes"
+    if question_id == "pc.consultants.role":
+        return "collaborator"
     return "4"
 
 

@@ -1,7 +1,7 @@
 """partnerships.our_org_name and client_org_name: summaries name each side by organisation.
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 """
 
 import sqlalchemy as sa

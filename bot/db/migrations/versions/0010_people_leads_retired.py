@@ -1,7 +1,7 @@
 """A person's name as Slack gave it (for exports), practice leads, and retired questions.
 
 Revision ID: 0010
-Revises: 0006
+Revises: 0008
 """
 
 import sqlalchemy as sa

@@ -1,0 +1,231 @@
+"""`partnercheck serve` as a real process: credentials checked at start-up, and Socket Mode
+that stops on SIGTERM or SIGINT in every state (connecting with Slack unreachable, connected,
+reconnecting). Slack is a fake Web API plus a fake Socket Mode websocket on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import signal
+import socket
+import sys
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from aiohttp import WSMsgType, web
+
+from tests.service.conftest import app_env, partnercheck
+from tests.support.fake_slack import FakeSlack
+
+STOPPED_WITHIN = 15  # a generous guard for the test; the app allows itself 10 s
+STARTED_WITHIN = 90
+
+
+class FakeSocketMode:
+    """apps.connections.open hands out ws:// URLs of a websocket on 127.0.0.1 that says hello
+    and stays open; `drop()` closes every socket and refuses new ones."""
+
+    def __init__(self) -> None:
+        self.sockets: list[web.WebSocketResponse] = []
+        self.refusing = False
+        self.opened = 0
+        self._runner: web.AppRunner | None = None
+        self.base = ""
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/api/auth.test", self._auth_test)
+        app.router.add_post("/api/apps.connections.open", self._open)
+        app.router.add_get("/link", self._link)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        host, port = self._runner.addresses[0][:2]
+        self.base = f"http://{host}:{port}/"
+
+    async def stop(self) -> None:
+        for ws in self.sockets:
+            await ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def drop(self) -> None:
+        self.refusing = True
+        for ws in list(self.sockets):
+            await ws.close()
+
+    async def _auth_test(self, _request: web.Request) -> web.Response:
+        return web.json_response({"ok": True, "team_id": "T0OURS", "user_id": "U0BOT"})
+
+    async def _open(self, _request: web.Request) -> web.Response:
+        self.opened += 1
+        if self.refusing:
+            return web.json_response({"ok": False, "error": "service_unavailable"}, status=503)
+        return web.json_response({"ok": True, "url": self.base.replace("http", "ws") + "link"})
+
+    async def _link(self, request: web.Request) -> web.WebSocketResponse:
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.sockets.append(ws)
+        await ws.send_str(json.dumps({"type": "hello", "num_connections": 1}))
+        async for message in ws:
+            if message.type == WSMsgType.ERROR:
+                break
+        self.sockets.remove(ws)
+        return ws
+
+
+@pytest.fixture
+async def socket_slack() -> AsyncIterator[FakeSocketMode]:
+    fake = FakeSocketMode()
+    await fake.start()
+    try:
+        yield fake
+    finally:
+        await fake.stop()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class Served:
+    """A `partnercheck serve` child whose log lines are read as they come."""
+
+    def __init__(self, process: asyncio.subprocess.Process) -> None:
+        self.process = process
+        self.lines: list[str] = []
+
+    async def wait_for_line(self, text: str, *, after: int = 0) -> int:
+        """Index of the first log line from `after` on that contains `text`."""
+        assert self.process.stderr is not None
+        while True:
+            for index in range(after, len(self.lines)):
+                if text in self.lines[index]:
+                    return index
+            raw = await asyncio.wait_for(self.process.stderr.readline(), STARTED_WITHIN)
+            if not raw:
+                raise AssertionError(f"exited before logging {text!r}:\n" + "".join(self.lines))
+            self.lines.append(raw.decode())
+
+    async def stop_with(self, signum: signal.Signals) -> float:
+        """Send `signum`; returns the seconds until the process exited (0 exit status)."""
+        assert self.process.stderr is not None
+        sent = time.monotonic()
+        self.process.send_signal(signum)
+        rest = await asyncio.wait_for(self.process.stderr.read(), STOPPED_WITHIN)
+        await asyncio.wait_for(self.process.wait(), STOPPED_WITHIN)
+        took = time.monotonic() - sent
+        self.lines.extend(rest.decode().splitlines(keepends=True))
+        assert self.process.returncode == 0, "".join(self.lines)
+        return took
+
+
+@pytest.fixture
+async def serve(tmp_path: Path) -> AsyncIterator:
+    children: list[asyncio.subprocess.Process] = []
+
+    async def start(api_base: str, *extra: str) -> Served:
+        env = app_env(
+            SLACK_BOT_TOKEN="xoxb-test-token",
+            SLACK_APP_TOKEN="xapp-test-token",
+            SLACK_SIGNING_SECRET="secret",
+            SLACK_API_BASE_URL=api_base,
+            DATABASE_URL=f"sqlite:///{tmp_path / 'pc.db'}",
+            PARTNERCHECK_TICK_SECONDS="3600",
+            PORT=str(free_port()),
+        )
+        process = await asyncio.create_subprocess_exec(
+            *partnercheck("serve", *extra),
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        children.append(process)
+        return Served(process)
+
+    yield start
+    for process in children:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+def unreachable_api() -> str:
+    return f"http://127.0.0.1:{free_port()}/api/"  # nothing listens there
+
+
+async def test_socket_mode_stops_while_connecting_to_an_unreachable_slack(serve) -> None:
+    served = await serve(unreachable_api(), "--socket")
+    first = await served.wait_for_line("Socket Mode: could not connect to Slack")
+    await served.wait_for_line("Socket Mode: could not connect to Slack", after=first + 1)
+    took = await served.stop_with(signal.SIGTERM)
+    print(f"stopped {took:.1f} s after SIGTERM while connecting", file=sys.stderr)
+    log = "".join(served.lines)
+    assert "Traceback" not in log
+    tries = [line for line in served.lines if "could not connect" in line]
+    assert all("next in" in line for line in tries)  # one line per try, with the backoff
+
+
+async def test_socket_mode_stops_when_connected(serve, socket_slack: FakeSocketMode) -> None:
+    served = await serve(socket_slack.base + "api/", "--socket")
+    await served.wait_for_line("Connected to Slack in Socket Mode")
+    assert len(socket_slack.sockets) == 1
+    took = await served.stop_with(signal.SIGINT)
+    print(f"stopped {took:.1f} s after SIGINT while connected", file=sys.stderr)
+    assert "Traceback" not in "".join(served.lines), "".join(served.lines)
+
+
+async def test_socket_mode_reconnects_and_stops_while_reconnecting(
+    serve, socket_slack: FakeSocketMode
+) -> None:
+    served = await serve(socket_slack.base + "api/", "--socket")
+    await served.wait_for_line("Connected to Slack in Socket Mode")
+    await socket_slack.drop()
+    dropped = await served.wait_for_line("connection to Slack dropped; reconnecting")
+    await served.wait_for_line("could not connect to Slack (service_unavailable)", after=dropped)
+    took = await served.stop_with(signal.SIGTERM)
+    print(f"stopped {took:.1f} s after SIGTERM while reconnecting", file=sys.stderr)
+    assert "Traceback" not in "".join(served.lines), "".join(served.lines)
+
+
+@pytest.mark.parametrize(
+    ("token", "refusal", "said"),
+    [
+        ("xoxb-...", None, "SLACK_BOT_TOKEN is still the placeholder"),
+        ("xoxb-revoked", "token_revoked", "Slack refused SLACK_BOT_TOKEN (token_revoked)"),
+        ("xoxb-wrong", "invalid_auth", "Slack refused SLACK_BOT_TOKEN (invalid_auth)"),
+    ],
+)
+async def test_a_refused_bot_token_stops_start_up_with_one_sentence(
+    tmp_path: Path, fake_slack: FakeSlack, token: str, refusal: str | None, said: str
+) -> None:
+    if refusal:
+        fake_slack.error_next("auth.test", refusal)
+    env = app_env(
+        SLACK_BOT_TOKEN=token,
+        SLACK_SIGNING_SECRET="secret",
+        SLACK_API_BASE_URL=fake_slack.base_url,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'pc.db'}",
+        PORT=str(free_port()),
+    )
+    process = await asyncio.create_subprocess_exec(
+        *partnercheck("serve"),
+        cwd=tmp_path,
+        env=env,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _out, err = await asyncio.wait_for(process.communicate(), STARTED_WITHIN)
+    assert process.returncode == 2
+    last = err.decode().strip().splitlines()[-1]
+    assert last.startswith(f"partnercheck: {said}")
+    assert "Traceback" not in err.decode()
+    if refusal:
+        assert fake_slack.calls_to("auth.test")
