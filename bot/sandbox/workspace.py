@@ -20,6 +20,7 @@ from bot.sandbox.slack_api import FakeSlack
 
 OUR_TEAM = "T0HARBOUR"
 CLIENT_TEAM = "T0FERNHILL"
+TEAM_NAMES = {OUR_TEAM: "Harbour Consulting", CLIENT_TEAM: "Fernhill Foods"}
 CHANNEL = "C0SHARED"
 CHANNEL_NAME = "fernhill-harbour"
 APP_ID = "A0APP"
@@ -45,7 +46,7 @@ class Person:
             "name": self.name,
             "title": self.title,
             "ours": self.ours,
-            "team": "Harbour Consulting" if self.ours else "Fernhill Foods",
+            "team": TEAM_NAMES[self.team_id],
         }
 
 
@@ -62,6 +63,8 @@ BY_ID = {person.id: person for person in PEOPLE}
 def make_slack() -> FakeSlack:
     """The emulation, peopled and strict, before it is served."""
     slack = FakeSlack(team_id=OUR_TEAM, bot_user_id=BOT_USER)
+    for team_id, name in TEAM_NAMES.items():  # what team.info says: the summary's side names
+        slack.add_team(team_id, name)
     for person in PEOPLE:
         slack.add_user(
             person.id,

@@ -182,6 +182,8 @@ def test_try_it_in_two_minutes(page: Page, sandbox: Sandbox, tmp_path: Path) -> 
     click_and_confirm(page, "Close check")
     headline = page.locator("article", has_text="needs ticked")
     expect(headline).to_be_visible()
+    # the sides are named by organisation, as the workspaces call themselves
+    expect(headline).to_contain_text("2 answered at Harbour Consulting, 2 at Fernhill Foods")
     headline.get_by_role("button", name="repl").click()
     thread = page.locator("#thread")
     expect(thread.locator("img")).to_be_visible()
