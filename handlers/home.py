@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.blocks import ids
 from bot.services import Services
-from bot.usecases import home, meetings
+from bot.usecases import home, meetings, permissions
 from handlers.common import action_value, team_of, user_id_of
 
 Ack = Callable[..., Awaitable[None]]
@@ -26,6 +26,11 @@ def register(app: AsyncApp, services: Services) -> None:
     @app.action(ids.HOME_LOG_MEETING)
     async def on_log_meeting(ack: Ack, body: dict[str, Any]) -> None:
         await ack()
+        # the form proposes our people in the channel: for our side only, like the command
+        actor = permissions.Actor(
+            user_id=user_id_of(body), team_id=team_of(body), channel_id=action_value(body)
+        )
+        await permissions.require(services, ids.HOME_LOG_MEETING, actor)
         await meetings.open_meeting_modal(
             services,
             trigger_id=str(body.get("trigger_id", "")),

@@ -21,7 +21,11 @@ async def _self_check(services: Services, body: dict[str, Any], rest: str, ack: 
     days = self_check.open_days(rest)
     # refuse the client's people before saying anything else (a users.info and one read)
     await require_our_side(
-        services, user_id=user_id_of(body), team_id=team_of(body), channel_id=channel_of(body) or ""
+        services,
+        user_id=user_id_of(body),
+        team_id=team_of(body),
+        channel_id=channel_of(body) or "",
+        action="/partnership self-check",
     )
     await ack(
         response_type="ephemeral",
@@ -49,6 +53,7 @@ async def _internal(services: Services, body: dict[str, Any], rest: str, ack: Ac
         channel_id=channel_of(body) or "",
         user_id=user_id_of(body),
         then="choose its internal channel",
+        action="/partnership internal",
     )
     if not rest:
         await ack(

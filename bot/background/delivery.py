@@ -256,7 +256,7 @@ class Dispatcher:
         }
         await self._learn_time_zones(rows, now, workspaces)
         digests = [row for row in rows if row.kind == digest.DIGEST]
-        shared = await self._shared_internal_channels(digests)
+        shared = await self._shared_internal_channels(digests, workspaces)
         async with self._unit() as session:
             decisions = await nudges.prepare(session, rows=rows, now=now)
             decisions |= await digest.prepare(session, rows=digests, now=now, shared=shared)
@@ -313,20 +313,25 @@ class Dispatcher:
                 # the row keeps its claim or sending state; its lease decides what happens next
                 log.error("Delivering a message failed: %s", type(outcome).__name__)
 
-    async def _shared_internal_channels(self, rows: list[ScheduledMessage]) -> set[str]:
+    async def _shared_internal_channels(
+        self, rows: list[ScheduledMessage], workspaces: dict[str | None, Workspace | None]
+    ) -> set[str]:
         """Internal channels of these digests that Slack says are shared with another
-        organisation now (or cannot describe): their digests go to the lead's DM instead."""
-        if not rows:
-            return set()
-        async with self._unit() as session:
-            channels = await digest.internal_channels(session, rows=rows)
+        organisation now (or cannot describe): their digests go to the lead's DM instead.
+        Each workspace's channels are asked about with that workspace's token."""
         shared: set[str] = set()
-        for channel in sorted(channels):
-            try:
-                if (await self.gateway.channel_info(channel)).is_shared:
-                    shared.add(channel)
-            except SlackCallFailed:
-                shared.add(channel)
+        for team in sorted({row.team_id for row in rows}, key=str):
+            async with self._unit() as session:
+                channels = await digest.internal_channels(
+                    session, rows=[row for row in rows if row.team_id == team]
+                )
+            with acting_for(workspaces.get(team)):
+                for channel in sorted(channels):
+                    try:
+                        if (await self.gateway.channel_info(channel)).is_shared:
+                            shared.add(channel)
+                    except SlackCallFailed:
+                        shared.add(channel)
         return shared
 
     async def _learn_time_zones(

@@ -90,7 +90,7 @@ def intro_message(check: CheckInfo) -> tuple[str, list[dict[str, Any]]]:
         if check.anonymous
         else "The summary shows who said what."
     )
-    text = f"Partnership check for {name}: {check.template_name}"
+    text = f"Partnership check for {name}: {escape(check.template_name)}"
     blocks = [
         header(f"Partnership check · {check.partnership_name}"),
         section(

@@ -190,7 +190,7 @@ def _lead_blocks(info: HomeInfo) -> list[dict[str, Any]]:
         lines = [f"*{escape(trim(card.name, NAME_SHOWN_MAX))}* · <#{card.channel_id}>"]
         if card.self_check is not None:
             when = f" ({_day(card.self_checked_at)})" if card.self_checked_at else ""
-            lines.append(f"Latest self-check{when}: {verdict(card.self_check)}")
+            lines.append(f"Latest self-check{when}: {escape(verdict(card.self_check))}")
         lines.append(f"Reflections since {_day(card.digest.since)}: " + home_lines(card.digest))
         blocks.append(section("\n".join(lines)))
     return blocks

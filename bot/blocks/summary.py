@@ -124,7 +124,7 @@ def headline_message(
             f"{where}{people} The details, comments, next steps and a chart are in the thread."
         ),
     ]
-    return trim(f"Summary for {escape(summary.partnership_name)}: {line}", 3000), blocks
+    return trim(f"Summary for {escape(summary.partnership_name)}: {escape(line)}", 3000), blocks
 
 
 def _headline_line(summary: Summary, item: HeadlineSpec) -> str:

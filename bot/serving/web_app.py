@@ -30,6 +30,8 @@ from handlers.actions import is_answer_click, take_answer_click
 from handlers.common import tell
 
 log = logging.getLogger("partnercheck.web")
+# an answer click's workspace (its token) is looked up within this, before its 2 s to be stored
+WORKSPACE_LOOKUP_SECONDS = 0.5
 
 
 def build_web_app(bolt: AsyncApp, services: Services) -> web.Application:
@@ -49,8 +51,9 @@ def build_web_app(bolt: AsyncApp, services: Services) -> web.Application:
             return web.Response(status=400, text="malformed request")
         if is_answer_click(delivery.payload):
             # the token of the workspace it came from (Bolt's middleware does that for the rest)
-            try:
-                workspace = await workspace_for(services, extract_team_id(delivery.payload))
+            try:  # bounded: the click's own write still needs most of the 3 seconds
+                async with asyncio.timeout(WORKSPACE_LOOKUP_SECONDS):
+                    workspace = await workspace_for(services, extract_team_id(delivery.payload))
             except Exception as error:  # storage is down: the click's own write will say so
                 errors.message_for(error)
                 workspace = None

@@ -763,16 +763,22 @@ async def _started_check(services: Services, check_id: int) -> Check:
 
 
 async def require_our_side(
-    services: Services, *, user_id: str, team_id: str, channel_id: str
+    services: Services,
+    *,
+    user_id: str,
+    team_id: str,
+    channel_id: str,
+    action: str = ids.START_CHECK_VIEW,
 ) -> tuple[Partnership | None, list[str]]:
-    """Refuse anyone not on our side of the channel's partnership (see README's permission
-    table); returns the partnership (None if not started yet) and its known client side."""
+    """Refuse anyone not on our side of the channel's partnership, by the rule of `action`
+    (see README's permission table); returns the partnership (None if not started yet) and
+    its known client side."""
     async with services.db.unit_of_work() as session:
         partnership = await store.partnership_for_channel(session=session, channel_id=channel_id)
         known_clients = await _previous_client_side(
             session, partnership.id if partnership else None
         )
-    await _require_our_side(services, user_id, team_id, partnership, known_clients)
+    await _require_our_side(services, user_id, team_id, partnership, known_clients, action)
     return partnership, known_clients
 
 
@@ -782,15 +788,17 @@ async def _require_our_side(
     team_id: str,
     partnership: Partnership | None,
     client_side: list[str],
+    action: str = ids.START_CHECK_VIEW,
 ) -> None:
-    """Starting checks and naming the partnership is for our side only (see README)."""
+    """Starting checks, naming the partnership and our side's own material are for our side
+    only (see README)."""
     actor = permissions.Actor(
         user_id=user_id,
         team_id=team_id,
         client_side=frozenset(client_side),
         ask_id=partnership.created_by if partnership else None,
     )
-    await permissions.require(services, ids.START_CHECK_VIEW, actor)
+    await permissions.require(services, action, actor)
 
 
 async def _require_member(

@@ -76,7 +76,12 @@ async def show_digest(
 ) -> tuple[str, list[dict[str, Any]]]:
     """`/partnership digest`: our side only, shown only to the person who asked."""
     partnership = await our_partnership(
-        services, team_id=team_id, channel_id=channel_id, user_id=user_id, then="ask again"
+        services,
+        team_id=team_id,
+        channel_id=channel_id,
+        user_id=user_id,
+        then="ask again",
+        action="/partnership digest",
     )
     now = services.clock.now()
     async with services.db.reading() as session:

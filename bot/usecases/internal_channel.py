@@ -23,11 +23,12 @@ MEMBERS_LOOKED_AT = 200
 
 
 async def our_partnership(
-    services: Services, *, team_id: str, channel_id: str, user_id: str, then: str
+    services: Services, *, team_id: str, channel_id: str, user_id: str, then: str, action: str
 ) -> Partnership:
-    """The channel's partnership, for a person on our side; refuses everyone else."""
+    """The channel's partnership, for a person on our side (by the rule of `action`);
+    refuses everyone else."""
     partnership, _ = await require_our_side(
-        services, user_id=user_id, team_id=team_id, channel_id=channel_id
+        services, user_id=user_id, team_id=team_id, channel_id=channel_id, action=action
     )
     if partnership is None:
         raise UserError(
@@ -119,11 +120,21 @@ async def _find(services: Services, typed: str) -> ChannelInfo:
 
 
 async def _outsiders(services: Services, channel_id: str, team_id: str) -> list[str]:
+    """Who in the channel is not of our workspace. Refuses (UserError) when Slack can't say,
+    or the channel is too big to look at everyone: unknown is never taken as "ours only"."""
     try:
-        members = await services.gateway.channel_members(channel_id, limit=MEMBERS_LOOKED_AT)
+        members = await services.gateway.channel_members(channel_id, limit=MEMBERS_LOOKED_AT + 1)
+        people = await services.gateway.users(members)
     except SlackCallFailed:
-        return []
-    people = await services.gateway.users(members)
+        raise UserError(
+            f"I couldn't check who is in <#{channel_id}> just now, so I haven't set it. "
+            "Please try again in a minute."
+        ) from None
+    if len(members) > MEMBERS_LOOKED_AT:
+        raise UserError(
+            f"<#{channel_id}> has more than {MEMBERS_LOOKED_AT} members, too many for me to check "
+            "that all are on our side. Pick a smaller channel of our own."
+        )
     return [
         person.id
         for person in people

@@ -318,13 +318,6 @@ def cancel_kind(cancelled_by: str | None) -> str:
     return CANCEL_KINDS.get(cancelled_by or "client", MEETING_CANCELLED)
 
 
-def mention_list(user_ids: list[str | None]) -> str:
-    people = [f"<@{u}>" for u in dict.fromkeys(u for u in user_ids if u)]
-    if not people:
-        return "the partnership's lead"
-    return people[0] if len(people) == 1 else ", ".join(people[:-1]) + " or " + people[-1]
-
-
 # ---------------------------------------------------------------- helpers
 
 

@@ -83,7 +83,11 @@ async def start_self_check(
     if SELF_CHECK_TEMPLATE not in services.bank.templates:
         raise UserError("This workspace's question bank has no consultant self-check.")
     partnership, clients = await require_our_side(
-        services, user_id=user_id, team_id=team_id, channel_id=channel_id
+        services,
+        user_id=user_id,
+        team_id=team_id,
+        channel_id=channel_id,
+        action="/partnership self-check",
     )
     if partnership is None:
         raise UserError(

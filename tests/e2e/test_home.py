@@ -621,6 +621,12 @@ async def test_home_opens_the_summary_the_meeting_form_and_the_self_check_how_to
     assert len(h.fake.calls_to("views.open")) == opened_before
     told = h.fake.last("chat.postMessage")
     assert "isn't one of yours" in told.args["text"]
+
+    # the meeting form proposes our people: someone from the client's workspace can't open it
+    h.fake.add_user("UCLIENT", team_id="T0CLIENT")
+    await click_in_home(h, buttons[ids.HOME_LOG_MEETING], "UCLIENT")
+    assert len(h.fake.calls_to("views.open")) == opened_before
+    assert "Only our side" in h.fake.last("chat.postMessage").args["text"]
     h.assert_payloads_valid()
 
 

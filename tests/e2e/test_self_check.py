@@ -165,6 +165,15 @@ async def test_an_internal_channel_must_be_ours_and_reachable(harness: Harness) 
     posted = {c.args["channel"] for c in h.fake.calls_to("chat.postMessage")}
     assert not posted & {"C0CONNECT", "C0NOTME", "C0GUESTS"}
 
+    # who is in it can't be checked just now: refused, never taken as "ours only"
+    h.fake.add_channel("C0OURTEAM", name="acme-team")
+    h.fake.set_channel_members("C0OURTEAM", [LEAD, OURS2])
+    h.fake.error_next("conversations.members", "internal_error")
+    await h.command("internal C0OURTEAM", user_id=LEAD, channel_id=CHANNEL)
+    assert "couldn't check who is in" in h.fake.last("chat.postEphemeral").args["text"]
+    async with h.db().unit_of_work() as session:
+        assert (await session.scalar(select(Partnership))).internal_channel_id is None
+
 
 async def test_the_start_form_offers_only_templates_asked_of_both_sides(
     harness: Harness,
