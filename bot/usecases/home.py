@@ -26,7 +26,7 @@ from bot.services import Services
 from bot.slack.gateway import SlackCallFailed
 from bot.usecases import practice
 from bot.usecases.digest import build_digests, on_demand_since
-from bot.usecases.export import export_partnership, render_csv, render_json
+from bot.usecases.export import export_for_partnership
 from questions.bank import PARTNERSHIP_CHECK
 
 log = logging.getLogger(__name__)
@@ -108,9 +108,10 @@ async def open_latest_summary(
 
 
 async def export_to_dm(services: Services, *, user_id: str, team_id: str, channel_id: str) -> None:
-    """Home's *Export*: the partnership's data as JSON and CSV files in the person's DM with
-    the app, as `partnercheck export` writes them. For the partnership's lead (who started
-    it or led one of its checks), workspace admins and practice leads."""
+    """Home's *Export*: the partnership's report (Markdown) and data (CSV, JSON, with names)
+    as files in the person's DM with the app, as `partnercheck export` writes them. For the
+    partnership's lead (who started it or led one of its checks), workspace admins and
+    practice leads."""
     who = await practice.viewer(services, user_id=user_id, team_id=team_id)
     mine = and_(Partnership.team_id == team_id, store.led_by(user_id))
     async with services.db.reading() as session:
@@ -126,16 +127,14 @@ async def export_to_dm(services: Services, *, user_id: str, team_id: str, channe
         raise NotAllowed(
             "Only the partnership's lead, workspace admins and practice leads can export its data."
         )
-    data = await export_partnership(services.db, channel_id)
-    dm = await services.gateway.open_dm(user_id)
-    name = f"partnership-{channel_id}"
-    for suffix, content in (("json", render_json(data)), ("csv", render_csv(data))):
-        await services.gateway.upload_file(
-            channel=dm,
+    name = found.rows[0].name
+    for fmt in ("markdown", "csv", "json"):  # a report to paste, and the data behind it
+        filename, content = await export_for_partnership(services, channel_id=channel_id, fmt=fmt)
+        await services.gateway.upload_to_person(
+            user_id,
             content=content.encode("utf-8"),
-            filename=f"{name}.{suffix}",
-            title=f"{found.rows[0].name}: every check and answer ({suffix.upper()})",
-            alt_txt=f"Export of the partnership {found.rows[0].name}",
+            filename=filename,
+            title=f"{name}: every check and answer ({fmt.upper()})",
         )
 
 

@@ -639,7 +639,7 @@ async def test_an_admin_exports_a_partnership_to_their_direct_messages(harness: 
     buttons = home_buttons(await open_home(h, "UADMIN"))
     await click_in_home(h, buttons[ids.HOME_EXPORT], "UADMIN")
     uploads = h.fake.calls_to("files.getUploadURLExternal")
-    assert sorted(c.args["filename"].rsplit(".", 1)[1] for c in uploads) == ["csv", "json"]
+    assert sorted(c.args["filename"].rsplit(".", 1)[1] for c in uploads) == ["csv", "json", "md"]
     shared = h.fake.calls_to("files.completeUploadExternal")
     dm = h.fake.last("conversations.open").args["users"]
     assert dm == "UADMIN" and all(c.args["channel_id"] != CHANNEL for c in shared)
