@@ -216,9 +216,9 @@ class Database:
         whether the write lock can be taken; PostgreSQL whether a statement runs.
         """
         try:
-            if self.is_sqlite:
-                path = self.url.split(":///", 1)[1]
-                return await asyncio.to_thread(_sqlite_can_write, path, timeout)
+            path = self.sqlite_path()
+            if path is not None:
+                return await asyncio.to_thread(_sqlite_can_write, str(path), timeout)
             async with asyncio.timeout(timeout), self.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))
         except Exception:
