@@ -35,6 +35,10 @@ MIGRATIONS = Path(__file__).parent / "migrations"
 # locked or gone costs a request at most these, then the person is told to try again.
 SQLITE_BUSY_TIMEOUT_MS = 1500
 POOL_TIMEOUT_S = 1.5
+# SQLite's one write connection is queued for by every writer of the process, background work
+# included (the dispatcher's sends while another process holds the lock): a request waits
+# for it no longer than its own budget (bot/plumbing/budget.py), background work longer.
+SQLITE_POOL_TIMEOUT_S = 10
 POSTGRES_LOCK_TIMEOUT_MS = 1500
 POSTGRES_CONNECT_TIMEOUT_S = 1.5
 PING_TIMEOUT_S = 0.5
@@ -72,7 +76,7 @@ class Database:
             # needs no busy-wait sleeps, and keeps p99 low. Other processes are handled by
             # BEGIN IMMEDIATE and the busy timeout.
             kwargs["connect_args"] = {"timeout": busy_timeout_ms / 1000}
-            kwargs.update(pool_size=1, max_overflow=0, pool_timeout=POOL_TIMEOUT_S)
+            kwargs.update(pool_size=1, max_overflow=0, pool_timeout=SQLITE_POOL_TIMEOUT_S)
         else:
             # no pool_pre_ping: it costs a round trip on every checkout; a connection that died
             # fails its statement once, and SQLAlchemy then discards the whole stale pool
