@@ -230,12 +230,20 @@ async def test_two_dispatchers_on_two_engines_send_1000_nudges_exactly_once(
         first = Dispatcher(services, worker="worker-a", batch_size=50)
         second = Dispatcher(other, worker="worker-b", batch_size=50)
         reports = await asyncio.gather(first.run_once(), second.run_once())
+        # on a loaded machine a write of one engine can meet the other's SQLite lock past the
+        # busy timeout: its row is left to its lease and taken over then (sent, or found sent
+        # in the DM's history), never sent twice
+        for _ in range(3):
+            if await statuses(services) == Counter({"sent": 1000}):
+                break
+            services.clock.advance(first.lease + timedelta(minutes=5))
+            await asyncio.gather(first.run_once(), second.run_once())
     finally:
         await other.db.dispose()
     per_user = delivered_per_user(fake_slack)
     assert len(per_user) == 1000
     assert set(per_user.values()) == {1}
     assert await statuses(services) == Counter({"sent": 1000})
-    assert sum(r.sent for r in reports) == 1000
+    assert sum(r.sent for r in reports) <= 1000  # the first round; the rest by their lease
     # both took part (on PostgreSQL via SKIP LOCKED; on SQLite by compare-and-set)
     assert all(r.sent > 0 for r in reports), reports
