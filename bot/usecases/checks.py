@@ -263,11 +263,13 @@ async def create_check(
         form.our_org_name.strip() or (partnership.our_org_name if partnership else None),
         form.client_org_name.strip() or (partnership.client_org_name if partnership else None),
     )
-    clients = (
-        await services.gateway.users(list(form.client_user_ids)[:CLIENTS_LOOKED_UP])
-        if known.client is None
-        else []
-    )
+    clients: list[SlackUser] = []
+    if known.client is None:
+        # The form may be sent before its update proposing the channel's client people
+        # arrived: then the channel's own members from another workspace name the client.
+        clients = await services.gateway.users(
+            list(form.client_user_ids)[:CLIENTS_LOOKED_UP]
+        ) or await _external_members(services, form.channel_id, form.team_id)
     names = await org_names(services, team_id=form.team_id, clients=clients, known=known)
     async with services.db.unit_of_work() as session:
         questions = await practice.asked_questions(

@@ -17,16 +17,27 @@ Picks = Callable[[str, str], str | None]
 
 
 async def answer_every_question(
-    h: Harness, people: list[str], picks: Picks, *, template: str = "partnership_check"
+    h: Harness,
+    people: list[str],
+    picks: Picks,
+    *,
+    template: str = "partnership_check",
+    teams: dict[str, str] | None = None,
 ) -> None:
-    """Walk a live check from the first question to the last, everyone answering."""
+    """Walk a live check from the first question to the last, everyone answering (each from
+    the workspace `teams` names, else the channel's own)."""
     questions = h.services.bank.template_questions(template)
     for position, question in enumerate(questions):
         for user in people:
             value = picks(question.id, user)
             if value is not None:
                 card = _last_with(h, ids.ANSWER)
-                await press(h, answer_button(h, value, call_index=card), user=user)
+                await press(
+                    h,
+                    answer_button(h, value, call_index=card),
+                    user=user,
+                    user_team_id=(teams or {}).get(user),
+                )
         if position + 1 < len(questions):
             await press(h, lead_button(h, ids.NEXT_QUESTION))
 

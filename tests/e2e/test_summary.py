@@ -351,3 +351,21 @@ async def test_a_closed_check_has_no_add_next_step(harness: Harness) -> None:
     await close(h)
     await press(h, element, user=OURS_2)
     assert "closed" in h.fake.last("chat.postEphemeral").args["text"]
+
+
+async def test_a_form_sent_before_its_proposals_arrived_still_names_the_client(
+    harness: Harness,
+) -> None:
+    """The lead may press Start before the form's update (the channel's client people and
+    the workspaces' names) reaches them: the client is then named by the channel's members
+    from another workspace."""
+    h = harness
+    northwind(h)
+    await start_check(h, client=[], our_org=None, client_org=None)
+    from_northwind = {CLIENT_1: "T0NORTH", CLIENT_2: "T0NORTH"}
+    await answer_every_question(
+        h, [LEAD, OURS_2, CLIENT_1, CLIENT_2], scripted, teams=from_northwind
+    )
+    await close(h)
+    headline, _ = summary_calls(h)
+    assert "2 answered at Acme, 2 at Northwind." in readable(headline)
