@@ -152,6 +152,7 @@ class FakeSlack:
         # otherwise ts count up from 1700000000.
         self.message_clock: Callable[[], float] | None = None
         self._users: dict[str, _User] = {}
+        self._unknown_users: set[str] = set()
         self.team_names: dict[str, str] = {team_id: "Acme"}  # what team.info answers
         self._channels: dict[str, _Channel] = {}
         self._faults: dict[str, deque[_Fault]] = {}
@@ -388,6 +389,10 @@ class FakeSlack:
             is_bot=is_bot,
             email=email,
         )
+
+    def unknown_user(self, user_id: str) -> None:
+        """users.info answers user_not_found for this id (Slack won't describe the person)."""
+        self._unknown_users.add(user_id)
 
     def add_team(self, team_id: str, name: str) -> None:
         """A workspace team.info describes (ours is known from the start)."""
@@ -917,7 +922,7 @@ class FakeSlack:
 
     def _users_info(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
         user_id = args.get("user")
-        if not user_id:
+        if not user_id or user_id in self._unknown_users:
             return {"ok": False, "error": "user_not_found"}
         return {"ok": True, "user": self._user_json(str(user_id))}
 

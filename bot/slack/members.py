@@ -10,6 +10,7 @@ from bot.slack.gateway import SlackCallFailed, SlackGateway, SlackUser
 
 MEMBERS_TTL = timedelta(minutes=2)
 MAX_MEMBERS = 50_000
+MEMBERS_LOOKED_AT = 200  # members of a channel looked up one by one (users.info) at most
 
 
 class ChannelMembers:
@@ -43,15 +44,28 @@ class ChannelMembers:
             return members
 
 
+def of_workspace(person: SlackUser, team_id: str) -> bool:
+    """A person of the workspace `team_id` itself (our side): not a bot, not a guest, not
+    someone from another workspace met in a shared channel (Slack Connect)."""
+    return not person.is_bot and not person.is_external and (person.team_id or team_id) == team_id
+
+
+def outsider(person: SlackUser, team_id: str) -> bool:
+    """A person (not a bot) from outside the workspace `team_id`: a guest or from another
+    workspace; in a partnership's channel, likely the client."""
+    return not person.is_bot and not of_workspace(person, team_id)
+
+
+async def people_in(gateway: SlackGateway, channel_id: str, *, limit: int) -> list[SlackUser]:
+    """Who is in the channel (up to `limit` members), as Slack describes them. Raises
+    SlackCallFailed when Slack cannot say."""
+    return await gateway.users(await gateway.channel_members(channel_id, limit=limit))
+
+
 def admin_of(person: SlackUser | None, team_id: str) -> bool:
     """An admin or owner of the workspace `team_id` itself: not a guest, nor an admin of the
     client's workspace met in a shared channel."""
-    return (
-        person is not None
-        and person.is_admin
-        and not person.is_external
-        and (person.team_id or team_id) == team_id
-    )
+    return person is not None and person.is_admin and of_workspace(person, team_id)
 
 
 async def is_workspace_admin(gateway: SlackGateway, user_id: str, team_id: str) -> bool:

@@ -38,6 +38,7 @@ from bot.plumbing.errors import UserError
 from bot.services import Services
 from bot.slack.calendar_fetch import FeedFetchFailed, FetchLimits, fetch_feed, normalise_feed_url
 from bot.slack.gateway import SlackCallFailed
+from bot.slack.members import of_workspace
 from bot.usecases import nudges
 from bot.usecases.partnerships import require_partnership
 from bot.usecases.workspaces import working_for
@@ -425,12 +426,7 @@ async def _our_people(services: Services, emails: list[str], team_id: str) -> di
             person = await services.gateway.user_by_email(email)
         except SlackCallFailed:
             continue  # e.g. missing users:read.email; the feed's owner stands in
-        if (
-            person is not None
-            and not person.is_bot
-            and not person.is_external
-            and (person.team_id or team_id) == team_id
-        ):
+        if person is not None and of_workspace(person, team_id):
             found[email] = person.id
     return found
 

@@ -33,6 +33,7 @@ from bot.domain.wording import side_name, sides_name
 from bot.plumbing.errors import NotAllowed, NotFound, UserError
 from bot.services import Services
 from bot.slack.gateway import SlackCallFailed, SlackUser
+from bot.slack.members import MEMBERS_LOOKED_AT, outsider, people_in
 from bot.usecases import next_steps, permissions, practice, summary
 from bot.usecases.workspaces import working_for
 from questions.bank import DIMENSIONS
@@ -103,13 +104,11 @@ async def open_start_modal(
 
     While a check runs in the channel, show its lead's controls instead (show_lead_panel)."""
     require_shared_channel(channel_id)
-    async with services.db.unit_of_work() as session:
+    partnership, known_clients = await require_our_side(
+        services, user_id=user_id, team_id=team_id, channel_id=channel_id
+    )
+    async with services.db.reading() as session:
         running = await store.open_check_in_channel(session=session, channel_id=channel_id)
-        partnership = await store.partnership_for_channel(session=session, channel_id=channel_id)
-        known_clients = await _previous_client_side(
-            session, partnership.id if partnership else None
-        )
-    await _require_our_side(services, user_id, team_id, partnership, known_clients)
     if running is not None:
         await show_lead_panel(services, check_id=running.id, user_id=user_id)
         return
@@ -777,9 +776,7 @@ async def require_our_side(
     its known client side."""
     async with services.db.unit_of_work() as session:
         partnership = await store.partnership_for_channel(session=session, channel_id=channel_id)
-        known_clients = await _previous_client_side(
-            session, partnership.id if partnership else None
-        )
+        known_clients = await previous_client_side(session, partnership.id if partnership else None)
     await _require_our_side(services, user_id, team_id, partnership, known_clients, action)
     return partnership, known_clients
 
@@ -923,7 +920,8 @@ async def _refresh_async_message(
         log.warning("Could not refresh the counts on check %s", check.id)
 
 
-async def _previous_client_side(session: AsyncSession, partnership_id: int | None) -> list[str]:
+async def previous_client_side(session: AsyncSession, partnership_id: int | None) -> list[str]:
+    """Who was on the client side of the partnership's latest check."""
     if partnership_id is None:
         return []
     checks = await store.checks_of_partnership(session=session, partnership_id=partnership_id)
@@ -933,17 +931,13 @@ async def _previous_client_side(session: AsyncSession, partnership_id: int | Non
 
 
 async def _external_members(services: Services, channel_id: str, team_id: str) -> list[SlackUser]:
-    """Channel members from another workspace (Slack Connect) or guests: likely the client."""
+    """Channel members from another workspace (Slack Connect) or guests: likely the client.
+    Nobody when Slack can't say."""
     try:
-        members = await services.gateway.channel_members(channel_id, limit=200)
+        people = await people_in(services.gateway, channel_id, limit=MEMBERS_LOOKED_AT)
     except SlackCallFailed:
         return []
-    people = await services.gateway.users(members)
-    return [
-        person
-        for person in people
-        if not person.is_bot and (person.is_external or (person.team_id or team_id) != team_id)
-    ]
+    return [person for person in people if outsider(person, team_id)]
 
 
 async def _view_already_used(session: AsyncSession, view_id: str) -> bool:

@@ -15,11 +15,11 @@ from bot.db.models import Partnership
 from bot.plumbing.errors import UserError
 from bot.services import Services
 from bot.slack.gateway import ChannelInfo, SlackCallFailed
+from bot.slack.members import MEMBERS_LOOKED_AT, outsider
 from bot.usecases.checks import require_our_side
 
 MENTION = re.compile(r"^<#([CG][A-Z0-9]+)(?:\|[^>]*)?>$")
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
-MEMBERS_LOOKED_AT = 200
 
 
 async def our_partnership(
@@ -120,23 +120,22 @@ async def _find(services: Services, typed: str) -> ChannelInfo:
 
 
 async def _outsiders(services: Services, channel_id: str, team_id: str) -> list[str]:
-    """Who in the channel is not of our workspace. Refuses (UserError) when Slack can't say,
-    or the channel is too big to look at everyone: unknown is never taken as "ours only"."""
+    """Who in the channel is not of our workspace. Refuses (UserError) when Slack can't say
+    who someone is, or the channel is too big to look at everyone: unknown is never taken as
+    "ours only"."""
     try:
         members = await services.gateway.channel_members(channel_id, limit=MEMBERS_LOOKED_AT + 1)
-        people = await services.gateway.users(members)
     except SlackCallFailed:
-        raise UserError(
-            f"I couldn't check who is in <#{channel_id}> just now, so I haven't set it. "
-            "Please try again in a minute."
-        ) from None
-    if len(members) > MEMBERS_LOOKED_AT:
+        members = None
+    if members is not None and len(members) > MEMBERS_LOOKED_AT:
         raise UserError(
             f"<#{channel_id}> has more than {MEMBERS_LOOKED_AT} members, too many for me to check "
             "that all are on our side. Pick a smaller channel of our own."
         )
-    return [
-        person.id
-        for person in people
-        if not person.is_bot and (person.is_external or (person.team_id or team_id) != team_id)
-    ]
+    people = await services.gateway.users(members) if members is not None else []
+    if members is None or len(people) < len(members):  # someone Slack would not describe
+        raise UserError(
+            f"I couldn't check who is in <#{channel_id}> just now, so I haven't set it. "
+            "Please try again in a minute."
+        )
+    return [person.id for person in people if outsider(person, team_id)]

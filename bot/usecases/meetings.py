@@ -23,7 +23,7 @@ from bot.domain.wording import count_phrase
 from bot.plumbing.errors import NotAllowed, NotFound, UserError
 from bot.services import Services
 from bot.slack.gateway import SlackCallFailed, SlackUser
-from bot.slack.members import admin_of
+from bot.slack.members import MEMBERS_LOOKED_AT, admin_of, of_workspace, outsider, people_in
 from bot.usecases import nudges, permissions
 from bot.usecases.checks import FormInvalid
 
@@ -329,9 +329,7 @@ async def _viewer(services: Services, user_id: str) -> SlackUser | None:
 
 
 def _refuse_client_side(viewer: SlackUser | None, partnership: Partnership) -> None:
-    if viewer is not None and (
-        viewer.is_external or (viewer.team_id or partnership.team_id) != partnership.team_id
-    ):
+    if viewer is not None and outsider(viewer, partnership.team_id):
         raise NotAllowed(
             "Meetings and their reflections are kept for the consultancy's side of this "
             f"partnership; <@{partnership.created_by}> can tell you about them."
@@ -352,24 +350,16 @@ def _may_manage(viewer: SlackUser | None, partnership: Partnership, meeting: Mee
 
 async def _not_ours(services: Services, form: MeetingForm) -> list[SlackUser]:
     people = await services.gateway.users(list(form.attendee_ids))
-    return [
-        person
-        for person in people
-        if person.is_bot or person.is_external or (person.team_id or form.team_id) != form.team_id
-    ]
+    return [person for person in people if not of_workspace(person, form.team_id)]
 
 
 async def _our_channel_members(services: Services, channel_id: str, team_id: str) -> list[str]:
+    """Our side's people in the channel; nobody when Slack can't say."""
     try:
-        members = await services.gateway.channel_members(channel_id, limit=200)
+        people = await people_in(services.gateway, channel_id, limit=MEMBERS_LOOKED_AT)
     except SlackCallFailed:
         return []
-    people = await services.gateway.users(members)
-    return [
-        person.id
-        for person in people
-        if not person.is_bot and not person.is_external and (person.team_id or team_id) == team_id
-    ]
+    return [person.id for person in people if of_workspace(person, team_id)]
 
 
 def _default_start(now: datetime) -> datetime:

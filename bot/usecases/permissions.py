@@ -30,7 +30,7 @@ from bot.db.models import Partnership
 from bot.plumbing.errors import NotAllowed, UserError
 from bot.services import Services
 from bot.slack.gateway import SlackCallFailed
-from bot.slack.members import admin_of
+from bot.slack.members import admin_of, outsider
 
 
 class Who(Enum):
@@ -272,8 +272,7 @@ async def _our_side(services: Services, actor: Actor) -> bool:
         raise UserError(
             "I couldn't look you up in Slack just now. Please try again in a minute."
         ) from None
-    foreign = bool(person.team_id) and person.team_id != actor.team_id
-    return not (person.is_external or foreign or actor.user_id in actor.client_side)
+    return not outsider(person, actor.team_id) and actor.user_id not in actor.client_side
 
 
 async def _admin(services: Services, actor: Actor) -> bool:

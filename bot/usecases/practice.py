@@ -15,7 +15,7 @@ from bot.db import practice as store
 from bot.plumbing.errors import NotAllowed, UserError
 from bot.services import Services
 from bot.slack.gateway import SlackCallFailed
-from bot.slack.members import is_workspace_admin
+from bot.slack.members import is_workspace_admin, of_workspace
 from questions.bank import Question
 
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
@@ -98,7 +98,7 @@ async def _require_our_member(services: Services, user_id: str, team_id: str) ->
         person = await services.gateway.user(user_id)
     except SlackCallFailed:
         raise UserError(f"Slack doesn't know {mention(user_id)}; check the name.") from None
-    if person.is_bot or person.is_external or (person.team_id or team_id) != team_id:
+    if not of_workspace(person, team_id):
         raise UserError(
             f"{mention(user_id)} is not a member of this workspace (a guest, someone from "
             "the client's workspace, or an app), so can't be a practice lead."

@@ -11,21 +11,17 @@ import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from bot.blocks import meetings as cards
 from bot.blocks.text import escape
-from bot.db import checks as check_store
 from bot.db import meetings as store
 from bot.db import workspaces as workspace_store
 from bot.db.models import CheckSchedule, Partnership
-from bot.domain.answers import CLIENT_SIDE
 from bot.domain.check_schedule import EVERY, first_run, next_run
 from bot.domain.wording import count_phrase
 from bot.plumbing.errors import UserError
 from bot.services import Services
 from bot.slack.gateway import SlackCallFailed
-from bot.usecases.checks import CheckForm, FormInvalid, start_check
+from bot.usecases.checks import CheckForm, FormInvalid, previous_client_side, start_check
 from bot.usecases.partnerships import require_partnership
 from bot.usecases.self_check import SELF_CHECK_TEMPLATE, start_self_check
 from bot.usecases.workspaces import working_for
@@ -116,7 +112,7 @@ async def _run(services: Services, schedule: CheckSchedule, now: datetime) -> in
         partnership = await store.partnership(
             session=session, partnership_id=schedule.partnership_id
         )
-        clients = await _previous_clients(session, schedule.partnership_id)
+        clients = await previous_client_side(session, schedule.partnership_id)
     if not claimed or partnership is None:
         return 0  # another process claimed it first
     template = services.bank.templates.get(schedule.template_id)
@@ -183,13 +179,6 @@ async def _start(services: Services, form: CheckForm, following: datetime) -> st
         deadline=form.deadline_at or following,
         next_due_at=following,
     )
-
-
-async def _previous_clients(session: AsyncSession, partnership_id: int) -> list[str]:
-    checks = await check_store.checks_of_partnership(session=session, partnership_id=partnership_id)
-    if not checks:
-        return []
-    return [p.user_id for p in checks[-1].participants if p.side == CLIENT_SIDE]
 
 
 async def _tell_lead(services: Services, user_id: str, text: str) -> None:

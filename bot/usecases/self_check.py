@@ -24,6 +24,7 @@ from bot.blocks import our_side as cards
 from bot.plumbing.errors import UserError
 from bot.services import Services
 from bot.slack.gateway import SlackCallFailed
+from bot.slack.members import of_workspace, people_in
 from bot.usecases.checks import CheckForm, create_check, forget_check, require_our_side
 from bot.usecases.our_side import summary_destination
 
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 SELF_CHECK_TEMPLATE = "self_check"
 OPEN_DAYS = 3
 MAX_OPEN_DAYS = 30
+SELF_CHECK_PEOPLE_MAX = 1000  # channel members looked at for our side of a self-check
 
 
 @dataclass(frozen=True)
@@ -157,15 +159,9 @@ async def our_people(
     """Members of the channel on our side: our workspace, not guests, not bots, not named
     client side. A channel Slack won't list gives nobody (the caller adds the lead)."""
     try:
-        members = await services.gateway.channel_members(channel_id)
+        people = await people_in(services.gateway, channel_id, limit=SELF_CHECK_PEOPLE_MAX)
     except SlackCallFailed:
         return []
-    people = await services.gateway.users(members)
     return [
-        person.id
-        for person in people
-        if not person.is_bot
-        and not person.is_external
-        and (person.team_id or team_id) == team_id
-        and person.id not in clients
+        person.id for person in people if of_workspace(person, team_id) and person.id not in clients
     ]

@@ -171,6 +171,12 @@ async def test_an_internal_channel_must_be_ours_and_reachable(harness: Harness) 
     h.fake.error_next("conversations.members", "internal_error")
     await h.command("internal C0OURTEAM", user_id=LEAD, channel_id=CHANNEL)
     assert "couldn't check who is in" in h.fake.last("chat.postEphemeral").args["text"]
+    # nor when Slack won't describe one of its members
+    h.fake.add_channel("C0OURTEAM2", name="acme-team-two")
+    h.fake.set_channel_members("C0OURTEAM2", [LEAD, "U0UNKNOWN"])
+    h.fake.unknown_user("U0UNKNOWN")
+    await h.command("internal C0OURTEAM2", user_id=LEAD, channel_id=CHANNEL)
+    assert "couldn't check who is in" in h.fake.last("chat.postEphemeral").args["text"]
     async with h.db().unit_of_work() as session:
         assert (await session.scalar(select(Partnership))).internal_channel_id is None
 
