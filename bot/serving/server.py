@@ -100,9 +100,7 @@ async def serve(
         await site.start()
         log.info("Listening on port %d (POST /slack/events, GET /healthz)", port or settings.port)
         if socket_mode:
-            socket_link = asyncio.create_task(
-                SocketModeLink(bolt, settings, services.slack).run(stop)
-            )
+            socket_link = asyncio.create_task(SocketModeLink(bolt, services).run(stop))
         ticker.start()
         if listening is not None:
             listening()

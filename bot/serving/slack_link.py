@@ -8,18 +8,29 @@ says so. Slack refusing a token is a configuration error: start-up stops with on
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import random
+import time
 from collections.abc import Awaitable
 from typing import TypeVar
 
 import aiohttp
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.adapter.socket_mode.async_internals import (
+    run_async_bolt_app,
+    send_async_response,
+)
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError
+from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.plumbing.config import ConfigError, Settings
+from bot.services import Services
+from bot.serving.in_time import TOO_SLOW_COMMAND_ANSWER, within_budget
 from bot.slack.state import SlackState
 
 log = logging.getLogger(__name__)
@@ -106,17 +117,48 @@ async def until_stopped(work: Awaitable[T], stop: asyncio.Event) -> T | None:
     return None
 
 
+class SocketModeRequests(AsyncSocketModeHandler):
+    """Bolt's Socket Mode handler, answering each envelope within the same budget as the HTTP
+    front door (bot/serving/in_time.py): Slack gives a Socket Mode request 3 seconds too."""
+
+    def __init__(self, bolt: AsyncApp, services: Services) -> None:
+        super().__init__(bolt, services.settings.slack_app_token, logger=SDK_LOG)
+        self.services = services
+
+    async def handle(self, client: AsyncBaseSocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
+        started = time.time()
+        kind = "command" if req.type == "slash_commands" else req.type
+        try:
+            answered = await within_budget(
+                self.services, run_async_bolt_app(self.app, req), kind=kind, payload=req.payload
+            )
+        except Exception as error:  # Bolt's parsing of a shape it did not foresee
+            log.warning("Refused a malformed Socket Mode %s: %s", kind, type(error).__name__)
+            answered = BoltResponse(status=200, body="")
+        if answered is None:  # too slow: answered now, the work finishes behind
+            late = json.dumps(TOO_SLOW_COMMAND_ANSWER) if kind == "command" else ""
+            answered = BoltResponse(
+                status=200, body=late, headers={"content-type": "application/json"}
+            )
+        elif answered.status != 200:
+            # refused (e.g. an action no listener knows; handlers.errors logged it): still
+            # acknowledged, or Slack sends the envelope again, where HTTP took the refusal
+            answered = BoltResponse(status=200, body="")
+        await send_async_response(client, req, answered, started)
+
+
 class SocketModeLink:
     """Keeps one Socket Mode connection until `stop` is set: connects, notices a dropped
     connection, reconnects with backoff (one log line per try), and stops within seconds
     in every state."""
 
-    def __init__(self, bolt: AsyncApp, settings: Settings, state: SlackState) -> None:
+    def __init__(self, bolt: AsyncApp, services: Services) -> None:
         self.bolt = bolt
-        self.settings = settings
-        self.state = state
+        self.services = services
+        self.settings = services.settings
+        self.state = services.slack
         self.opener = AsyncWebClient(
-            base_url=settings.slack_api_base_url,
+            base_url=self.settings.slack_api_base_url,
             timeout=CONNECT_TIMEOUT_SECONDS,
             retry_handlers=[],
         )
@@ -125,7 +167,7 @@ class SocketModeLink:
 
     async def run(self, stop: asyncio.Event) -> None:
         """Returns once `stop` is set and the connection is closed."""
-        handler = AsyncSocketModeHandler(self.bolt, self.settings.slack_app_token, logger=SDK_LOG)
+        handler = SocketModeRequests(self.bolt, self.services)
         self.handler = handler
         client = handler.client
         client.auto_reconnect_enabled = client.default_auto_reconnect_enabled = False

@@ -22,12 +22,12 @@ from slack_bolt.request.internals import extract_team_id
 from bot.plumbing.workspace import acting_for
 from bot.services import Services
 from bot.serving.front_door import Delivery, Rejected, read_delivery
+from bot.serving.in_time import TOO_SLOW_COMMAND_ANSWER, within_budget
 from bot.serving.metrics import SLACK_KIND, count_slack_requests, metrics_endpoint
 from bot.usecases.deliveries import first_delivery
 from bot.usecases.workspaces import workspace_for
 from handlers import errors
 from handlers.actions import is_answer_click, take_answer_click
-from handlers.common import tell
 
 log = logging.getLogger("partnercheck.web")
 # an answer click's workspace (its token) is looked up within this, before its 2 s to be stored
@@ -60,20 +60,18 @@ def build_web_app(bolt: AsyncApp, services: Services) -> web.Application:
             with acting_for(workspace):
                 await take_answer_click(services, delivery.payload, delivery_key=delivery.key)
             return web.Response(status=200)
-        work = asyncio.ensure_future(dispatch(delivery, request.query_string))
-        done, _ = await asyncio.wait({work}, timeout=services.budget.dispatch_seconds)
-        if not done:  # storage (or Slack) too slow: answer now, let the work finish behind
-            services.background.spawn(_finish(work), name="late-dispatch")
-            log.warning(
-                "Answered a %s before its work ended, after %ss",
-                delivery.kind,
-                services.budget.dispatch_seconds,
-            )
-            if delivery.kind == "command":
-                return web.json_response({"response_type": "ephemeral", "text": errors.TOO_SLOW})
-            services.background.spawn(tell(services, delivery.payload, errors.TOO_SLOW))
-            return web.Response(status=200)
-        return work.result()
+        answered = await within_budget(
+            services,
+            dispatch(delivery, request.query_string),
+            kind=delivery.kind,
+            payload=delivery.payload,
+        )
+        if answered is not None:
+            return answered
+        # storage (or Slack) too slow: answered now, the work finishes behind
+        if delivery.kind == "command":
+            return web.json_response(TOO_SLOW_COMMAND_ANSWER)
+        return web.Response(status=200)
 
     async def dispatch(delivery: Delivery, query: str) -> web.Response:
         try:
@@ -97,9 +95,6 @@ def build_web_app(bolt: AsyncApp, services: Services) -> web.Application:
             log.warning("Refused a malformed %s: %s", delivery.kind, type(error).__name__)
             return web.Response(status=400, text="malformed payload")
         return await to_aiohttp_response(bolt_response)
-
-    async def _finish(work: asyncio.Future[web.Response]) -> None:
-        await work
 
     async def healthz(_request: web.Request) -> web.Response:
         healthy = await services.db.ping()  # the answer rests on the database alone
