@@ -23,9 +23,9 @@ from bot.domain.wording import count_phrase
 from bot.plumbing.errors import NotAllowed, NotFound, UserError
 from bot.services import Services
 from bot.slack.gateway import SlackCallFailed, SlackUser
-from bot.slack.members import MEMBERS_LOOKED_AT, admin_of, of_workspace, outsider, people_in
+from bot.slack.members import MEMBERS_LOOKED_AT, admin_of, of_workspace, people_in
 from bot.usecases import nudges, permissions
-from bot.usecases.checks import FormInvalid
+from bot.usecases.checks import FormInvalid, previous_client_side
 
 log = logging.getLogger(__name__)
 
@@ -206,8 +206,18 @@ async def list_meetings(
         )
         states = await nudges.nudge_states(session=session, meeting_ids=[m.id for m in meetings])
         feed = await store.feed_of(session=session, partnership_id=partnership.id)
+        clients = await previous_client_side(session, partnership.id)
+    await permissions.require(
+        services,
+        "/partnership meetings",
+        permissions.Actor(
+            user_id=user_id,
+            team_id=partnership.team_id,
+            client_side=frozenset(clients),
+            ask_id=partnership.created_by,
+        ),
+    )
     viewer = await _viewer(services, user_id)
-    _refuse_client_side(viewer, partnership)
     rows = [
         cards.MeetingRow(
             id=m.id,
@@ -326,14 +336,6 @@ async def _viewer(services: Services, user_id: str) -> SlackUser | None:
         return await services.gateway.user(user_id)
     except SlackCallFailed:
         return None
-
-
-def _refuse_client_side(viewer: SlackUser | None, partnership: Partnership) -> None:
-    if viewer is not None and outsider(viewer, partnership.team_id):
-        raise NotAllowed(
-            "Meetings and their reflections are kept for the consultancy's side of this "
-            f"partnership; <@{partnership.created_by}> can tell you about them."
-        )
 
 
 def _may_manage(viewer: SlackUser | None, partnership: Partnership, meeting: Meeting) -> bool:

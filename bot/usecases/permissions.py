@@ -207,7 +207,7 @@ def _name(who: Who, actor: Actor) -> str:
         Who.OUR_MEMBER: f"our side of the partnership in {where} (members of this workspace "
         "who are not guests and not on the client side)",
         Who.LEAD: f"<@{actor.lead_id}>" if actor.lead_id else "the lead",
-        Who.ADMIN: "a workspace admin",
+        Who.ADMIN: "a workspace admin or owner",
         Who.OWNER: f"<@{actor.owner_id}>" if actor.owner_id else "the person it is for",
         Who.INVOLVED: "people in this partnership",
         Who.PRACTICE_LEAD: "a practice lead",

@@ -9,13 +9,15 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.blocks import ids
 from bot.blocks.bank import BankView, QuestionLine, TemplateLine
 from bot.blocks.text import mention, mentions
 from bot.db import practice as store
-from bot.plumbing.errors import NotAllowed, UserError
+from bot.plumbing.errors import UserError
 from bot.services import Services
 from bot.slack.gateway import SlackCallFailed
 from bot.slack.members import is_workspace_admin, of_workspace
+from bot.usecases import permissions
 from questions.bank import Question
 
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
@@ -23,10 +25,6 @@ ADMINS_USAGE = (
     "`/partnership admins` lists the practice leads; `/partnership admins add @person` and "
     "`/partnership admins remove @person` change them."
 )
-ONLY_ADMINS = (
-    "Only a workspace admin or owner can see or change the practice leads. Ask one of them."
-)
-
 ONLY_LEADS_EXPORT = (
     "Only workspace admins and owners, and practice leads (`/partnership admins`), can export "
     "every partnership."
@@ -55,8 +53,9 @@ async def viewer(services: Services, *, user_id: str, team_id: str) -> Viewer:
 
 async def admins_command(services: Services, *, user_id: str, team_id: str, text: str) -> str:
     """`/partnership admins [add|remove @person]`, for workspace admins only."""
-    if not await is_workspace_admin(services.gateway, user_id, team_id):
-        raise NotAllowed(ONLY_ADMINS)
+    await permissions.require(
+        services, "/partnership admins", permissions.Actor(user_id=user_id, team_id=team_id)
+    )
     verb, _, rest = text.strip().partition(" ")
     verb = verb.lower()
     if verb in ("", "list"):
@@ -108,7 +107,9 @@ async def _require_our_member(services: Services, user_id: str, team_id: str) ->
 async def retire_question(
     services: Services, *, user_id: str, team_id: str, question_id: str
 ) -> None:
-    await _require_admin(services, user_id, team_id)
+    await permissions.require(
+        services, ids.RETIRE_QUESTION, permissions.Actor(user_id=user_id, team_id=team_id)
+    )
     _known(services, question_id)
     async with services.db.unit_of_work() as session:
         await store.retire(
@@ -123,7 +124,9 @@ async def retire_question(
 async def restore_question(
     services: Services, *, user_id: str, team_id: str, question_id: str
 ) -> None:
-    await _require_admin(services, user_id, team_id)
+    await permissions.require(
+        services, ids.RESTORE_QUESTION, permissions.Actor(user_id=user_id, team_id=team_id)
+    )
     _known(services, question_id)
     async with services.db.unit_of_work() as session:
         await store.restore(session=session, team_id=team_id, question_id=question_id)
@@ -165,13 +168,6 @@ def bank_lines(services: Services, retired: Collection[str]) -> BankView:
             for template in bank.templates.values()
         ]
     )
-
-
-async def _require_admin(services: Services, user_id: str, team_id: str) -> None:
-    if not await is_workspace_admin(services.gateway, user_id, team_id):
-        raise NotAllowed(
-            "Only a workspace admin or owner can retire or bring back questions. Ask one of them."
-        )
 
 
 def _known(services: Services, question_id: str) -> None:

@@ -180,7 +180,8 @@ async def test_the_list_shows_each_attendees_state_and_failures_to_the_lead(
     assert f"<@{ANN}> failed" in theirs
     assert "three times" not in theirs and ids.MEETING_MENU not in theirs  # not BEN's meeting
     refused = await listing(h, CLEO)
-    assert "consultancy's side" in refused["text"] and f"<@{LEAD}>" in refused["text"]
+    assert "can see the meetings and their reflections" in refused["text"]
+    assert f"ask <@{LEAD}>" in refused["text"]
 
 
 async def test_cancelling_stops_nudges_and_records_a_signal_deleting_leaves_no_trace(
