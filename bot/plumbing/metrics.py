@@ -11,13 +11,15 @@ from prometheus_client import Counter, Gauge, Histogram
 
 REQUESTS = Counter(
     "partnercheck_requests",
-    "Requests to POST /slack/events, by kind (command, block_actions, view_submission, "
-    "event_callback…, or rejected) and HTTP status.",
+    "Requests Slack sent (POST /slack/events, or Socket Mode envelopes), by kind (command, "
+    "block_actions, view_submission, event_callback…, or rejected) and HTTP status (in "
+    "Socket Mode, what HTTP would have answered).",
     ["kind", "status"],
 )
 ACK_SECONDS = Histogram(
     "partnercheck_ack_seconds",
-    "Seconds from a request reaching /slack/events to its answer (Slack allows 3).",
+    "Seconds from a request reaching the app (/slack/events or the socket) to its answer "
+    "(Slack allows 3).",
     ["kind"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0),
 )

@@ -29,6 +29,7 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.plumbing.config import ConfigError, Settings
+from bot.plumbing.metrics import ACK_SECONDS, REQUESTS
 from bot.services import Services
 from bot.serving.in_time import TOO_SLOW_COMMAND_ANSWER, within_budget
 from bot.slack.state import SlackState
@@ -127,7 +128,11 @@ class SocketModeRequests(AsyncSocketModeHandler):
 
     async def handle(self, client: AsyncBaseSocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
         started = time.time()
-        kind = "command" if req.type == "slash_commands" else req.type
+        kind = (
+            "command"
+            if req.type == "slash_commands"
+            else str((req.payload or {}).get("type") or req.type)
+        )
         try:
             answered = await within_budget(
                 self.services, run_async_bolt_app(self.app, req), kind=kind, payload=req.payload
@@ -140,11 +145,14 @@ class SocketModeRequests(AsyncSocketModeHandler):
             answered = BoltResponse(
                 status=200, body=late, headers={"content-type": "application/json"}
             )
-        elif answered.status != 200:
+        status = answered.status
+        if status != 200:
             # refused (e.g. an action no listener knows; handlers.errors logged it): still
             # acknowledged, or Slack sends the envelope again, where HTTP took the refusal
             answered = BoltResponse(status=200, body="")
         await send_async_response(client, req, answered, started)
+        REQUESTS.labels(kind, str(status)).inc()
+        ACK_SECONDS.labels(kind).observe(time.time() - started)
 
 
 class SocketModeLink:

@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 from aiohttp import WSMsgType, web
+from prometheus_client import REGISTRY
 
 from bot.blocks import ids
 from bot.plumbing.budget import Budget
@@ -106,6 +107,11 @@ async def linked(
     return h, handler
 
 
+def refused_clicks() -> float:
+    labels = {"kind": "block_actions", "status": "404"}
+    return REGISTRY.get_sample_value("partnercheck_requests_total", labels) or 0.0
+
+
 def click(action_id: str, value: str) -> dict[str, Any]:
     body = signing.block_action(action_id=action_id, value=value, user_id=LEAD)
     return json.loads(dict(parse_qsl(body))["payload"])
@@ -126,8 +132,11 @@ async def test_a_socket_mode_command_is_acknowledged_with_its_answer(
         )
         assert TOO_SLOW not in json.dumps(ack)
         # an action no listener knows is still acknowledged, or Slack would send it again
+        refused_before = refused_clicks()
         ack = await socket.request("interactive", click("no_such_action", "1"), 2)
         assert not ack.get("payload")
+        # counted in the request metrics as HTTP would have answered it
+        assert refused_clicks() == refused_before + 1
     finally:
         await handler.client.close()
         await h.stop()
