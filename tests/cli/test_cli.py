@@ -69,6 +69,17 @@ def test_serve_without_credentials_says_what_to_set(tmp_path: Path) -> None:
     assert socket.returncode == 2 and "SLACK_APP_TOKEN" in socket.stderr
 
 
+def test_serve_in_oauth_mode_without_a_state_secret_exits_2_with_a_sentence(tmp_path: Path) -> None:
+    oauth = {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "x", "SLACK_SIGNING_SECRET": "s"}
+    for secret, problem in ((None, "is not set"), ("short", "is too short")):
+        env = oauth if secret is None else {**oauth, "SLACK_STATE_SECRET": secret}
+        result = run("serve", cwd=tmp_path, env=env)
+        assert result.returncode == 2
+        assert result.stderr.startswith(f"partnercheck: SLACK_STATE_SECRET {problem}")
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+        assert "short" not in result.stderr.replace("too short", "")  # the value is not echoed
+
+
 def test_bad_settings_are_one_sentence(tmp_path: Path) -> None:
     result = run("migrate", cwd=tmp_path, env={"DATABASE_URL": "mysql://nope"})
     assert result.returncode == 2
