@@ -21,6 +21,10 @@ from bot.plumbing.errors import UserError
 from bot.plumbing.logs import configure_logging
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+TEAM_HELP = (
+    "only this workspace's partnerships, by team ID, e.g. T0123456789 (needed when the channel "
+    "is shared by several installed workspaces)"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -68,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
         "export", help="write partnerships' checks and answers, with names (JSON, CSV, Markdown)"
     )
     export.add_argument("--channel", help="one partnership, by channel ID (default: every one)")
+    export.add_argument("--team", help=TEAM_HELP)
     export.add_argument("--format", choices=("json", "csv", "markdown"), default="json")
     export.add_argument("--since", type=_day, help="checks started on or after YYYY-MM-DD")
     export.add_argument("--until", type=_day, help="checks started on or before YYYY-MM-DD")
@@ -76,12 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     commands.add_parser(
-        "partnerships", help="list every partnership: channel, name, checks, meetings"
+        "partnerships", help="list every partnership: channel, workspace, name, checks, meetings"
     )
     delete = commands.add_parser(
         "delete", help="delete a partnership and everything it holds (asks for --yes)"
     )
     delete.add_argument("--channel", required=True, help="the channel ID, e.g. C0123456789")
+    delete.add_argument("--team", help=TEAM_HELP)
     delete.add_argument(
         "--yes", action="store_true", help="really delete (without it, only says what would go)"
     )
@@ -153,7 +159,11 @@ def _run(args: argparse.Namespace) -> int:
                 )
             settings = replace(settings, database_url=sandbox_database_url())
         request = ExportRequest(
-            channel_id=args.channel, since=args.since, until=args.until, fmt=args.format
+            channel_id=args.channel,
+            team_id=args.team,
+            since=args.since,
+            until=args.until,
+            fmt=args.format,
         )
         sys.stdout.write(asyncio.run(export_command(settings, request)))
         return EXIT_OK
@@ -165,7 +175,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "delete":
         from bot.usecases.partnership_data import delete_channel
 
-        sys.stdout.write(asyncio.run(delete_channel(settings, args.channel, confirmed=args.yes)))
+        deleted = delete_channel(settings, args.channel, team_id=args.team, confirmed=args.yes)
+        sys.stdout.write(asyncio.run(deleted))
         return EXIT_OK
     raise AssertionError(args.command)
 

@@ -75,9 +75,15 @@ def test_missing_credentials_are_named_with_the_manifest() -> None:
 
 def test_oauth_mode_needs_the_client_id_and_secret_instead_of_a_bot_token() -> None:
     oauth = Settings.from_env(
-        {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "x", "SLACK_SIGNING_SECRET": "s"}
+        {
+            "SLACK_CLIENT_ID": "1.2",
+            "SLACK_CLIENT_SECRET": "x",
+            "SLACK_SIGNING_SECRET": "s",
+            "SLACK_STATE_SECRET": "0123456789abcdef",
+        }
     )
     assert oauth.oauth and oauth.retention_days == 30
+    assert oauth.slack_state_secret == "0123456789abcdef"
     oauth.require_slack(socket_mode=False)  # no SLACK_BOT_TOKEN needed
     assert not Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1"}).oauth
     with pytest.raises(ConfigError, match="both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET"):
@@ -86,6 +92,22 @@ def test_oauth_mode_needs_the_client_id_and_secret_instead_of_a_bot_token() -> N
         )
     with pytest.raises(ConfigError, match="PARTNERCHECK_RETENTION_DAYS"):
         Settings.from_env({"PARTNERCHECK_RETENTION_DAYS": "-1"})
+
+
+@pytest.mark.parametrize(
+    ("secret", "problem"), [(None, "is not set"), ("15-characters!!", "is too short")]
+)
+def test_oauth_mode_needs_a_state_secret_of_16_characters(secret: str | None, problem: str) -> None:
+    env = {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "x", "SLACK_SIGNING_SECRET": "s"}
+    if secret is not None:
+        env["SLACK_STATE_SECRET"] = secret
+    with pytest.raises(ConfigError, match=f"SLACK_STATE_SECRET {problem}") as refused:
+        Settings.from_env(env).require_slack(socket_mode=False)
+    assert "at least 16 characters" in str(refused.value)
+    # one workspace with a bot token signs no OAuth state: no state secret needed
+    Settings.from_env({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}).require_slack(
+        socket_mode=False
+    )
 
 
 def test_dotenv_is_read_and_the_environment_wins(tmp_path: Path, monkeypatch) -> None:

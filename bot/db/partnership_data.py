@@ -15,6 +15,7 @@ from bot.db.models import (
     CalendarFeed,
     Check,
     CheckSchedule,
+    InstalledWorkspace,
     Meeting,
     NextStep,
     Partnership,
@@ -132,6 +133,13 @@ async def partnerships_matching(
     if team_id is not None:
         query = query.where(Partnership.team_id == team_id)
     return list((await session.scalars(query)).all())
+
+
+async def team_known(*, session: AsyncSession, team_id: str) -> bool:
+    """Whether a partnership or an installation belongs to the workspace `team_id`."""
+    held = select(Partnership.id).where(Partnership.team_id == team_id)
+    installed = select(InstalledWorkspace.team_id).where(InstalledWorkspace.team_id == team_id)
+    return bool(await session.scalar(select(held.exists() | installed.exists())))
 
 
 async def next_steps_of(*, session: AsyncSession, partnership_id: int) -> list[NextStep]:

@@ -14,6 +14,7 @@ from dotenv import dotenv_values
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///partnercheck.db"
 DEFAULT_SLACK_API_BASE_URL = "https://slack.com/api/"
 MANIFEST_PATH = "deploy/slack-manifest.yml"
+STATE_SECRET_MIN_LENGTH = 16  # characters of SLACK_STATE_SECRET, which signs OAuth states
 
 
 class ConfigError(Exception):
@@ -43,6 +44,7 @@ class Settings:
     # OAuth mode (install to any number of workspaces) when both are set
     slack_client_id: str | None = None
     slack_client_secret: str | None = None
+    slack_state_secret: str | None = None  # signs OAuth states (needed in OAuth mode)
     retention_days: float = 30.0  # an uninstalled workspace's data is deleted after this
 
     @property
@@ -80,6 +82,7 @@ class Settings:
             access_log=_flag(env, "PARTNERCHECK_ACCESS_LOG"),
             slack_client_id=_optional(env, "SLACK_CLIENT_ID"),
             slack_client_secret=_optional(env, "SLACK_CLIENT_SECRET"),
+            slack_state_secret=_optional(env, "SLACK_STATE_SECRET"),
             retention_days=_number(env, "PARTNERCHECK_RETENTION_DAYS", 30, low=0),
         )
 
@@ -103,6 +106,13 @@ class Settings:
                 f"Set {_join(missing)} in the environment or in a .env file "
                 f"(create the Slack app from {MANIFEST_PATH}; the README's "
                 "'Create the Slack app' section shows where each value is found)."
+            )
+        if self.oauth and len(self.slack_state_secret or "") < STATE_SECRET_MIN_LENGTH:
+            problem = "is not set" if not self.slack_state_secret else "is too short"
+            raise ConfigError(
+                f"SLACK_STATE_SECRET {problem}: OAuth mode signs each install's state with it, so "
+                f"set it to a random string of at least {STATE_SECRET_MIN_LENGTH} characters "
+                "(for example the output of `openssl rand -hex 32`)."
             )
         if self.slack_bot_token and not self.slack_bot_token.startswith("xoxb-"):
             raise ConfigError("SLACK_BOT_TOKEN must be a bot token starting with 'xoxb-'.")

@@ -182,7 +182,7 @@ def oauth_settings(services: Services) -> AsyncOAuthSettings | None:
         redirect_uri_path=REDIRECT_PATH,
         installation_store=services.installations,
         installation_store_bot_only=True,
-        state_store=oauth_states(services.db.engine),
+        state_store=oauth_states(services.db.engine, settings.slack_state_secret or ""),
         logger=logging.getLogger("partnercheck.oauth"),
     )
 

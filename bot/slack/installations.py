@@ -2,11 +2,14 @@
 
 slack_sdk's SQLAlchemy stores keep the installations and the OAuth states in the app's own
 database (tables created by the app's migrations, declared in bot/db/models.py); Bolt's
-OAuth flow saves each installation here and authorizes every request from it.
+OAuth flow saves each installation here and authorizes every request from it. Each state is
+handed out signed with SLACK_STATE_SECRET (`SignedOAuthStates`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from collections.abc import Awaitable, Callable
 
@@ -14,6 +17,8 @@ from slack_sdk.oauth.installation_store.models.installation import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from bot.plumbing.config import STATE_SECRET_MIN_LENGTH
 
 log = logging.getLogger(__name__)
 
@@ -60,8 +65,37 @@ class Installations(AsyncSQLAlchemyInstallationStore):
         await self.async_delete_installation(enterprise_id=enterprise_id, team_id=team_id)
 
 
-def oauth_states(engine: AsyncEngine) -> AsyncSQLAlchemyOAuthStateStore:
-    """One-time, expiring OAuth `state` values, kept in the app's database."""
-    return AsyncSQLAlchemyOAuthStateStore(
-        expiration_seconds=STATE_EXPIRY_SECONDS, engine=engine, logger=log
-    )
+class SignedOAuthStates(AsyncSQLAlchemyOAuthStateStore):
+    """slack_sdk's one-time, expiring OAuth states in the app's database, handed out as
+    `<state>.<HMAC-SHA256 of state under the secret>`. Bolt puts that value in Slack's authorize
+    URL and in the browser's cookie and gives it back to `async_consume`, which refuses a value
+    this app did not sign (forged, or issued under another secret) before asking the database,
+    then consumes the stored state as slack_sdk does (once, before it expires)."""
+
+    def __init__(
+        self, *, secret: str, engine: AsyncEngine, expiration_seconds: int = STATE_EXPIRY_SECONDS
+    ) -> None:
+        if len(secret) < STATE_SECRET_MIN_LENGTH:
+            raise ValueError(f"the state secret needs {STATE_SECRET_MIN_LENGTH} characters")
+        super().__init__(expiration_seconds=expiration_seconds, engine=engine, logger=log)
+        self._key = secret.encode()
+
+    def _signature(self, state: str) -> bytes:
+        return hmac.new(self._key, state.encode(), hashlib.sha256).hexdigest().encode()
+
+    async def async_issue(self, *args: object, **kwargs: object) -> str:
+        state = await super().async_issue(*args, **kwargs)
+        return f"{state}.{self._signature(state).decode()}"
+
+    async def async_consume(self, state: str) -> bool:
+        stored, _, signature = (state or "").rpartition(".")
+        given = signature.encode("utf-8", "replace")
+        if not stored or not hmac.compare_digest(given, self._signature(stored)):
+            log.warning("OAuth state refused: it was not signed with this app's state secret")
+            return False
+        return await super().async_consume(stored)
+
+
+def oauth_states(engine: AsyncEngine, secret: str) -> SignedOAuthStates:
+    """One-time, expiring OAuth `state` values, kept in the app's database, signed."""
+    return SignedOAuthStates(secret=secret, engine=engine)

@@ -28,7 +28,7 @@ from bot.plumbing.config import Settings
 from bot.plumbing.errors import UserError
 from bot.services import Services
 from bot.slack.gateway import SlackCallFailed, SlackGateway
-from bot.usecases.partnerships import unknown_channel
+from bot.usecases.partnerships import partnerships_named, unknown_channel
 from bot.usecases.people import Named, names_for
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,7 @@ FORMATS = ("json", "csv", "markdown")
 CSV_COLUMNS = (
     "partnership",
     "channel_id",
+    "team_id",
     "check_id",
     "template",
     "check_status",
@@ -61,7 +62,7 @@ CSV_COLUMNS = (
 @dataclass(frozen=True)
 class ExportRequest:
     channel_id: str | None = None  # one partnership, or every one
-    team_id: str | None = None  # every partnership of this workspace
+    team_id: str | None = None  # only this workspace's partnerships (the one in channel_id)
     since: date | None = None  # checks started on or after this day (UTC)
     until: date | None = None  # checks started on or before this day (UTC)
     fmt: str = "json"
@@ -154,11 +155,9 @@ async def export_data(
 ) -> dict[str, Any]:
     """The partnerships asked for, with everyone's name and organisation."""
     async with db.reading() as session:
-        partnerships = await partnership_store.partnerships_matching(
-            session=session, channel_id=request.channel_id, team_id=request.team_id
+        partnerships = await partnerships_named(
+            session, channel_id=request.channel_id, team_id=request.team_id
         )
-        if request.channel_id is not None and not partnerships:
-            raise unknown_channel(request.channel_id)
         exported = [await _partnership_json(session, p, request) for p in partnerships]
     names = await names_for(db, gateway, _people_in(exported), now=clock.now())
     for partnership in exported:
@@ -344,6 +343,7 @@ def render_csv(data: dict[str, Any]) -> str:
                     {
                         "partnership": partnership["partnership"]["name"],
                         "channel_id": partnership["partnership"]["channel_id"],
+                        "team_id": partnership["partnership"]["team_id"],
                         "check_id": check["id"],
                         "template": check["template"],
                         "check_status": check["status"],

@@ -3,14 +3,13 @@ deleting all of it, for a workspace admin at the command line."""
 
 from __future__ import annotations
 
-from bot.db import checks as check_store
 from bot.db import partnership_data as store
 from bot.db.engine import existing
 from bot.db.partnership_data import PartnershipLine, StoredData
 from bot.domain.wording import count_phrase
 from bot.plumbing.config import Settings
 from bot.usecases.nudges import REFLECTION_KINDS
-from bot.usecases.partnerships import unknown_channel
+from bot.usecases.partnerships import partnerships_named
 
 NAME_SHOWN = 40
 
@@ -23,15 +22,13 @@ async def list_partnerships(settings: Settings) -> str:
     return _table(lines)
 
 
-async def delete_channel(settings: Settings, channel_id: str, *, confirmed: bool) -> str:
-    """Deletes the channel's partnership and everything it holds when `confirmed`; says what
-    that is either way."""
+async def delete_channel(
+    settings: Settings, channel_id: str, *, team_id: str | None = None, confirmed: bool
+) -> str:
+    """Deletes the channel's partnership (of workspace `team_id`; without it, the channel's
+    only one) and everything it holds when `confirmed`; says what that is either way."""
     async with existing(settings.database_url) as db, db.unit_of_work() as session:
-        partnership = await check_store.partnership_for_channel(
-            session=session, channel_id=channel_id
-        )
-        if partnership is None:
-            raise unknown_channel(channel_id)
+        [partnership] = await partnerships_named(session, channel_id=channel_id, team_id=team_id)
         name = _printable(partnership.name)
         held = await store.stored_data(
             session=session, partnership_id=partnership.id, message_kinds=REFLECTION_KINDS
@@ -40,15 +37,17 @@ async def delete_channel(settings: Settings, channel_id: str, *, confirmed: bool
             await store.delete_partnership(
                 session=session, partnership_id=partnership.id, message_kinds=REFLECTION_KINDS
             )
+    which = f"--channel {channel_id}" + (f" --team {team_id}" if team_id else "")
+    where = f"channel {channel_id} of workspace {partnership.team_id}"
     if not confirmed:
         return (
-            f"Partnership {name!r} (channel {channel_id}) holds {_described(held)}.\n"
+            f"Partnership {name!r} ({where}) holds {_described(held)}.\n"
             f"Nothing was deleted. To delete all of it, run "
-            f"`partnercheck delete --channel {channel_id} --yes`; "
-            f"`partnercheck export --channel {channel_id}` keeps a copy of its checks first.\n"
+            f"`partnercheck delete {which} --yes`; "
+            f"`partnercheck export {which}` keeps a copy of its checks first.\n"
         )
     return (
-        f"Deleted partnership {name!r} (channel {channel_id}) and {_described(held)}.\n"
+        f"Deleted partnership {name!r} ({where}) and {_described(held)}.\n"
         "Messages the app already posted in Slack stay there: delete them in Slack if needed.\n"
     )
 
@@ -71,10 +70,11 @@ def _described(held: StoredData) -> str:
 
 
 def _table(lines: list[PartnershipLine]) -> str:
-    header = ("CHANNEL", "NAME", "STARTED", "CHECKS", "LAST CHECK", "MEETINGS")
+    header = ("CHANNEL", "TEAM", "NAME", "STARTED", "CHECKS", "LAST CHECK", "MEETINGS")
     rows = [
         (
             line.channel_id,
+            line.team_id,
             _printable(line.name)[:NAME_SHOWN],
             line.created_at.date().isoformat(),
             str(line.checks),

@@ -14,8 +14,12 @@ import pytest
 
 from questions.bank import load_bank
 from tests.e2e.checkflow import CHANNEL, answer_button, press, start_check
+from tests.service.conftest import fresh_database_url  # noqa: F401 (a fixture)
 from tests.support.fake_slack import FakeSlack
 from tests.support.harness import make_harness
+from tests.workspaces import test_two_workspaces as two
+
+TEAM = "T0OURS"  # the workspace the tests' signed requests come from
 
 
 def run(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
@@ -67,6 +71,17 @@ def test_serve_without_credentials_says_what_to_set(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     socket = run("serve", "--socket", cwd=tmp_path, env={"SLACK_BOT_TOKEN": "xoxb-1"})
     assert socket.returncode == 2 and "SLACK_APP_TOKEN" in socket.stderr
+
+
+def test_serve_in_oauth_mode_without_a_state_secret_exits_2_with_a_sentence(tmp_path: Path) -> None:
+    oauth = {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "x", "SLACK_SIGNING_SECRET": "s"}
+    for secret, problem in ((None, "is not set"), ("short", "is too short")):
+        env = oauth if secret is None else {**oauth, "SLACK_STATE_SECRET": secret}
+        result = run("serve", cwd=tmp_path, env=env)
+        assert result.returncode == 2
+        assert result.stderr.startswith(f"partnercheck: SLACK_STATE_SECRET {problem}")
+        assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+        assert "short" not in result.stderr.replace("too short", "")  # the value is not echoed
 
 
 def test_bad_settings_are_one_sentence(tmp_path: Path) -> None:
@@ -137,8 +152,27 @@ async def test_partnerships_lists_and_delete_asks_before_deleting(tmp_path: Path
     listed = run("partnerships", cwd=tmp_path, env=env)
     assert listed.returncode == 0, listed.stderr
     header, line = listed.stdout.splitlines()
-    assert header.split() == ["CHANNEL", "NAME", "STARTED", "CHECKS", "LAST", "CHECK", "MEETINGS"]
-    assert line.split() == [CHANNEL, "Acme", "×", "Northwind", "2026-11-24", "1", "2026-11-24", "0"]
+    assert header.split() == [
+        "CHANNEL",
+        "TEAM",
+        "NAME",
+        "STARTED",
+        "CHECKS",
+        "LAST",
+        "CHECK",
+        "MEETINGS",
+    ]
+    assert line.split() == [
+        CHANNEL,
+        TEAM,
+        "Acme",
+        "×",
+        "Northwind",
+        "2026-11-24",
+        "1",
+        "2026-11-24",
+        "0",
+    ]
 
     asked = run("delete", "--channel", CHANNEL, cwd=tmp_path, env=env)
     assert asked.returncode == 0, asked.stderr
@@ -156,3 +190,120 @@ async def test_partnerships_lists_and_delete_asks_before_deleting(tmp_path: Path
     assert "Traceback" not in again.stderr
     usage = run("delete", cwd=tmp_path, env=env)
     assert usage.returncode == 2 and "--channel" in usage.stderr
+
+
+async def a_channel_shared_by_two_workspaces(url: str) -> None:
+    """Both consultancies installed through OAuth and each started a check in the one Slack
+    Connect channel they share with a client: two partnerships with the same channel id."""
+    async with FakeSlack() as fake:
+        h = await make_harness(
+            url,
+            fake,
+            SLACK_BOT_TOKEN="",
+            SLACK_CLIENT_ID="111.222",
+            SLACK_CLIENT_SECRET="client-secret",
+            SLACK_STATE_SECRET=two.STATE_SECRET,
+        )
+        try:
+            for team, lead in two.LEADS.items():
+                fake.add_user(lead, team_id=team, is_admin=True)
+            fake.add_user(two.CLIENT_PERSON, team_id=two.CLIENT)
+            fake.add_channel(two.CONNECT, name="acme-connect", is_ext_shared=True)
+            fake.set_channel_members(two.CONNECT, [two.LEAD_A, two.LEAD_B, two.CLIENT_PERSON])
+            for team, lead in two.LEADS.items():
+                await two.install(h, team, lead)
+                await two.start_check(h, team)
+        finally:
+            await h.stop()
+
+
+async def test_a_channel_shared_by_two_workspaces_is_picked_with_team(
+    tmp_path: Path,
+    fresh_database_url: str,  # noqa: F811 (the fixture)
+) -> None:
+    url, ours, theirs, connect = fresh_database_url, two.OURS, two.THEIRS, two.CONNECT
+    env = {"DATABASE_URL": url}
+    await a_channel_shared_by_two_workspaces(url)
+
+    listed = run("partnerships", cwd=tmp_path, env=env)
+    assert listed.returncode == 0, listed.stderr
+    assert [line.split()[:2] for line in listed.stdout.splitlines()] == [
+        ["CHANNEL", "TEAM"],
+        [connect, ours],
+        [connect, theirs],
+    ]
+
+    # without --team the channel is ambiguous: one sentence naming both workspaces, nothing done
+    for args in (
+        ("export", "--channel", connect),
+        ("export", "--channel", connect, "--format", "markdown"),
+        ("delete", "--channel", connect),
+        ("delete", "--channel", connect, "--yes"),
+    ):
+        refused = run(*args, cwd=tmp_path, env=env)
+        assert refused.returncode == 1, (args, refused.stdout)
+        assert refused.stdout == ""
+        assert refused.stderr == (
+            f"partnercheck: Channel {connect!r} holds a partnership in each of 2 workspaces "
+            f"({ours}, {theirs}): add --team with the one you mean.\n"
+        )
+
+    # with --team, that workspace's partnership only
+    for team in (ours, theirs):
+        exported = run("export", "--channel", connect, "--team", team, cwd=tmp_path, env=env)
+        assert exported.returncode == 0, exported.stderr
+        [partnership] = json.loads(exported.stdout)["partnerships"]
+        assert partnership["partnership"]["team_id"] == team
+        assert partnership["partnership"]["name"] == two.NAMES[team]
+        assert [c["lead"] for c in partnership["checks"]] == [two.LEADS[team]]
+    report = run(
+        "export",
+        "--channel",
+        connect,
+        "--team",
+        theirs,
+        "--format",
+        "markdown",
+        cwd=tmp_path,
+        env=env,
+    )
+    assert report.returncode == 0, report.stderr
+    assert report.stdout.startswith(f"# Partnership report: {two.NAMES[theirs]}")
+    assert f"- Our Slack workspace: {theirs}" in report.stdout
+    every_of_ours = run("export", "--team", ours, "--format", "csv", cwd=tmp_path, env=env)
+    assert every_of_ours.returncode == 0, every_of_ours.stderr
+    assert every_of_ours.stdout.splitlines()[0].startswith("partnership,channel_id,team_id,")
+
+    # an unknown workspace, or a known one without a partnership in that channel
+    for args in (
+        ("export", "--channel", connect, "--team", "T0NOPE"),
+        ("export", "--team", "T0NOPE"),
+        ("delete", "--channel", connect, "--team", "T0NOPE", "--yes"),
+    ):
+        unknown = run(*args, cwd=tmp_path, env=env)
+        assert unknown.returncode == 1, args
+        assert unknown.stderr.startswith("partnercheck: No workspace 'T0NOPE' is known here")
+        assert unknown.stderr.count("\n") == 1 and "Traceback" not in unknown.stderr
+    elsewhere = run("delete", "--channel", "C0ELSE", "--team", ours, cwd=tmp_path, env=env)
+    assert elsewhere.returncode == 1
+    assert f"for channel 'C0ELSE' in workspace {ours!r}" in elsewhere.stderr
+
+    # delete theirs: ours stays whole
+    asked = run("delete", "--channel", connect, "--team", theirs, cwd=tmp_path, env=env)
+    assert asked.returncode == 0, asked.stderr
+    assert f"(channel {connect} of workspace {theirs}) holds 1 check" in asked.stdout
+    assert f"`partnercheck delete --channel {connect} --team {theirs} --yes`" in asked.stdout
+    deleted = run("delete", "--channel", connect, "--team", theirs, "--yes", cwd=tmp_path, env=env)
+    assert deleted.returncode == 0, deleted.stderr
+    assert deleted.stdout.startswith(f"Deleted partnership {two.NAMES[theirs]!r}")
+    listed = run("partnerships", cwd=tmp_path, env=env)
+    assert [line.split()[:2] for line in listed.stdout.splitlines()[1:]] == [[connect, ours]]
+
+    # the channel now names one partnership: --team is not needed
+    exported = run("export", "--channel", connect, cwd=tmp_path, env=env)
+    assert exported.returncode == 0, exported.stderr
+    [partnership] = json.loads(exported.stdout)["partnerships"]
+    assert partnership["partnership"]["team_id"] == ours and len(partnership["checks"]) == 1
+    # their workspace is still installed (its data is gone): known, with nothing to export
+    nothing = run("export", "--team", theirs, cwd=tmp_path, env=env)
+    assert nothing.returncode == 0 and json.loads(nothing.stdout)["partnerships"] == []

@@ -28,26 +28,41 @@ CONNECT = "C0CONNECT"  # one Slack Connect channel: both consultancies and their
 LEAD_A, LEAD_B, CLIENT_PERSON = "U0LEADA", "U0LEADB", "U0CLIENTX"
 NAMES = {OURS: "Alpha × Client", THEIRS: "Beta × Client"}
 LEADS = {OURS: LEAD_A, THEIRS: LEAD_B}
+STATE_SECRET = "state-secret-of-the-tests"
 
 
-async def install(h: Harness, team_id: str, installer: str) -> None:
-    """The Add to Slack page, Slack's approval, then the redirect back with code and state."""
+async def install_state(h: Harness) -> str:
+    """The Add to Slack page: the state it hands out, `<state>.<its signature>`."""
     assert h.client is not None
     page = await h.client.get("/slack/install")
     assert page.status == 200
     html = await page.text()
-    state = re.search(r"state=([0-9a-f-]+)", html)
+    state = re.search(r"state=([0-9a-f.-]+)", html)
     assert state, "the install page links to Slack's authorize URL with a state"
     assert "client_id=111.222" in html and "chat:write" in html
-    code = f"code-{team_id}"
-    h.fake.authorize_install(team_id, installer=installer, code=code)
+    assert re.fullmatch(r"[0-9a-f-]{36}\.[0-9a-f]{64}", state.group(1)), "a signed state"
+    return state.group(1)
+
+
+async def redirect(h: Harness, *, code: str, state: str) -> tuple[int, str]:
+    """The browser comes back from Slack with `code` and `state` (and the state's cookie)."""
+    assert h.client is not None
     done = await h.client.get(
         "/slack/oauth_redirect",
-        params={"code": code, "state": state.group(1)},
+        params={"code": code, "state": state},
         # the state cookie is Secure: the test's plain-HTTP client would not send it back
-        headers={"Cookie": f"slack-app-oauth-state={state.group(1)}"},
+        headers={"Cookie": f"slack-app-oauth-state={state}"},
     )
-    assert done.status == 200, await done.text()
+    return done.status, await done.text()
+
+
+async def install(h: Harness, team_id: str, installer: str) -> None:
+    """The Add to Slack page, Slack's approval, then the redirect back with code and state."""
+    state = await install_state(h)
+    code = f"code-{team_id}"
+    h.fake.authorize_install(team_id, installer=installer, code=code)
+    status, text = await redirect(h, code=code, state=state)
+    assert status == 200, text
     assert h.fake.token_of(team_id) is not None
 
 
@@ -61,6 +76,7 @@ async def two(database: tuple[str, str | None], fake_slack: FakeSlack) -> AsyncI
         SLACK_BOT_TOKEN="",
         SLACK_CLIENT_ID="111.222",
         SLACK_CLIENT_SECRET="client-secret",
+        SLACK_STATE_SECRET=STATE_SECRET,
     )
     for team, lead in LEADS.items():
         fake_slack.add_user(lead, team_id=team, is_admin=True)
