@@ -1,10 +1,13 @@
 """Storage of the workspaces the app is installed to, and of what leaves with one.
 
-The caller owns the transaction.
+An Enterprise Grid organisation's org-wide install is a row keyed by its enterprise id
+(team_id = enterprise_id = E..); each of its workspaces gets its own row (team_id = T..,
+enterprise_id = E..) the first time a request comes from it. The caller owns the transaction.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import delete, select, update
@@ -45,6 +48,30 @@ async def mark_installed(
     )
 
 
+async def mark_org_installed(*, session: AsyncSession, enterprise_id: str, now: datetime) -> None:
+    """An org-wide install (again): the organisation's row, and whatever uninstall had
+    started for it and its workspaces is called off."""
+    await mark_installed(
+        session=session, team_id=enterprise_id, enterprise_id=enterprise_id, now=now
+    )
+    await session.execute(
+        update(InstalledWorkspace)
+        .where(InstalledWorkspace.enterprise_id == enterprise_id)
+        .values(uninstalled_at=None)
+    )
+
+
+async def record_workspace(
+    *, session: AsyncSession, team_id: str, enterprise_id: str, now: datetime
+) -> None:
+    """A workspace of an organisation installed org-wide, first heard from."""
+    await session.execute(
+        insert_for(session, InstalledWorkspace)
+        .values(team_id=team_id, enterprise_id=enterprise_id, installed_at=now)
+        .on_conflict_do_nothing(index_elements=["team_id"])
+    )
+
+
 async def mark_uninstalled(
     *, session: AsyncSession, team_id: str, enterprise_id: str | None, now: datetime
 ) -> None:
@@ -61,12 +88,30 @@ async def mark_uninstalled(
     )
 
 
-async def stop_sending(*, session: AsyncSession, team_id: str, now: datetime) -> int:
-    """Cancel every message of the workspace not yet sent and pause its recurring checks;
+async def mark_org_uninstalled(
+    *, session: AsyncSession, enterprise_id: str, now: datetime
+) -> list[str]:
+    """The org-wide install is gone: the organisation and every workspace of it known here
+    are uninstalled since `now` (unless they already were). Returns their team ids."""
+    await mark_uninstalled(
+        session=session, team_id=enterprise_id, enterprise_id=enterprise_id, now=now
+    )
+    of_the_org = InstalledWorkspace.enterprise_id == enterprise_id
+    await session.execute(
+        update(InstalledWorkspace)
+        .where(of_the_org, InstalledWorkspace.uninstalled_at.is_(None))
+        .values(uninstalled_at=now)
+    )
+    return list(await session.scalars(select(InstalledWorkspace.team_id).where(of_the_org)))
+
+
+async def stop_sending(*, session: AsyncSession, team_ids: Collection[str], now: datetime) -> int:
+    """Cancel every message of the workspaces not yet sent and pause their recurring checks;
     returns how many messages were cancelled."""
+    team_ids = list(team_ids)
     cancelled = await session.execute(
         update(ScheduledMessage)
-        .where(ScheduledMessage.team_id == team_id, ScheduledMessage.status.in_(UNSENT))
+        .where(ScheduledMessage.team_id.in_(team_ids), ScheduledMessage.status.in_(UNSENT))
         .values(
             status="cancelled",
             claimed_by=None,
@@ -80,7 +125,7 @@ async def stop_sending(*, session: AsyncSession, team_id: str, now: datetime) ->
         update(CheckSchedule)
         .where(
             CheckSchedule.partnership_id.in_(
-                select(Partnership.id).where(Partnership.team_id == team_id)
+                select(Partnership.id).where(Partnership.team_id.in_(team_ids))
             )
         )
         .values(active=False)
