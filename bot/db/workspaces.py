@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
@@ -23,6 +23,7 @@ from bot.db.models import (
     PracticeLead,
     RetiredQuestion,
     ScheduledMessage,
+    SlackPace,
 )
 from bot.db.upsert import insert_for
 
@@ -163,13 +164,32 @@ async def delete_partnerships(*, session: AsyncSession, team_id: str, limit: int
 
 
 async def delete_the_rest(*, session: AsyncSession, team_id: str) -> None:
-    """Once its partnerships are gone: the workspace's own rows, then the workspace."""
+    """Once its partnerships are gone: the workspace's own rows, the names and settings kept
+    for people seen in it, then the workspace.
+
+    A stored name (`people`) carries the person's own workspace, a person's settings the
+    workspace they were stored in. Those of another workspace the app knows (installed, or
+    uninstalled and still within its retention) are that workspace's and stay; every other
+    one (this workspace's, or a person of an organisation that never installed the app, such
+    as a client answering in our Slack Connect channel) was kept for the workspaces whose
+    partnerships the person is in, and goes with this one: another workspace still needing
+    that name or time zone asks Slack again.
+    """
+    others = select(InstalledWorkspace.team_id).where(InstalledWorkspace.team_id != team_id)
+    for person_table, person_team in (
+        (Person, Person.team_id),
+        (PersonSettings, PersonSettings.team_id),
+    ):
+        await session.execute(
+            delete(person_table)
+            .where(or_(person_team.is_(None), person_team.not_in(others)))
+            .execution_options(synchronize_session=False)
+        )
     for table, column in (
         (ScheduledMessage, ScheduledMessage.team_id),
-        (PersonSettings, PersonSettings.team_id),
-        (Person, Person.team_id),
         (PracticeLead, PracticeLead.team_id),
         (RetiredQuestion, RetiredQuestion.team_id),
+        (SlackPace, SlackPace.team_id),
         (InstalledWorkspace, InstalledWorkspace.team_id),
     ):
         await session.execute(
