@@ -197,7 +197,8 @@ def acting_for_the_workspace(services: Services) -> Callable[..., Awaitable[None
         A request from a workspace of an organisation installed org-wide: which organisation
         it belongs to is remembered (read once per process, written once ever), so background
         work for it finds the organisation's token."""
-        if context.is_enterprise_install and context.team_id and services.installations:
+        org_wide = context.is_enterprise_install and services.installations is not None
+        if org_wide and context.team_id:
             try:
                 await workspaces.workspace_for(services, context.team_id, context.enterprise_id)
             except Exception as error:  # storage trouble: the request itself still goes on

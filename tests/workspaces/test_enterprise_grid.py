@@ -225,3 +225,28 @@ async def test_uninstalling_the_organisation_stops_all_its_workspaces_at_once(
     # the organisation installs again: served from its first request on
     await install_org_wide(h)
     await start_check(h, GRID_2, mode="live")
+
+
+async def test_the_organisations_bot_token_revoked_counts_as_its_uninstall(grid: Harness) -> None:
+    h = grid
+    await start_check(h, GRID_1, mode="async")
+    installations = h.services.installations
+    assert installations is not None
+
+    async def revoked(tokens: dict[str, list[str]], event_id: str) -> None:
+        event = {"type": "tokens_revoked", "tokens": tokens}
+        body = signing.event_callback(event, event_id=event_id, team_id=GRID_1, enterprise_id=ORG)
+        assert (await h.post(body, None)).status == 200
+
+    await revoked({"oauth": [LEADS[GRID_1]]}, "EvOrgUserToken")
+    assert await installations.bot_token(team_id=GRID_2, enterprise_id=ORG) is not None
+    await revoked({"bot": ["U0BOT"]}, "EvOrgBotToken")
+    for team in (GRID_1, GRID_2):
+        assert await installations.bot_token(team_id=team, enterprise_id=ORG) is None
+    assert await installations.bot_token(team_id=SOLO, enterprise_id=None) is not None
+    async with h.db().reading() as session:
+        gone = {
+            w.team_id: w.uninstalled_at is not None
+            for w in await session.scalars(select(InstalledWorkspace))
+        }
+    assert gone == {ORG: True, GRID_1: True, SOLO: False}
