@@ -303,7 +303,7 @@ async def test_a_deleted_workspace_leaves_no_row_behind_and_the_other_keeps_its_
         )
         assert reply.status == 200
     async with h.db().reading() as session:
-        names = dict((await session.execute(select(Person.user_id, Person.team_id))).tuples().all())
+        names = dict((await session.execute(select(Person.user_id, Person.team_id))).all())
     assert names == {LEAD_A: OURS, LEAD_B: THEIRS, CLIENT_PERSON: CLIENT}
     for team in LEADS:  # the pace of sends, as the dispatcher keeps it per workspace
         async with h.db().unit_of_work() as session:
@@ -333,5 +333,5 @@ async def test_a_deleted_workspace_leaves_no_row_behind_and_the_other_keeps_its_
     )
     assert reply.status == 200
     async with h.db().reading() as session:
-        names = dict((await session.execute(select(Person.user_id, Person.team_id))).tuples().all())
+        names = dict((await session.execute(select(Person.user_id, Person.team_id))).all())
     assert names == {LEAD_B: THEIRS, CLIENT_PERSON: CLIENT}
