@@ -74,3 +74,7 @@ def test_the_install_asks_for_exactly_the_manifests_scopes_and_comes_back_to_the
     assert list(BOT_SCOPES) == MANIFEST["oauth_config"]["scopes"]["bot"]
     [redirect] = MANIFEST["oauth_config"]["redirect_urls"]
     assert redirect == "https://partnercheck.example.com" + REDIRECT_PATH
+
+
+def test_an_enterprise_grid_organisation_may_install_it_org_wide() -> None:
+    assert MANIFEST["settings"]["org_deploy_enabled"] is True

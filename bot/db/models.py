@@ -324,6 +324,7 @@ class PersonSettings(Base):
     __tablename__ = "person_settings"
 
     user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    # the workspace they were stored in (where the person used the app or was nudged)
     team_id: Mapped[str | None] = mapped_column(String(32))
     tz: Mapped[str | None] = mapped_column(String(64))
     tz_checked_at: Mapped[datetime | None]

@@ -1,13 +1,16 @@
 """Storage of the workspaces the app is installed to, and of what leaves with one.
 
-The caller owns the transaction.
+An Enterprise Grid organisation's org-wide install is a row keyed by its enterprise id
+(team_id = enterprise_id = E..); each of its workspaces gets its own row (team_id = T..,
+enterprise_id = E..) the first time a request comes from it. The caller owns the transaction.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
@@ -20,6 +23,7 @@ from bot.db.models import (
     PracticeLead,
     RetiredQuestion,
     ScheduledMessage,
+    SlackPace,
 )
 from bot.db.upsert import insert_for
 
@@ -45,6 +49,30 @@ async def mark_installed(
     )
 
 
+async def mark_org_installed(*, session: AsyncSession, enterprise_id: str, now: datetime) -> None:
+    """An org-wide install (again): the organisation's row, and whatever uninstall had
+    started for it and its workspaces is called off."""
+    await mark_installed(
+        session=session, team_id=enterprise_id, enterprise_id=enterprise_id, now=now
+    )
+    await session.execute(
+        update(InstalledWorkspace)
+        .where(InstalledWorkspace.enterprise_id == enterprise_id)
+        .values(uninstalled_at=None)
+    )
+
+
+async def record_workspace(
+    *, session: AsyncSession, team_id: str, enterprise_id: str, now: datetime
+) -> None:
+    """A workspace of an organisation installed org-wide, first heard from."""
+    await session.execute(
+        insert_for(session, InstalledWorkspace)
+        .values(team_id=team_id, enterprise_id=enterprise_id, installed_at=now)
+        .on_conflict_do_nothing(index_elements=["team_id"])
+    )
+
+
 async def mark_uninstalled(
     *, session: AsyncSession, team_id: str, enterprise_id: str | None, now: datetime
 ) -> None:
@@ -61,12 +89,30 @@ async def mark_uninstalled(
     )
 
 
-async def stop_sending(*, session: AsyncSession, team_id: str, now: datetime) -> int:
-    """Cancel every message of the workspace not yet sent and pause its recurring checks;
+async def mark_org_uninstalled(
+    *, session: AsyncSession, enterprise_id: str, now: datetime
+) -> list[str]:
+    """The org-wide install is gone: the organisation and every workspace of it known here
+    are uninstalled since `now` (unless they already were). Returns their team ids."""
+    await mark_uninstalled(
+        session=session, team_id=enterprise_id, enterprise_id=enterprise_id, now=now
+    )
+    of_the_org = InstalledWorkspace.enterprise_id == enterprise_id
+    await session.execute(
+        update(InstalledWorkspace)
+        .where(of_the_org, InstalledWorkspace.uninstalled_at.is_(None))
+        .values(uninstalled_at=now)
+    )
+    return list(await session.scalars(select(InstalledWorkspace.team_id).where(of_the_org)))
+
+
+async def stop_sending(*, session: AsyncSession, team_ids: Collection[str], now: datetime) -> int:
+    """Cancel every message of the workspaces not yet sent and pause their recurring checks;
     returns how many messages were cancelled."""
+    team_ids = list(team_ids)
     cancelled = await session.execute(
         update(ScheduledMessage)
-        .where(ScheduledMessage.team_id == team_id, ScheduledMessage.status.in_(UNSENT))
+        .where(ScheduledMessage.team_id.in_(team_ids), ScheduledMessage.status.in_(UNSENT))
         .values(
             status="cancelled",
             claimed_by=None,
@@ -80,7 +126,7 @@ async def stop_sending(*, session: AsyncSession, team_id: str, now: datetime) ->
         update(CheckSchedule)
         .where(
             CheckSchedule.partnership_id.in_(
-                select(Partnership.id).where(Partnership.team_id == team_id)
+                select(Partnership.id).where(Partnership.team_id.in_(team_ids))
             )
         )
         .values(active=False)
@@ -118,13 +164,32 @@ async def delete_partnerships(*, session: AsyncSession, team_id: str, limit: int
 
 
 async def delete_the_rest(*, session: AsyncSession, team_id: str) -> None:
-    """Once its partnerships are gone: the workspace's own rows, then the workspace."""
+    """Once its partnerships are gone: the workspace's own rows, the names and settings kept
+    for people seen in it, then the workspace.
+
+    A stored name (`people`) carries the person's own workspace, a person's settings the
+    workspace they were stored in. Those of another workspace the app knows (installed, or
+    uninstalled and still within its retention) are that workspace's and stay; every other
+    one (this workspace's, or a person of an organisation that never installed the app, such
+    as a client answering in our Slack Connect channel) was kept for the workspaces whose
+    partnerships the person is in, and goes with this one: another workspace still needing
+    that name or time zone asks Slack again.
+    """
+    others = select(InstalledWorkspace.team_id).where(InstalledWorkspace.team_id != team_id)
+    for person_table, person_team in (
+        (Person, Person.team_id),
+        (PersonSettings, PersonSettings.team_id),
+    ):
+        await session.execute(
+            delete(person_table)
+            .where(or_(person_team.is_(None), person_team.not_in(others)))
+            .execution_options(synchronize_session=False)
+        )
     for table, column in (
         (ScheduledMessage, ScheduledMessage.team_id),
-        (PersonSettings, PersonSettings.team_id),
-        (Person, Person.team_id),
         (PracticeLead, PracticeLead.team_id),
         (RetiredQuestion, RetiredQuestion.team_id),
+        (SlackPace, SlackPace.team_id),
         (InstalledWorkspace, InstalledWorkspace.team_id),
     ):
         await session.execute(

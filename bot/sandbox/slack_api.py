@@ -48,7 +48,8 @@ class Call:
     status: int
     # What the fake answered (JSON body); None for non-JSON answers.
     response: dict[str, Any] | None = None
-    # The workspace whose bot token the call carried (tokens given out by oauth.v2.access)
+    # The workspace whose bot token the call carried (tokens given out by oauth.v2.access);
+    # for an Enterprise Grid org-wide install's token, the organisation's enterprise id
     team_id: str | None = None
 
     @property
@@ -182,9 +183,11 @@ class FakeSlack:
         self.strict_triggers = False
         self._triggers: dict[str, _Trigger] = {}
         self._view_owner: dict[str, str] = {}
-        # OAuth: codes waiting for oauth.v2.access, and the bot tokens it gave out (by token:
-        # the team). Once any token was given out, every call must carry a live one.
+        # OAuth: codes waiting for oauth.v2.access (the team, or the enterprise of an org-wide
+        # install, and who installed), and the bot tokens it gave out (by token: that team or
+        # enterprise). Once any token was given out, every call must carry a live one.
         self._codes: dict[str, tuple[str, str]] = {}
+        self._org_wide: set[str] = set()  # enterprise ids whose codes install org-wide
         self._tokens: dict[str, str] = {}
         self.add_user(bot_user_id, name="partnercheck", tz="UTC", is_bot=True)
 
@@ -403,6 +406,13 @@ class FakeSlack:
         `code` (once) for a bot token of that workspace."""
         self._codes[code] = (team_id, installer)
         self.team_names.setdefault(team_id, f"Workspace {team_id}")  # every workspace has a name
+
+    def authorize_org_install(self, enterprise_id: str, *, installer: str, code: str) -> None:
+        """An admin of an Enterprise Grid organisation approved an org-wide install:
+        oauth.v2.access will take `code` (once) for one bot token acting in every workspace
+        of `enterprise_id` (`team` null, `is_enterprise_install` true, as Slack answers)."""
+        self._codes[code] = (enterprise_id, installer)
+        self._org_wide.add(enterprise_id)
 
     def token_of(self, team_id: str) -> str | None:
         return next((t for t, team in self._tokens.items() if team == team_id), None)
@@ -716,6 +726,19 @@ class FakeSlack:
         team_id, installer = found
         token = f"xoxb-{team_id.lower()}-{len(self._tokens) + 1}"
         self._tokens[token] = team_id
+        if team_id in self._org_wide:
+            return {
+                "ok": True,
+                "app_id": self.app_id,
+                "authed_user": {"id": installer},
+                "scope": "commands,chat:write",
+                "token_type": "bot",
+                "access_token": token,
+                "bot_user_id": self.bot_user_id,
+                "team": None,
+                "enterprise": {"id": team_id, "name": f"Org {team_id}"},
+                "is_enterprise_install": True,
+            }
         return {
             "ok": True,
             "app_id": self.app_id,
@@ -741,7 +764,7 @@ class FakeSlack:
             "user_id": self.bot_user_id,
             "bot_id": self.bot_id,
             "app_id": self.app_id,
-            "is_enterprise_install": False,
+            "is_enterprise_install": team_id in self._org_wide,
         }
 
     def _message(self, args: dict[str, Any], ts: str) -> dict[str, Any]:

@@ -163,7 +163,7 @@ def build_app(services: Services, *, process_before_response: bool = False) -> A
         oauth_settings=oauth_settings(services),
     )
     app.middleware(_ack_that_stays)
-    app.middleware(act_for_the_workspace)
+    app.middleware(acting_for_the_workspace(services))
     register_all(app, services)
     return app
 
@@ -187,16 +187,29 @@ def oauth_settings(services: Services) -> AsyncOAuthSettings | None:
     )
 
 
-async def act_for_the_workspace(context: AsyncBoltContext, next: Any) -> None:
-    """Every listener (and the follow-ups it spawns) acts for the workspace the request came
-    from, with the token Bolt authorized it with. Bolt runs the listeners after its
-    middleware has returned, in the task that dispatches the request, so the workspace is
-    entered, not scoped to `next()`; each request (HTTP or Socket Mode) has its own task."""
-    enter_workspace(
-        Workspace(
-            team_id=context.team_id,
-            bot_token=context.bot_token,
-            enterprise_id=context.enterprise_id,
+def acting_for_the_workspace(services: Services) -> Callable[..., Awaitable[None]]:
+    async def act_for_the_workspace(context: AsyncBoltContext, next: Any) -> None:
+        """Every listener (and the follow-ups it spawns) acts for the workspace the request
+        came from, with the token Bolt authorized it with. Bolt runs the listeners after its
+        middleware has returned, in the task that dispatches the request, so the workspace is
+        entered, not scoped to `next()`; each request (HTTP or Socket Mode) has its own task.
+
+        A request from a workspace of an organisation installed org-wide: which organisation
+        it belongs to is remembered (read once per process, written once ever), so background
+        work for it finds the organisation's token."""
+        org_wide = context.is_enterprise_install and services.installations is not None
+        if org_wide and context.team_id:
+            try:
+                await workspaces.workspace_for(services, context.team_id, context.enterprise_id)
+            except Exception as error:  # storage trouble: the request itself still goes on
+                log.warning("Could not note the workspace's organisation: %s", type(error).__name__)
+        enter_workspace(
+            Workspace(
+                team_id=context.team_id,
+                bot_token=context.bot_token,
+                enterprise_id=context.enterprise_id,
+            )
         )
-    )
-    await next()
+        await next()
+
+    return act_for_the_workspace

@@ -17,7 +17,7 @@ from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
-from slack_bolt.request.internals import extract_team_id
+from slack_bolt.request.internals import extract_enterprise_id, extract_team_id
 
 from bot.plumbing.workspace import acting_for
 from bot.services import Services
@@ -53,7 +53,11 @@ def build_web_app(bolt: AsyncApp, services: Services) -> web.Application:
             # the token of the workspace it came from (Bolt's middleware does that for the rest)
             try:  # bounded: the click's own write still needs most of the 3 seconds
                 async with asyncio.timeout(WORKSPACE_LOOKUP_SECONDS):
-                    workspace = await workspace_for(services, extract_team_id(delivery.payload))
+                    workspace = await workspace_for(
+                        services,
+                        extract_team_id(delivery.payload),
+                        extract_enterprise_id(delivery.payload),
+                    )
             except Exception as error:  # storage is down: the click's own write will say so
                 errors.message_for(error)
                 workspace = None

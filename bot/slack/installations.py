@@ -51,16 +51,26 @@ class Installations(AsyncSQLAlchemyInstallationStore):
 
     async def async_save(self, installation: Installation) -> None:
         await super().async_save(installation)
-        log.info("Installed to workspace %s", installation.team_id)
+        if installation.is_enterprise_install:
+            log.info("Installed org-wide to organisation %s", installation.enterprise_id)
+        else:
+            log.info("Installed to workspace %s", installation.team_id)
         if self.on_installed is not None:
             await self.on_installed(installation.team_id, installation.enterprise_id)
 
     async def bot_token(self, *, team_id: str, enterprise_id: str | None) -> str | None:
+        """The workspace's own installation's token, else (a workspace of an Enterprise Grid
+        organisation) its organisation's org-wide one."""
         bot = await self.async_find_bot(enterprise_id=enterprise_id, team_id=team_id)
+        if bot is None and enterprise_id is not None:
+            bot = await self.async_find_bot(
+                enterprise_id=enterprise_id, team_id=team_id, is_enterprise_install=True
+            )
         return bot.bot_token if bot is not None else None
 
-    async def forget(self, *, team_id: str, enterprise_id: str | None) -> None:
-        """Delete the workspace's installation and its bot token."""
+    async def forget(self, *, team_id: str | None, enterprise_id: str | None) -> None:
+        """Delete the workspace's installation and its bot token (team_id None: the
+        organisation's org-wide one)."""
         await self.async_delete_bot(enterprise_id=enterprise_id, team_id=team_id)
         await self.async_delete_installation(enterprise_id=enterprise_id, team_id=team_id)
 

@@ -22,20 +22,25 @@ log = logging.getLogger(__name__)
 DELETE_BATCH = 50  # partnerships per transaction when an uninstalled workspace's data goes
 
 
-async def workspace_for(services: Services, team_id: str | None) -> Workspace | None:
+async def workspace_for(
+    services: Services, team_id: str | None, enterprise_id: str | None = None
+) -> Workspace | None:
     """The workspace with the token that acts for it; None when the app is not (or no
-    longer) installed there."""
+    longer) installed there. `enterprise_id`, from a request, names the Enterprise Grid
+    organisation of a workspace not yet known here: one whose token is its organisation's
+    org-wide install is then remembered (once), so background work finds that token too."""
     key = team_id or ""
     cached = services.workspaces.get(key)
     if cached is not None:
         return cached
-    enterprise_id = None
+    row = None
     if team_id is not None:
         async with services.db.reading() as session:
             row = await store.workspace(session=session, team_id=team_id)
         if row is not None and row.uninstalled_at is not None:
             return None
-        enterprise_id = row.enterprise_id if row is not None else None
+        if row is not None:
+            enterprise_id = row.enterprise_id
     installations = services.installations
     if installations is None:
         token = services.settings.slack_bot_token
@@ -45,6 +50,14 @@ async def workspace_for(services: Services, team_id: str | None) -> Workspace | 
         token = await installations.bot_token(team_id=team_id, enterprise_id=enterprise_id)
     if token is None:
         return None
+    if installations is not None and row is None and enterprise_id is not None:
+        async with services.db.unit_of_work() as session:
+            await store.record_workspace(
+                session=session,
+                team_id=team_id or "",
+                enterprise_id=enterprise_id,
+                now=services.clock.now(),
+            )
     found = Workspace(team_id=team_id, bot_token=token, enterprise_id=enterprise_id)
     services.workspaces.put(key, found)
     return found
@@ -60,32 +73,50 @@ async def working_for(services: Services, team_id: str | None) -> AsyncIterator[
 
 
 async def installed(services: Services, team_id: str | None, enterprise_id: str | None) -> None:
-    """Bolt's OAuth flow saved an installation: the workspace is (again) in use."""
-    if team_id is None:
-        return
-    async with services.db.unit_of_work() as session:
-        await store.mark_installed(
-            session=session, team_id=team_id, enterprise_id=enterprise_id, now=services.clock.now()
-        )
-    services.workspaces.clear()
-
-
-async def uninstalled(services: Services, *, team_id: str, enterprise_id: str | None) -> int:
-    """app_uninstalled, or the bot's token revoked: stop every send for the workspace now,
-    forget its installation; its data is deleted after the retention period. Returns how
-    many unsent messages were cancelled."""
+    """Bolt's OAuth flow saved an installation: the workspace (team_id None: every workspace
+    of the Enterprise Grid organisation, installed org-wide) is (again) in use."""
     now = services.clock.now()
     async with services.db.unit_of_work() as session:
-        await store.mark_uninstalled(
-            session=session, team_id=team_id, enterprise_id=enterprise_id, now=now
-        )
-        cancelled = await store.stop_sending(session=session, team_id=team_id, now=now)
+        if team_id is not None:
+            await store.mark_installed(
+                session=session, team_id=team_id, enterprise_id=enterprise_id, now=now
+            )
+        elif enterprise_id is not None:
+            await store.mark_org_installed(session=session, enterprise_id=enterprise_id, now=now)
+    services.workspaces.clear()
+
+
+async def uninstalled(
+    services: Services, *, team_id: str | None, enterprise_id: str | None, org_wide: bool = False
+) -> int:
+    """app_uninstalled, or the bot's token revoked: stop every send for the workspace (for an
+    org-wide install: for every workspace of the organisation) now, forget its installation;
+    its data is deleted after the retention period. Returns how many unsent messages were
+    cancelled."""
+    now = services.clock.now()
+    async with services.db.unit_of_work() as session:
+        if org_wide and enterprise_id is not None:
+            teams = await store.mark_org_uninstalled(
+                session=session, enterprise_id=enterprise_id, now=now
+            )
+            gone = f"Organisation {enterprise_id} (org-wide, {len(teams) - 1} workspaces known)"
+        elif team_id is not None:
+            await store.mark_uninstalled(
+                session=session, team_id=team_id, enterprise_id=enterprise_id, now=now
+            )
+            teams = [team_id]
+            gone = f"Workspace {team_id}"
+        else:
+            return 0
+        cancelled = await store.stop_sending(session=session, team_ids=teams, now=now)
     services.workspaces.clear()
     if services.installations is not None:
-        await services.installations.forget(team_id=team_id, enterprise_id=enterprise_id)
+        await services.installations.forget(
+            team_id=None if org_wide else team_id, enterprise_id=enterprise_id
+        )
     log.info(
-        "Workspace %s uninstalled: %d unsent messages cancelled; its data is deleted in %g days",
-        team_id,
+        "%s uninstalled: %d unsent messages cancelled; its data is deleted in %g days",
+        gone,
         cancelled,
         services.settings.retention_days,
     )

@@ -59,8 +59,21 @@ def _form_payload(payload: dict[str, Any]) -> str:
     return urlencode({"payload": json.dumps(payload, separators=(",", ":"))})
 
 
-def _team(team_id: str) -> dict[str, Any]:
-    return {"id": team_id, "domain": team_id.lower()}
+def _team(team_id: str, enterprise_id: str | None = None) -> dict[str, Any]:
+    team: dict[str, Any] = {"id": team_id, "domain": team_id.lower()}
+    if enterprise_id is not None:
+        team["enterprise_id"] = enterprise_id
+    return team
+
+
+def _enterprise(enterprise_id: str | None) -> dict[str, Any]:
+    """The fields an interaction carries about an Enterprise Grid org-wide install."""
+    if enterprise_id is None:
+        return {"enterprise": None, "is_enterprise_install": False}
+    return {
+        "enterprise": {"id": enterprise_id, "name": f"Org {enterprise_id}"},
+        "is_enterprise_install": True,
+    }
 
 
 def _user(user_id: str, team_id: str) -> dict[str, Any]:
@@ -79,8 +92,10 @@ def slash_command(
     response_url: str = "https://hooks.slack.invalid/commands/1",
     channel_name: str | None = None,
     user_name: str | None = None,
+    enterprise_id: str | None = None,
 ) -> str:
-    """Form-encoded body of a slash command invocation."""
+    """Form-encoded body of a slash command invocation (`enterprise_id`: from a workspace of
+    that Enterprise Grid organisation, installed org-wide)."""
     fields = {
         "token": VERIFICATION_TOKEN,
         "team_id": team_id,
@@ -96,6 +111,12 @@ def slash_command(
         "response_url": response_url,
         "trigger_id": trigger_id or _trigger_id(),
     }
+    if enterprise_id is not None:
+        fields |= {
+            "enterprise_id": enterprise_id,
+            "enterprise_name": f"Org {enterprise_id}",
+            "is_enterprise_install": "true",
+        }
     return urlencode(fields)
 
 
@@ -171,6 +192,7 @@ def block_action(
     response_url: str | None = None,
     message: dict[str, Any] | None = None,
     state_values: dict[str, Any] | None = None,
+    enterprise_id: str | None = None,
 ) -> str:
     """Form body (payload=<json>) of a `block_actions` interaction.
 
@@ -183,9 +205,8 @@ def block_action(
         "api_app_id": API_APP_ID,
         "token": VERIFICATION_TOKEN,
         "trigger_id": trigger_id or _trigger_id(),
-        "team": _team(team_id),
-        "enterprise": None,
-        "is_enterprise_install": False,
+        "team": _team(team_id, enterprise_id),
+        **_enterprise(enterprise_id),
         "actions": [
             _action(
                 action_type=action_type,
@@ -280,11 +301,12 @@ def view_submission(
     blocks: list[dict[str, Any]] | None = None,
     title: str = "Partnership Check",
     trigger_id: str | None = None,
+    enterprise_id: str | None = None,
 ) -> str:
     """Form body of a `view_submission`; `values` is state.values {block_id: {action_id: {...}}}."""
     payload: dict[str, Any] = {
         "type": "view_submission",
-        "team": _team(team_id),
+        "team": _team(team_id, enterprise_id),
         "user": _user(user_id, user_team_id or team_id),
         "api_app_id": API_APP_ID,
         "token": VERIFICATION_TOKEN,
@@ -300,8 +322,7 @@ def view_submission(
             title=title,
         ),
         "response_urls": [],
-        "is_enterprise_install": False,
-        "enterprise": None,
+        **_enterprise(enterprise_id),
     }
     return _form_payload(payload)
 
@@ -348,14 +369,18 @@ def event_callback(
     event_id: str = "Ev0001",
     team_id: str = "T0OURS",
     is_ext_shared_channel: bool = False,
+    enterprise_id: str | None = None,
 ) -> str:
-    """JSON body of an Events API `event_callback` wrapping `event`."""
+    """JSON body of an Events API `event_callback` wrapping `event`. With `enterprise_id`: an
+    event for that Enterprise Grid organisation's org-wide install (its authorization names
+    no workspace)."""
     now = int(time.time())
     payload: dict[str, Any] = {
         "token": VERIFICATION_TOKEN,
         "team_id": team_id,
+        "enterprise_id": enterprise_id,
         "context_team_id": team_id,
-        "context_enterprise_id": None,
+        "context_enterprise_id": enterprise_id,
         "api_app_id": API_APP_ID,
         "event": event,
         "type": "event_callback",
@@ -363,11 +388,11 @@ def event_callback(
         "event_time": now,
         "authorizations": [
             {
-                "enterprise_id": None,
-                "team_id": team_id,
+                "enterprise_id": enterprise_id,
+                "team_id": None if enterprise_id else team_id,
                 "user_id": BOT_USER_ID,
                 "is_bot": True,
-                "is_enterprise_install": False,
+                "is_enterprise_install": enterprise_id is not None,
             }
         ],
         "is_ext_shared_channel": is_ext_shared_channel,

@@ -15,10 +15,11 @@ from sqlalchemy import func, select
 
 from bot.background.delivery import Dispatcher
 from bot.blocks import ids
-from bot.db import outbox
-from bot.db.models import Answer, Check, Partnership, ScheduledMessage
+from bot.db import outbox, slack_pace
+from bot.db.models import Answer, Check, Partnership, Person, ScheduledMessage
 from bot.usecases.workspaces import delete_uninstalled_workspaces
 from tests.e2e.checkflow import answer_button, start_values
+from tests.e2e.test_person_data import where_the_id_remains
 from tests.support import signing
 from tests.support.fake_slack import FakeSlack
 from tests.support.harness import Harness, make_harness
@@ -280,3 +281,73 @@ async def test_a_revoked_bot_token_counts_as_an_uninstall_and_a_user_token_does_
     await revoked({"bot": ["U0BOT"]}, "EvBotToken")
     assert await installations.bot_token(team_id=THEIRS, enterprise_id=None) is None
     assert await installations.bot_token(team_id=OURS, enterprise_id=None) is not None
+
+
+async def test_a_deleted_workspace_leaves_no_row_behind_and_the_other_keeps_its_own(
+    two: Harness,
+) -> None:
+    """After the retention period nothing of the uninstalled workspace stays in any column of
+    any table: not its people's names and settings, nor those kept for the client's person
+    who answered in it; the other workspace keeps every row of its own."""
+    h = two
+    await start_check(h, OURS)
+    await start_check(h, THEIRS)
+    ours_question = max(
+        i
+        for i, c in enumerate(h.fake.calls_to("chat.postMessage"))
+        if c.team_id == OURS and "blocks" in c.args
+    )
+    element = answer_button(h, "4", call_index=ours_question)
+    reply = await h.click(
+        element["action_id"],
+        element["value"],
+        user_id=CLIENT_PERSON,
+        user_team_id=CLIENT,
+        channel_id=CONNECT,
+        team_id=OURS,
+    )
+    assert reply.status == 200
+    # settings and stored names in both workspaces, the client's person's among them
+    for user, team in ((CLIENT_PERSON, OURS), (LEAD_A, OURS), (LEAD_B, THEIRS)):
+        reply = await h.command(
+            "settings hours 08:00-16:00", user_id=user, channel_id=CONNECT, team_id=team
+        )
+        assert reply.status == 200 and "08:00" in reply.text, reply.text
+    for team, lead in LEADS.items():
+        reply = await h.click(
+            ids.HOME_EXPORT, CONNECT, user_id=lead, team_id=team, channel_id="D0" + lead
+        )
+        assert reply.status == 200
+    async with h.db().reading() as session:
+        names = dict((await session.execute(select(Person.user_id, Person.team_id))).all())
+    assert names == {LEAD_A: OURS, LEAD_B: THEIRS, CLIENT_PERSON: CLIENT}
+    for team in LEADS:  # the pace of sends, as the dispatcher keeps it per workspace
+        async with h.db().unit_of_work() as session:
+            await slack_pace.hold_until(session=session, team_id=team, until=h.clock.now())
+
+    reply = await h.post(
+        signing.event_callback({"type": "app_uninstalled"}, event_id="EvGone", team_id=OURS),
+        None,
+    )
+    assert reply.status == 200
+    h.clock.advance(timedelta(days=31))
+    assert await delete_uninstalled_workspaces(h.services) == 1
+
+    assert await where_the_id_remains(h.db(), OURS) == []
+    assert await where_the_id_remains(h.db(), LEAD_A) == []
+    # the client's person stays only where the other workspace's own check holds them
+    client_left = await where_the_id_remains(h.db(), CLIENT_PERSON)
+    assert client_left and not [t for t in client_left if t.startswith(("people", "person_"))]
+    theirs = await where_the_id_remains(h.db(), THEIRS)
+    assert {"partnerships.team_id", "people.team_id", "person_settings.team_id"} <= set(theirs)
+    assert {"people.user_id", "person_settings.user_id"} <= set(
+        await where_the_id_remains(h.db(), LEAD_B)
+    )
+    # the other workspace's next export asks Slack for the client's name again
+    reply = await h.click(
+        ids.HOME_EXPORT, CONNECT, user_id=LEAD_B, team_id=THEIRS, channel_id="D0" + LEAD_B
+    )
+    assert reply.status == 200
+    async with h.db().reading() as session:
+        names = dict((await session.execute(select(Person.user_id, Person.team_id))).all())
+    assert names == {LEAD_B: THEIRS, CLIENT_PERSON: CLIENT}
