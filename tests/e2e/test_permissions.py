@@ -91,7 +91,7 @@ async def test_an_admin_of_the_clients_workspace_cannot_steer_our_check(
     h.fake.add_user(EXTERNAL, team_id=CLIENT_TEAM, is_admin=True)
     await start_check(h)
     await press(h, button(h, ids.CLOSE_CHECK), user=EXTERNAL, user_team_id=CLIENT_TEAM)
-    assert "workspace admin can close" in h.fake.last("chat.postEphemeral").args["text"]
+    assert "workspace admin or owner can close" in h.fake.last("chat.postEphemeral").args["text"]
     async with h.db().unit_of_work() as session:
         assert await session.scalar(select(Check.status)) == "open"
 
