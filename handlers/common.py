@@ -27,10 +27,20 @@ def user_team_of(body: dict[str, Any]) -> str | None:
 
 
 def team_of(body: dict[str, Any]) -> str:
+    """The workspace a request came from. Org-wide (Enterprise Grid) installs may send
+    `team: null`: then the workspace the app's view belongs to, or the person's own."""
     team = body.get("team")
-    if isinstance(team, dict):
-        return str(team.get("id", ""))
-    return str(body.get("team_id", ""))
+    if isinstance(team, dict) and team.get("id"):
+        return str(team["id"])
+    if body.get("team_id"):
+        return str(body["team_id"])
+    view = body.get("view")
+    if isinstance(view, dict) and view.get("app_installed_team_id"):
+        return str(view["app_installed_team_id"])
+    user = body.get("user")
+    if isinstance(user, dict) and user.get("team_id"):
+        return str(user["team_id"])
+    return ""
 
 
 def channel_of(body: dict[str, Any]) -> str | None:

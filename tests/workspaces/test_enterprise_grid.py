@@ -6,9 +6,10 @@ installed on its own beside it is unaffected throughout."""
 
 from __future__ import annotations
 
-import re
+import json
 from collections.abc import AsyncIterator
 from datetime import timedelta
+from urllib.parse import parse_qs, urlencode
 
 import pytest
 from sqlalchemy import select
@@ -23,7 +24,7 @@ from tests.e2e.checkflow import answer_button, start_values
 from tests.support import signing
 from tests.support.fake_slack import FakeSlack
 from tests.support.harness import START, Harness, make_harness
-from tests.workspaces.test_two_workspaces import install
+from tests.workspaces.test_two_workspaces import STATE_SECRET, install, install_state, redirect
 
 ORG = "E0GRID"
 GRID_1, GRID_2, SOLO, CLIENT = "T0GRID1", "T0GRID2", "T0SOLO", "T0CLIENT"
@@ -39,17 +40,10 @@ def org_of(team: str) -> str | None:
 
 async def install_org_wide(h: Harness) -> None:
     """An admin of the organisation approves the install for every workspace of it."""
-    assert h.client is not None
-    page = await h.client.get("/slack/install")
-    state = re.search(r"state=([0-9a-f-]+)", await page.text())
-    assert page.status == 200 and state
+    state = await install_state(h)
     h.fake.authorize_org_install(ORG, installer=LEADS[GRID_1], code="code-org")
-    done = await h.client.get(
-        "/slack/oauth_redirect",
-        params={"code": "code-org", "state": state.group(1)},
-        headers={"Cookie": f"slack-app-oauth-state={state.group(1)}"},
-    )
-    assert done.status == 200, await done.text()
+    status, text = await redirect(h, code="code-org", state=state)
+    assert status == 200, text
     assert h.fake.token_of(ORG) is not None
 
 
@@ -63,6 +57,7 @@ async def grid(database: tuple[str, str | None], fake_slack: FakeSlack) -> Async
         SLACK_BOT_TOKEN="",
         SLACK_CLIENT_ID="111.222",
         SLACK_CLIENT_SECRET="client-secret",
+        SLACK_STATE_SECRET=STATE_SECRET,
     )
     for team, lead in LEADS.items():
         fake_slack.add_user(lead, team_id=team, is_admin=True)
@@ -250,3 +245,32 @@ async def test_the_organisations_bot_token_revoked_counts_as_its_uninstall(grid:
             for w in await session.scalars(select(InstalledWorkspace))
         }
     assert gone == {ORG: True, GRID_1: True, SOLO: False}
+
+
+async def test_a_form_sent_with_team_null_counts_for_the_workspace_it_was_opened_in(
+    grid: Harness,
+) -> None:
+    """Org-wide installs may send interactions with `team: null`: the form's own workspace
+    (view.app_installed_team_id) or the person's then says where it belongs."""
+    h = grid
+    lead, channel = LEADS[GRID_2], CHANNELS[GRID_2]
+    await h.command("check", user_id=lead, channel_id=channel, team_id=GRID_2, enterprise_id=ORG)
+    opened = h.fake.last("views.open")
+    body = signing.view_submission(
+        callback_id=ids.START_CHECK_VIEW,
+        values=start_values(name="Null team × Client", client=[CLIENT_PERSON]),
+        private_metadata=opened.args["view"]["private_metadata"],
+        user_id=lead,
+        team_id=GRID_2,
+        view_id="V0NULLTEAM",
+        enterprise_id=ORG,
+    )
+    payload = json.loads(parse_qs(body)["payload"][0])
+    payload["team"] = None
+    reply = await h.post(urlencode({"payload": json.dumps(payload)}))
+    assert reply.status == 200 and reply.text in ("", "{}"), reply.text
+    async with h.db().reading() as session:
+        started = await session.scalar(
+            select(Partnership).where(Partnership.name == "Null team × Client")
+        )
+    assert started is not None and started.team_id == GRID_2
