@@ -471,7 +471,9 @@ class InstalledWorkspace(Base):
 
 # slack_sdk's installation and OAuth state stores keep their tables in the app's database;
 # declared here with the library's own builders so the migration check covers them.
-SQLAlchemyInstallationStore.build_installations_table(Base.metadata, "slack_installations")
+INSTALLATIONS = SQLAlchemyInstallationStore.build_installations_table(
+    Base.metadata, "slack_installations"
+)
 SQLAlchemyInstallationStore.build_bots_table(Base.metadata, "slack_bots")
 SQLAlchemyOAuthStateStore.build_oauth_states_table(Base.metadata, "slack_oauth_states")
 

@@ -16,6 +16,7 @@ from sqlalchemy import Row, Text, cast, delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
+    INSTALLATIONS,
     Answer,
     CalendarFeed,
     Check,
@@ -173,6 +174,10 @@ async def forget(*, session: AsyncSession, user_id: str) -> Forgotten:
     await _delete(session, PracticeLead, PracticeLead.user_id == user_id)
     # a repeating check would go on starting checks in their name: it stops
     await _delete(session, CheckSchedule, CheckSchedule.lead_user_id == user_id)
+    # slack_sdk's installation row names its installer; the installation itself stays
+    await session.execute(
+        update(INSTALLATIONS).where(INSTALLATIONS.c.user_id == user_id).values(user_id=FORGOTTEN)
+    )
     for column, replacement in (
         (Partnership.created_by, FORGOTTEN),
         (Check.lead_user_id, FORGOTTEN),

@@ -10,6 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from slack_sdk.oauth.installation_store.models.installation import Installation
 from sqlalchemy import func, select, update
 
 from bot.blocks import ids
@@ -27,6 +28,7 @@ from bot.db.models import (
     Signal,
 )
 from bot.domain.forgetting import FORGOTTEN
+from bot.slack.installations import Installations
 from bot.usecases import person_data
 from tests.e2e.checkflow import CHANNEL, LEAD, start_check
 from tests.e2e.summaryflow import add_next_step, answer_every_question, close, comment
@@ -116,6 +118,10 @@ async def lead_leaves_traces_everywhere(h: Harness) -> None:
                 ),
             ]
         )
+    # they installed the app (slack_sdk's store records the installer)
+    await Installations("111.222", h.db().engine).async_save(
+        Installation(app_id="A0APP", team_id="T0OTHER", user_id=LEAD, bot_token="xoxb-other")
+    )
 
 
 async def where_the_id_remains(db: Database, user_id: str) -> list[str]:
