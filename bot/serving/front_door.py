@@ -32,6 +32,10 @@ INTERACTIVE_TYPES = {
 }
 EVENT_TYPES = {"event_callback", "url_verification", "app_rate_limited"}
 MAX_DEPTH = 32
+# PostgreSQL can't store text holding NUL, and Slack never sends one: refused up front (a
+# JSON string carries it as the escape \u0000, unless that backslash is itself escaped)
+NUL_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u0000")
+NUL_REFUSED = "NUL character in the request"
 """Slack's deepest payloads (a view's blocks and state) stay well under this."""
 TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
@@ -271,6 +275,8 @@ def _parse(body: str, content_type: str) -> tuple[dict[str, Any], str]:
         return payload, kind
     if any(field in form for field in FORM_OBJECT_FIELDS):
         raise Rejected(400, "malformed form body")
+    if any("\x00" in value for value in form.values()):
+        raise Rejected(400, NUL_REFUSED)
     if "command" in form:
         _require(form, command=str, user_id=str, channel_id=str, team_id=str)
         return dict(form), "command"
@@ -289,6 +295,8 @@ def _form_fields(body: str) -> dict[str, str]:
 
 
 def _json_object(text: str) -> dict[str, Any]:
+    if "\\u0000" in text and NUL_ESCAPE.search(text):
+        raise Rejected(400, NUL_REFUSED)
     try:
         value = json.loads(text)
     except (ValueError, RecursionError):  # RecursionError: thousands of nested brackets

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 
 from bot.blocks import our_side as cards
 from bot.plumbing.errors import UserError
+from bot.plumbing.numbers import row_id
 from bot.services import Services
 from bot.slack.gateway import SlackCallFailed
 from bot.slack.members import of_workspace, people_in
@@ -60,8 +61,9 @@ def open_days(rest: str) -> int:
     words = rest.split()
     if not words:
         return OPEN_DAYS
-    if len(words) == 1 and words[0].isdigit() and 1 <= int(words[0]) <= MAX_OPEN_DAYS:
-        return int(words[0])
+    days = row_id(words[0]) if len(words) == 1 else None
+    if days is not None and 1 <= days <= MAX_OPEN_DAYS:
+        return days
     raise UserError(
         "Try `/partnership self-check` (open for three days) or `/partnership self-check 5` "
         f"(open for that many days, 1 to {MAX_OPEN_DAYS})."

@@ -12,7 +12,7 @@ import pytest
 
 from bot.blocks import ids
 from handlers.errors import UNEXPECTED
-from tests.e2e.checkflow import CHANNEL, LEAD, answer_button, start_check
+from tests.e2e.checkflow import CHANNEL, LEAD, answer_button, button, press, start_check
 from tests.e2e.test_hostile_requests import assert_refused, headers_for, stored_answers
 from tests.support import signing
 from tests.support.harness import Harness
@@ -116,7 +116,7 @@ async def test_a_view_submission_with_two_response_urls_is_handled(live: Harness
     assert await stored_answers(live) == [(LEAD, None, "two urls")]
 
 
-@pytest.mark.parametrize("number", [str(2**64), str(2**63), "9" * 40, "²", "٣"])
+@pytest.mark.parametrize("number", [str(2**64), str(2**63), str(2**31), "9" * 40, "²", "٣"])
 async def test_an_id_too_large_for_the_database_is_an_out_of_date_button(
     live: Harness, number: str, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -148,3 +148,23 @@ async def test_an_unknown_action_is_one_short_clean_log_line(
     assert "Unhandled request" in lines[0]
     assert "\x1b" not in caplog.text and "RED" in lines[0]
     assert len(lines[0]) < 200
+
+
+async def test_a_nul_character_in_what_a_person_wrote_is_never_a_database_failure(
+    live: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """PostgreSQL refuses text holding NUL; Slack never sends one, so it is refused (400)
+    before anything is stored, on both backends alike."""
+    caplog.set_level(logging.ERROR)
+    await press(live, button(live, ids.ADD_COMMENT), user=LEAD)
+    opened = live.fake.last("views.open").args["view"]
+    reply = await live.submit(
+        ids.COMMENT_VIEW,
+        {ids.COMMENT_BLOCK: {ids.COMMENT_INPUT: signing.plain_input("before\x00after")}},
+        private_metadata=opened["private_metadata"],
+        user_id=LEAD,
+    )
+    assert reply.status == 400, reply.text
+    reply = await live.command("schedule weekly\x00", user_id=LEAD, channel_id=CHANNEL)
+    assert reply.status == 400, reply.text
+    assert caplog.records == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.blocks import ids
@@ -204,3 +205,15 @@ async def test_help_lists_our_side_subcommands(harness: Harness) -> None:
     ):
         assert f"`{usage}`" in text
     assert "Our side only" in text
+
+
+@pytest.mark.parametrize("days", ["²", "0", "31", "3 days", "9" * 30])
+async def test_a_self_check_length_that_is_not_a_number_of_days_gets_the_usage(
+    harness: Harness, days: str
+) -> None:
+    h = harness
+    await started_partnership(h)
+    reply = await h.command(f"self-check {days}", user_id=LEAD, channel_id=CHANNEL)
+    assert reply.status == 200
+    said = reply.json()["text"] if reply.text else h.fake.last("chat.postEphemeral").args["text"]
+    assert "1 to 30" in said, said
