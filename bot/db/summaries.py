@@ -103,6 +103,11 @@ _QUESTIONS = (
     .order_by(CheckQuestion.position)
 )
 
+# The counts are made per backend in the way that reads least. SQLite reads the covering
+# partial indexes below without visiting the answers: one statement for the values picked,
+# one for the notes. PostgreSQL must visit the answers themselves (a check's answers are
+# too recent for an index-only scan), so it makes the same counts in one pass.
+
 # Tallied questions are all choices (scale, tick, choice), whose values are short: counted
 # from ix_answers_choices alone.
 _VALUE_COUNTS = (
@@ -113,6 +118,45 @@ _VALUE_COUNTS = (
         func.length(Answer.value) <= literal_column(str(VALUE_LIMIT)),
     )
     .group_by(Answer.question_version_id, Answer.side, Answer.value)
+)
+
+# Comments (from ix_answers_comments), and non-empty answers to free-text questions.
+_NOTE_COUNTS = union_all(
+    select(Answer.question_version_id, func.count())
+    .where(Answer.check_id == CHECK_ID, Answer.comment != EMPTY)
+    .group_by(Answer.question_version_id),
+    select(Answer.question_version_id, func.count())
+    .where(
+        Answer.check_id == CHECK_ID,
+        Answer.question_version_id.in_(_many("texts")),
+        Answer.value != EMPTY,
+    )
+    .group_by(Answer.question_version_id),
+)
+
+# Both in one pass, grouped by question, side and picked value: free-text answers, and values
+# given to questions not tallied, fall in their (question, side) group with no value, so the
+# rows returned do not grow with the answers.
+_PICKED = case(
+    (
+        and_(
+            Answer.question_version_id.in_(_many("versions")),
+            func.length(Answer.value) <= literal_column(str(VALUE_LIMIT)),
+        ),
+        Answer.value,
+    )
+).label("picked")
+_ONE_PASS_COUNTS = (
+    select(
+        Answer.question_version_id,
+        Answer.side,
+        _PICKED,
+        func.count(),
+        func.count(case((Answer.comment != EMPTY, literal_column("1")))).label("comments"),
+        func.count(case((Answer.value != EMPTY, literal_column("1")))).label("written"),
+    )
+    .where(Answer.check_id == CHECK_ID)
+    .group_by(Answer.question_version_id, Answer.side, _PICKED)
 )
 
 
@@ -151,19 +195,6 @@ _PEOPLE = {excluding: _people(excluding) for excluding in (False, True)}
 _RAISERS = select(Answer.question_version_id, Answer.user_id, Answer.side).where(
     Answer.check_id == CHECK_ID,
     tuple_(Answer.question_version_id, Answer.value).in_(_many("pairs")),
-)
-
-_NOTE_COUNTS = union_all(
-    select(Answer.question_version_id, func.count())
-    .where(Answer.check_id == CHECK_ID, Answer.comment != EMPTY)
-    .group_by(Answer.question_version_id),
-    select(Answer.question_version_id, func.count())
-    .where(
-        Answer.check_id == CHECK_ID,
-        Answer.question_version_id.in_(_many("texts")),
-        Answer.value != EMPTY,
-    )
-    .group_by(Answer.question_version_id),
 )
 
 
@@ -267,6 +298,33 @@ async def value_counts(
     return [ValueCount._make(row) for row in rows]
 
 
+async def answer_counts(
+    *,
+    session: AsyncSession,
+    check_id: int,
+    tallied: Collection[int],
+    texts: Collection[int],
+) -> tuple[list[ValueCount], dict[int, int]]:
+    """value_counts of the `tallied` questions; and the notes per question: comments, and
+    non-empty answers to the `texts` (free-text) questions."""
+    parameters = {"check_id": check_id, "versions": list(tallied), "texts": list(texts)}
+    notes: dict[int, int] = defaultdict(int)
+    if session.get_bind().dialect.name != "postgresql":
+        values = [ValueCount._make(row) for row in await session.execute(_VALUE_COUNTS, parameters)]
+        for version_id, count in await session.execute(_NOTE_COUNTS, parameters):
+            notes[version_id] += count
+        return values, dict(notes)
+    values = []
+    written = set(texts)
+    for version_id, side, value, count, comments, answered in await session.execute(
+        _ONE_PASS_COUNTS, parameters
+    ):
+        if value is not None:
+            values.append(ValueCount(version_id, side, value, count))
+        notes[version_id] += comments + (answered if version_id in written else 0)
+    return values, {version_id: count for version_id, count in notes.items() if count}
+
+
 async def people_counts(
     *,
     session: AsyncSession,
@@ -301,18 +359,6 @@ async def deal_breaker_raisers(
         return []
     rows = await session.execute(_RAISERS, {"check_id": check_id, "pairs": list(deal_breakers)})
     return [Raiser._make(row) for row in rows]
-
-
-async def notes_per_question(
-    *, session: AsyncSession, check_id: int, texts: Collection[int]
-) -> dict[int, int]:
-    """Comments, and non-empty answers to the `texts` (free-text) questions, per question."""
-    counts: dict[int, int] = defaultdict(int)
-    for version_id, count in await session.execute(
-        _NOTE_COUNTS, {"check_id": check_id, "texts": list(texts)}
-    ):
-        counts[version_id] += count
-    return dict(counts)
 
 
 async def first_notes(
