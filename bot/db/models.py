@@ -23,7 +23,7 @@ from sqlalchemy import (
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from bot.db.types import UTCDateTime
+from bot.db.types import UTCDateTime, bytewise_string
 from questions.bank import VALUE_LIMIT
 
 # The conditions of the partial indexes on answers, written as the queries that use them write
@@ -207,8 +207,9 @@ class Answer(Base):
     # looked up by check through the unique constraint's index, which starts with check_id
     check_id: Mapped[int] = mapped_column(ForeignKey("checks.id", ondelete="CASCADE"))
     question_version_id: Mapped[int] = mapped_column(ForeignKey("question_versions.id"))
-    user_id: Mapped[str] = mapped_column(String(32))
-    side: Mapped[str] = mapped_column(String(8))
+    # bytewise, so ix_answers_comments lists the first notes in the summary's order (bytewise)
+    user_id: Mapped[str] = mapped_column(bytewise_string(32))
+    side: Mapped[str] = mapped_column(bytewise_string(8))
     value: Mapped[str | None] = mapped_column(Text)
     comment: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime]

@@ -151,19 +151,21 @@ def render_radar(summary: Summary) -> bytes:
 def _png(pixels: numpy.ndarray) -> bytes:
     """A PNG of an RGBA image (height × width × 4 bytes), made for speed over size.
 
-    The figure is opaque, so alpha is dropped (a quarter fewer bytes to compress); rows go
-    unfiltered into zlib's fastest level: about twice as fast as savefig's PNG writer at the
-    same compression level, and the chart's flat colours still shrink well.
+    The rows go as drawn, unfiltered, into zlib's fastest level: about twice as fast as
+    savefig's PNG writer at the same compression level, and the chart's flat colours still
+    shrink well. The figure is opaque, but dropping its alpha takes a strided copy that costs
+    more than compressing the alpha (a tenth more bytes, about 3 ms less per chart).
     """
     height, width, _ = pixels.shape
-    rows = numpy.zeros((height, 1 + width * 3), dtype=numpy.uint8)  # each row: filter 0, RGB
-    rows[:, 1:] = pixels[:, :, :3].reshape(height, width * 3)
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB, no interlace
+    rows = numpy.empty((height, 1 + width * 4), dtype=numpy.uint8)  # each row: filter 0, RGBA
+    rows[:, 0] = 0
+    rows[:, 1:] = pixels.reshape(height, width * 4)
+    header = struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)  # 8-bit RGBA, no interlace
     return b"".join(
         (
             b"\x89PNG\r\n\x1a\n",
             _chunk(b"IHDR", header),
-            _chunk(b"IDAT", zlib.compress(rows.tobytes(), 1)),
+            _chunk(b"IDAT", zlib.compress(rows, 1)),
             _chunk(b"IEND", b""),
         )
     )

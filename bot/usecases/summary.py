@@ -165,8 +165,8 @@ async def count_answers(
     dimension, who raised deal breakers (not needed when anonymous), and only the notes kept.
     """
     plan = tally_plan(questions)
-    values = await summaries.value_counts(
-        session=session, check_id=check_id, version_ids=plan.tallied
+    values, counts = await summaries.answer_counts(
+        session=session, check_id=check_id, tallied=plan.tallied, texts=plan.texts
     )
     respondents, scorers = await summaries.people_counts(
         session=session,
@@ -180,9 +180,6 @@ async def count_answers(
         else await summaries.deal_breaker_raisers(
             session=session, check_id=check_id, deal_breakers=plan.deal_breakers
         )
-    )
-    counts = await summaries.notes_per_question(
-        session=session, check_id=check_id, texts=plan.texts
     )
     notes = await summaries.first_notes(
         session=session,

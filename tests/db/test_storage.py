@@ -146,3 +146,31 @@ async def test_meetings_a_feed_cancelled_before_0005_stay_the_feeds_to_bring_bac
             assert list(rows) == [(1, "calendar"), (2, None), (3, None)]
     finally:
         await db.dispose()
+
+
+async def test_answers_sides_and_people_compare_bytewise_and_0013_goes_back(
+    database: tuple[str, str | None],
+) -> None:
+    """On PostgreSQL answers.side and answers.user_id are COLLATE "C" (the order the summary
+    lists notes in, which ix_answers_comments then holds); 0012 had the database's own."""
+    url, schema = database
+    db = Database(url, schema=schema)
+    if not db.is_postgres:
+        await db.dispose()
+        pytest.skip("PostgreSQL only: SQLite compares text bytewise already")
+    query = text(
+        "SELECT column_name, collation_name FROM information_schema.columns "
+        "WHERE table_schema = current_schema() AND table_name = 'answers' "
+        "AND column_name IN ('side', 'user_id') ORDER BY column_name"
+    )
+    try:
+        await db.migrate()
+        async with db.engine.begin() as connection:
+            assert list(await connection.execute(query)) == [("side", "C"), ("user_id", "C")]
+            await connection.run_sync(lambda sync: command.downgrade(alembic_config(sync), "0012"))
+            assert list(await connection.execute(query)) == [("side", None), ("user_id", None)]
+        await db.migrate()
+        async with db.engine.begin() as connection:
+            assert list(await connection.execute(query)) == [("side", "C"), ("user_id", "C")]
+    finally:
+        await db.dispose()
