@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 
+from bot.slack import keepalive
 from bot.slack.keepalive import KeepAliveClient
 
 Reply = Callable[[bytes], bytes | None]  # the request's bytes -> the raw response (None: hang)
@@ -87,9 +88,9 @@ async def test_calls_share_one_connection_and_send_the_token_and_json() -> None:
         ok(body=b"[1, 2]"),
         lambda _: b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n\r\n",
         lambda _: b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 1\r\nContent-Length: 0\r\n\r\n",
-        lambda _: (
-            b'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nc\r\n{"ok": true}\r\n0\r\n\r\n'
-        ),
+        lambda _: b"HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n",
+        lambda _: b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}XX0\r\n\r\n",
+        lambda _: b"HTTP/1.1 200 OK\r\nX-Long: " + b"x" * 20000 + b"\r\n\r\n",
         ok("Content-Encoding: gzip\r\n"),
         lambda _: b"HTTP/1.1 200 OK\r\n\r\n{}",  # no length
         lambda _: b"HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n",
@@ -101,7 +102,9 @@ async def test_calls_share_one_connection_and_send_the_token_and_json() -> None:
         "not-an-object",
         "503",
         "429",
-        "chunked",
+        "unknown-transfer-encoding",
+        "malformed-chunk",
+        "head-too-long",
         "gzip",
         "no-length",
         "bad-length",
@@ -118,14 +121,40 @@ async def test_anything_unexpected_is_no_clear_answer(reply: Reply) -> None:
         await client.close()
 
 
-async def test_a_connection_the_server_closed_fails_once_then_a_new_one_is_opened() -> None:
+async def test_a_chunked_answer_is_read_and_its_connection_kept() -> None:
+    def chunked(_request: bytes) -> bytes:
+        return (
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+            b'5;name=value\r\n{"ok"\r\n7\r\n: true}\r\n0\r\nX-Trailer: 1\r\n\r\n'
+        )
+
+    server = Server([chunked, ok()])
+    async with serving(server) as url:
+        client = KeepAliveClient(url, timeout=5)
+        assert await client.post_json("m", {}, "t") == {"ok": True}
+        assert await client.post_json("m", {}, "t") == {"ok": True}
+        await client.close()
+    assert server.connections == 1
+
+
+async def test_a_connection_the_server_closed_is_not_written_into() -> None:
     server = Server([ok(), ok()])
     server.close_after_reply = True  # the server drops every connection after one answer
     async with serving(server) as url:
         client = KeepAliveClient(url, timeout=5)
         assert await client.post_json("m", {}, "t") == {"ok": True}
         await asyncio.sleep(0.05)  # the close arrives
-        assert await client.post_json("m", {}, "t") is None  # the kept one was closed
+        assert await client.post_json("m", {}, "t") == {"ok": True}
+        await client.close()
+    assert server.connections == 2
+
+
+async def test_a_connection_idle_too_long_is_not_reused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(keepalive, "IDLE_SECONDS", 0.0)
+    server = Server([ok(), ok()])
+    async with serving(server) as url:
+        client = KeepAliveClient(url, timeout=5)
+        assert await client.post_json("m", {}, "t") == {"ok": True}
         assert await client.post_json("m", {}, "t") == {"ok": True}
         await client.close()
     assert server.connections == 2
