@@ -51,7 +51,9 @@ class Services:
         object.__setattr__(self, "answers", AnswerWriter(self.db))
 
     async def close(self) -> None:
-        """Store the clicks still queued and close the Slack session (not the database)."""
+        """Store the clicks still queued and close the Slack connections (not the database)."""
         await self.answers.stop()
         if self.http is not None and not self.http.closed:
             await self.http.close()
+        if self.gateway.keepalive is not None:
+            await self.gateway.keepalive.close()

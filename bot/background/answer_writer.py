@@ -184,6 +184,7 @@ def _commit_batch(clicks: list[AnswerClick], connection: Connection) -> list[Out
     state = store.batch_state(
         connection=connection,
         check_ids={click.check_id for click in clicks},
+        version_ids={click.question_version_id for click in clicks},
         user_ids={click.user_id for click in clicks},
     )
     claimed = deliveries.claim_many(

@@ -309,8 +309,11 @@ _BATCH_STATE = (
     .select_from(
         Check.__table__.outerjoin(
             ANSWERS,
+            # all three columns of the answers' unique index: each clicked answer is found
+            # by the index, not by walking every answer of the check (thousands in a big one)
             and_(
                 ANSWERS.c.check_id == Check.id,
+                ANSWERS.c.question_version_id.in_(bindparam("version_ids", expanding=True)),
                 ANSWERS.c.user_id.in_(bindparam("user_ids", expanding=True)),
             ),
         )
@@ -328,11 +331,21 @@ class BatchState:
 
 
 def batch_state(
-    *, connection: Connection, check_ids: Collection[int], user_ids: Collection[str]
+    *,
+    connection: Connection,
+    check_ids: Collection[int],
+    version_ids: Collection[int],
+    user_ids: Collection[str],
 ) -> BatchState:
-    """In one query, read fresh: each check's state, and these people's answers to them."""
+    """In one query, read fresh: each check's state, and these people's answers to these
+    questions (every combination of them that is stored: a superset of the clicked ones)."""
     result = connection.execute(
-        _BATCH_STATE, {"check_ids": sorted(check_ids), "user_ids": sorted(user_ids)}
+        _BATCH_STATE,
+        {
+            "check_ids": sorted(check_ids),
+            "version_ids": sorted(version_ids),
+            "user_ids": sorted(user_ids),
+        },
     )
     state = BatchState(checks={}, answers={})
     for check_id, status, position, version_id, user_id, value in result:

@@ -30,6 +30,7 @@ from bot.plumbing.workspace import Workspace, enter_workspace
 from bot.services import Services
 from bot.slack.gateway import SlackGateway
 from bot.slack.installations import BOT_SCOPES, Installations, oauth_states
+from bot.slack.keepalive import KeepAliveClient
 from bot.slack.members import ChannelMembers
 from bot.usecases import workspaces
 from handlers import register_all
@@ -81,8 +82,8 @@ async def prepare_services(
 ) -> Services:
     """Open storage, bring it up to date, load and sync the bank: what serving needs first.
 
-    Without `client`, the Slack client gets one shared HTTP session, which `Services.close`
-    closes.
+    Without `client`, the Slack client gets one shared HTTP session, and answer confirmations
+    a keep-alive client of their own, which `Services.close` closes.
     """
     clock = clock or SystemClock()
     bank = bank or load_bank(custom=settings.questions_dir)
@@ -91,11 +92,12 @@ async def prepare_services(
     async with db.unit_of_work() as session:
         report = await sync_bank(session=session, bank=bank, now=clock.now())
     log.info("Question bank ready: %d new versions, %d unchanged", report.added, report.unchanged)
-    http = None
+    http = keepalive = None
     if client is None:
         http = slack_session()
         client = build_client(settings, session=http)
-    gateway = SlackGateway(client)
+        keepalive = KeepAliveClient(settings.slack_api_base_url, timeout=SLACK_TIMEOUT_SECONDS)
+    gateway = SlackGateway(client, keepalive=keepalive)
     installations = (
         Installations(settings.slack_client_id or "", db.engine) if settings.oauth else None
     )

@@ -290,8 +290,22 @@ def _form_fields(body: str) -> dict[str, str]:
     field, so just that is decoded, without parse_qs's splitting and per-field work."""
     name, _, value = body.partition("=")
     if name == "payload" and "&" not in value:
-        return {"payload": unquote_plus(value)}
+        return {"payload": _unquote_plus(value)}
     return {k: v[-1] for k, v in parse_qs(body, strict_parsing=bool(body)).items()}
+
+
+def _unquote_plus(value: str) -> str:
+    """urllib's unquote_plus, by C codecs rather than its Python loop over every %XX (a
+    click's JSON has hundreds): %XX becomes the escape \\xXX, which the unicode_escape codec
+    turns into that byte. Anything that would make the two differ (a backslash, non-ASCII, a
+    % without two hex digits, bytes that are not UTF-8) takes urllib's way."""
+    if value.isascii() and "\\" not in value:
+        escaped = value.replace("+", " ").replace("%", "\\x").encode("ascii")
+        try:
+            return escaped.decode("unicode_escape").encode("latin-1").decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    return unquote_plus(value)
 
 
 def _json_object(text: str) -> dict[str, Any]:

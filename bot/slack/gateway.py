@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.plumbing.workspace import current_bot_token
+from bot.slack.keepalive import KeepAliveClient
 
 log = logging.getLogger(__name__)
 
@@ -70,8 +71,10 @@ class ChannelInfo:
 
 
 class SlackGateway:
-    def __init__(self, client: AsyncWebClient) -> None:
+    def __init__(self, client: AsyncWebClient, *, keepalive: KeepAliveClient | None = None) -> None:
         self.client = client
+        # answer confirmations' plain-text ephemeral notes (see _post_ephemeral_lean)
+        self.keepalive = keepalive
 
     async def post_message(
         self,
@@ -145,23 +148,19 @@ class SlackGateway:
         await self._call("chat_postEphemeral", channel=channel, user=user, text=text, blocks=blocks)
 
     async def _post_ephemeral_lean(self, channel: str, user: str, text: str) -> bool:
-        """A plain-text ephemeral note (every answer click's confirmation) as one POST on the
-        client's shared session, without the SDK's per-call layers: about a third less CPU.
+        """A plain-text ephemeral note (every answer click's confirmation) as one POST on a
+        kept-open connection (bot/slack/keepalive.py), without the SDK's or aiohttp's
+        per-call layers: about half the CPU of an aiohttp POST, a third of the SDK's call.
         True when Slack took it; raises SlackCallFailed when Slack refused it. False when
-        there was no clear answer (no session, 429, 5xx, a dropped connection): the caller
-        then makes the call the SDK's way, with its retries."""
-        session = self.client.session
-        if session is None:
+        there was no clear answer (no such client, 429, 5xx, a dropped connection): the
+        caller then makes the call the SDK's way, with its retries."""
+        token = current_bot_token() or self.client.token  # the workspace this work is for
+        if self.keepalive is None or not token:
             return False
-        try:
-            async with session.post(
-                f"{self.client.base_url}chat.postEphemeral",
-                json={"channel": channel, "user": user, "text": text},
-                # the workspace this work is for (OAuth installs), else the one bot token
-                headers={"Authorization": f"Bearer {current_bot_token() or self.client.token}"},
-            ) as response:
-                answer = await response.json() if response.status == 200 else {}
-        except (TimeoutError, OSError, ValueError, aiohttp.ClientError):
+        answer = await self.keepalive.post_json(
+            "chat.postEphemeral", {"channel": channel, "user": user, "text": text}, token
+        )
+        if answer is None:
             return False
         if answer.get("ok") is True:
             return True

@@ -104,9 +104,21 @@ async def start_live_check(services: targets.Services, channel: str) -> tuple[in
     return check_id, [str(option.value) for option in first.options]
 
 
-async def verify(db: Database | None, workload: Workload) -> str:
+async def verify(db: Database | None, workload: Workload, fake: RemoteFakeSlack) -> str:
     if db is None:
         return "-"
+    stored = await verify_stored(db, workload)
+    confirmed = await fake.confirmed()
+    counts = [confirmed.get(user, 0) for user in workload.expected]
+    unconfirmed = sum(1 for n in counts if n == 0)
+    twice = sum(1 for n in counts if n > 1)
+    if unconfirmed or twice:
+        problem = f"UNCONFIRMED {unconfirmed} CONFIRMED TWICE {twice}"
+        return problem if stored == "ok" else f"{stored} {problem}"
+    return stored
+
+
+async def verify_stored(db: Database, workload: Workload) -> str:
     users = list(workload.expected)
     deadline = time.monotonic() + DRAIN_SECONDS
     while True:
@@ -169,7 +181,11 @@ class Prepared:
 
 
 async def measure(
-    pool: ProcessPoolExecutor, prepared: Prepared, requests: int, concurrency: int
+    pool: ProcessPoolExecutor,
+    prepared: Prepared,
+    requests: int,
+    concurrency: int,
+    fake: RemoteFakeSlack,
 ) -> Run:
     loop = asyncio.get_running_loop()
     workload = prepared.workload()
@@ -186,7 +202,7 @@ async def measure(
         rate=len(latencies) / result.seconds,
         p99_ms=latencies[min(len(latencies) - 1, round(0.99 * len(latencies)))],
         odd={status: n for status, n in result.statuses.items() if status != 200},
-        answers=await verify(prepared.target.db, workload),
+        answers=await verify(prepared.target.db, workload, fake),
     )
 
 
@@ -289,7 +305,7 @@ async def main() -> None:
                         ]
                         await fake.set_channel_members(prepared[key].channel, [LEAD, *users])
                         warm_up = await measure(
-                            pool, prepared[key], WARMUP // prepared[key].share, 10
+                            pool, prepared[key], WARMUP // prepared[key].share, 10, fake
                         )
                         print(f"  warmed up {name}: {warm_up.answers}", flush=True)
                     for repetition in range(1, REPEATS + 1):
@@ -297,7 +313,9 @@ async def main() -> None:
                             for key in keys:
                                 await fake.clear_calls()
                                 each = prepared[key]
-                                run = await measure(pool, each, REQUESTS // each.share, concurrency)
+                                run = await measure(
+                                    pool, each, REQUESTS // each.share, concurrency, fake
+                                )
                                 results.setdefault((key, concurrency), []).append(run)
                             print(f"  repetition {repetition} c={concurrency} done", flush=True)
                 finally:

@@ -16,6 +16,9 @@ from typing import Any
 
 from tests.support.fake_slack import FakeSlack
 
+# how an answer's confirmation begins: the app's, and the hand-written ORM app's
+CONFIRMATIONS = ("✓ ", "Saved your answer")
+
 
 async def _serve(control: Connection) -> None:
     async with FakeSlack() as fake:
@@ -26,6 +29,9 @@ async def _serve(control: Connection) -> None:
                 fake.set_channel_members(command[1], list(command[2]))
             elif command[0] == "clear":
                 fake.calls.clear()
+            elif command[0] == "confirmed":
+                control.send(_confirmed(fake))
+                continue
             elif command[0] == "count":
                 control.send(len(fake.calls))
                 continue
@@ -33,6 +39,17 @@ async def _serve(control: Connection) -> None:
                 control.send("stopped")
                 return
             control.send("ok")
+
+
+def _confirmed(fake: FakeSlack) -> dict[str, int]:
+    """Person → answer confirmations (ephemeral notes starting as in CONFIRMATIONS) Slack
+    took for them."""
+    counts: dict[str, int] = {}
+    for call in fake.delivered("chat.postEphemeral"):
+        if str(call.args.get("text", "")).startswith(CONFIRMATIONS):
+            user = str(call.args.get("user"))
+            counts[user] = counts.get(user, 0) + 1
+    return counts
 
 
 def _child(control: Connection) -> None:
@@ -75,6 +92,10 @@ class RemoteFakeSlack:
 
     async def clear_calls(self) -> None:
         await self._ask("clear")
+
+    async def confirmed(self) -> dict[str, int]:
+        """Person → answer confirmations Slack took for them since the calls were cleared."""
+        return dict(await self._ask("confirmed"))
 
     async def call_count(self) -> int:
         return int(await self._ask("count"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 from sqlalchemy import func, select
 
@@ -108,6 +109,42 @@ async def test_one_batch_stores_the_last_click_and_ignores_replays(harness: Harn
     assert await first_delivery(h.services, "k5")
     for key in ("k1", "k2", "k3", "k4"):
         assert not await first_delivery(h.services, key)
+
+
+async def test_a_batch_over_several_questions_tells_changed_answer_by_answer(
+    harness: Harness,
+) -> None:
+    """The batch reads the stored answers of all its people to all its questions at once
+    (every combination): each click is 'changed' only if its own answer was stored before."""
+    h = harness
+    check, v = await _live_check(h)
+    writer = h.services.answers
+    q0, q1 = (check.questions[i].question_version_id for i in (0, 1))
+    assert await writer.write(_click(h, check, "U1", v[0], "a1")) == Stored(changed=False)
+    early = dataclasses.replace(_click(h, check, "U2", v[1], "a2", position=1), live=False)
+    assert await writer.write(early) == Stored(changed=False)
+
+    clicks = [
+        dataclasses.replace(_click(h, check, "U1", v[2], "b1", position=1), live=False),
+        _click(h, check, "U2", v[3], "b2"),
+        _click(h, check, "U1", v[4], "b3"),
+        dataclasses.replace(_click(h, check, "U2", v[0], "b4", position=1), live=False),
+    ]
+    writes = [asyncio.ensure_future(writer.write(click)) for click in clicks]
+    outcomes = [await _outcome(write) for write in writes]
+
+    assert outcomes == [
+        Stored(changed=False),  # U1 had answered q0 only
+        Stored(changed=False),  # U2 had answered q1 only
+        Stored(changed=True),
+        Stored(changed=True),
+    ]
+    assert await _stored(h, check) == {
+        (q0, "U1"): v[4],
+        (q1, "U1"): v[2],
+        (q0, "U2"): v[3],
+        (q1, "U2"): v[0],
+    }
 
 
 async def test_many_concurrent_clicks_store_exactly_one_row_each(harness: Harness) -> None:
