@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.error import BoltUnhandledRequestError
 from slack_bolt.response import BoltResponse
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.plumbing.errors import UserError
@@ -39,13 +39,26 @@ def message_for(error: BaseException) -> str:
     """What to tell the person; logs anything that is our fault."""
     if isinstance(error, UserError):
         return error.message
+    if isinstance(error, DataError):
+        # the database refused what we sent (a value too long or out of range…): our fault.
+        # No traceback: the driver's message can quote the value, i.e. a person's words
+        log.error("The database refused a statement: %s", _cause(error))
+        return UNEXPECTED
     if isinstance(error, OperationalError | PoolTimeout | DBAPIError | OSError):
-        log.error("Database unavailable: %s", type(error).__name__)
+        log.error("Database unavailable: %s", _cause(error))
         return DATABASE_TROUBLE
     if isinstance(error, SlackCallFailed):
         return SLACK_TROUBLE
     log.error("Unexpected %s while handling a Slack request", type(error).__name__, exc_info=error)
     return UNEXPECTED
+
+
+def _cause(error: BaseException) -> str:
+    """The error's class, and the driver's own beneath SQLAlchemy's (never its message,
+    which can quote the values)."""
+    driver = getattr(error, "orig", None)
+    name = type(error).__name__
+    return f"{name} ({type(driver).__name__})" if driver is not None else name
 
 
 def describe_request(body: dict[str, Any]) -> str:
