@@ -6,10 +6,6 @@ Measured on what the fake Slack recorded: the time each chat.postMessage arrived
 from __future__ import annotations
 
 import asyncio
-import sys
-
-sys.path.insert(0, "/tmp")
-import probe  # noqa
 from collections import Counter
 from collections.abc import AsyncIterator
 from datetime import timedelta
