@@ -442,13 +442,8 @@ class Dispatcher:
                 if not await self._sending.submit(row.id, row):
                     report.lost_claims += 1
                     return
-                if not await self.pacer.wait_for(slot):
-                    # marking took too long: nothing was sent, so the row goes back to be
-                    # claimed again (holding its flight for a later moment would hold up
-                    # the sends behind it)
-                    await self._later(row, clock.now(), "sending")
-                    report.deferred += 1
-                    return
+                if not await self.pacer.wait_for(slot):  # marking took too long
+                    await self.pacer.wait_for(await self.pacer.reserve(team))
                 try:
                     posted = await self.gateway.post_message(
                         channel, message.text, message.blocks, metadata=message_metadata(row)
