@@ -8,8 +8,11 @@ One `run_once()` per tick:
    workspace told to wait), or drop (answered, skipped, opted out, meeting cancelled;
    a digest with nothing new). Reflection rows are decided by bot.usecases.nudges, the
    lead's weekly digest by bot.usecases.digest;
-4. per row to send: wait for the workspace's pace (shared by every copy: pacing.py), mark
-   it sending (compare-and-set), call chat.postMessage once, record the outcome.
+4. senders take the decided rows from a queue (the next batch is claimed and decided while
+   the queue still holds a second of sends); per row: reserve a moment of the workspace's
+   pace (shared by every copy: pacing.py; about a second of moments is held ahead), take one
+   of `concurrency` flights and mark the row sending (compare-and-set), call
+   chat.postMessage at the moment, record the outcome.
 
 Outcomes: ok → sent. 429 → back to pending after Retry-After, and the whole workspace
 waits. 5xx or a refused connection → retried with backoff, then failed with the error.
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import socket
 import uuid
@@ -62,6 +66,13 @@ SEND_LEASE = timedelta(seconds=DELIVERY_TIMEOUT_SECONDS + 5)  # a live sender is
 SAME_CHANNEL_GAP = timedelta(seconds=1)  # between two messages to one DM (Slack: ~1/s)
 TZ_LOOKUP_CONCURRENCY = 8
 CLAIM_AHEAD = timedelta(seconds=10)
+# each sender holds one claimed row and its reserved moment: enough senders that the moments
+# reserved reach this far ahead, so a slow reservation leaves none unused
+SEND_LEAD = timedelta(seconds=1)
+MAX_SENDERS = 100
+# the next batch is claimed while the rows decided and not yet taken by a sender would last
+# this long at the workspace's pace: long enough for a claim and its decisions
+QUEUED_AHEAD = timedelta(seconds=1)
 RECORD_TRIES = 6
 MESSAGE_EVENT = "partnercheck_message"  # the metadata event_type on every message we queue
 # the history searched after an unclear send: from a little before the attempt (clock skew)
@@ -94,15 +105,21 @@ def worker_id() -> str:
 
 
 def delivery_gateway(services: Services) -> SlackGateway:
-    """A client without automatic retries: the dispatcher decides what is safe to repeat."""
+    """A client without automatic retries: the dispatcher decides what is safe to repeat.
+    It shares the app's HTTP session when there is one (kept-alive connections: no new
+    connection per message); its timeout, SLACK_TIMEOUT_SECONDS, is the same 10 s."""
     settings = services.settings
     client = AsyncWebClient(
         token=None if settings.oauth else settings.slack_bot_token,
         base_url=settings.slack_api_base_url,
         timeout=DELIVERY_TIMEOUT_SECONDS,
+        session=services.http,
         retry_handlers=[],
     )
     return SlackGateway(client)
+
+
+_Prepared = tuple[ScheduledMessage, nudges.Send, Workspace | None]
 
 
 class GroupCommit(Generic[T, R]):
@@ -185,6 +202,8 @@ class Dispatcher:
         self._stopping = False
         # SQLite has one writer: queue our own writes instead of sleeping in its busy handler
         self._db_gate = asyncio.Semaphore(1 if services.db.is_sqlite else concurrency)
+        # rows marked `sending` and not yet recorded: what a crash leaves to check with Slack
+        self._in_flight = asyncio.Semaphore(concurrency)
         self._sending: GroupCommit[ScheduledMessage, bool] = GroupCommit(self._mark_sending)
         self._recording: GroupCommit[tuple[ScheduledMessage, Posted], bool] = GroupCommit(
             self._record_sent
@@ -227,12 +246,51 @@ class Dispatcher:
             )
         if unsure:
             await self._check_all(unsure, report)
-        while not self._stopping:
-            rows = await self._claim()
-            if not rows:
-                break
-            await self._handle_batch(rows, report)
+        await self._send_due(report)
         return report
+
+    async def _send_due(self, report: RunReport) -> None:
+        """Claim, decide and send until nothing due is left. Senders take prepared rows from
+        a queue; the next batch is claimed and decided while the queue still holds about a
+        second of sends, so the senders (and the workspace's pace) never wait for a claim."""
+        queue: asyncio.Queue[_Prepared | None] = asyncio.Queue()
+        low_water = math.ceil(self.pacer.rate * QUEUED_AHEAD.total_seconds())
+        running_low = asyncio.Event()
+        senders = min(
+            MAX_SENDERS,
+            max(self.concurrency, math.ceil(self.pacer.rate * SEND_LEAD.total_seconds())),
+        )
+
+        async def feed() -> None:
+            try:
+                while not self._stopping:
+                    rows = await self._claim()
+                    if not rows:
+                        break
+                    for prepared in await self._prepare_batch(rows, report):
+                        queue.put_nowait(prepared)
+                    while queue.qsize() > low_water and not self._stopping:
+                        running_low.clear()
+                        await running_low.wait()
+            finally:
+                for _ in range(senders):
+                    queue.put_nowait(None)
+
+        async def sender() -> None:
+            while (prepared := await queue.get()) is not None:
+                if queue.qsize() <= low_water:
+                    running_low.set()
+                row, message, workspace = prepared
+                try:
+                    with acting_for(workspace):
+                        await self._send(row, message, report)
+                except Exception as error:
+                    # the row keeps its claim or sending state; its lease decides what's next
+                    log.error("Delivering a message failed: %s", type(error).__name__)
+
+        feeding = asyncio.ensure_future(feed())
+        await asyncio.gather(*(sender() for _ in range(senders)))
+        await feeding  # a failed claim or decision is raised here, as before
 
     async def _claim(self) -> list[ScheduledMessage]:
         # claim only what the pace lets us send within CLAIM_AHEAD (well within the lease),
@@ -248,7 +306,11 @@ class Dispatcher:
                 limit=limit,
             )
 
-    async def _handle_batch(self, rows: list[ScheduledMessage], report: RunReport) -> None:
+    async def _prepare_batch(
+        self, rows: list[ScheduledMessage], report: RunReport
+    ) -> list[_Prepared]:
+        """Decide each claimed row: dropped and deferred ones are closed here; the rows to
+        send are returned with their message and workspace."""
         now = self.services.clock.now()
         # each row goes out with its workspace's token; none at all once it is uninstalled
         workspaces = {
@@ -298,20 +360,7 @@ class Dispatcher:
                     report.deferred += 1
                 else:
                     to_send.append((row, decision))
-        gate = asyncio.Semaphore(self.concurrency)
-
-        async def one(row: ScheduledMessage, message: nudges.Send) -> None:
-            async with gate:
-                with acting_for(workspaces.get(row.team_id)):
-                    await self._send(row, message, report)
-
-        outcomes = await asyncio.gather(
-            *(one(row, message) for row, message in to_send), return_exceptions=True
-        )
-        for outcome in outcomes:
-            if isinstance(outcome, Exception):
-                # the row keeps its claim or sending state; its lease decides what happens next
-                log.error("Delivering a message failed: %s", type(outcome).__name__)
+        return [(row, message, workspaces.get(row.team_id)) for row, message in to_send]
 
     async def _shared_internal_channels(
         self, rows: list[ScheduledMessage], workspaces: dict[str | None, Workspace | None]
@@ -377,25 +426,33 @@ class Dispatcher:
             report.deferred += 1
             return
         self._last_to_channel[channel] = clock.now()
-        slot = await self.pacer.reserve(team)
-        paused = self._paused_until.get(team)
-        if paused is not None and paused > clock.now():
-            await self._later(row, paused, "claimed")
-            report.deferred += 1
-            return
-        if not await self._sending.submit(row.id, row):
-            report.lost_claims += 1
-            return
-        if not await self.pacer.wait_for(slot):  # marking took too long: a moment of its own
-            await self.pacer.wait_for(await self.pacer.reserve(team))
-        try:
-            posted = await self.gateway.post_message(
-                channel, message.text, message.blocks, metadata=message_metadata(row)
-            )
-        except SlackCallFailed as failure:
-            await self._after_failure(row, failure, report)
-            return
-        recorded = await self._recording.submit(row.id, (row, posted))
+        while True:
+            slot = await self.pacer.reserve(team)
+            # the row is marked `sending` once it has one of `concurrency` flights (in moment
+            # order), not when its moment is reserved: a crash leaves only the rows in flight
+            # to check with Slack, not every row holding a moment
+            async with self._in_flight:
+                if self.pacer.missed(slot):  # every flight was taken until it went by
+                    continue
+                paused = self._paused_until.get(team)
+                if paused is not None and paused > clock.now():
+                    await self._later(row, paused, "claimed")
+                    report.deferred += 1
+                    return
+                if not await self._sending.submit(row.id, row):
+                    report.lost_claims += 1
+                    return
+                if not await self.pacer.wait_for(slot):  # marking took too long
+                    await self.pacer.wait_for(await self.pacer.reserve(team))
+                try:
+                    posted = await self.gateway.post_message(
+                        channel, message.text, message.blocks, metadata=message_metadata(row)
+                    )
+                except SlackCallFailed as failure:
+                    await self._after_failure(row, failure, report)
+                    return
+                recorded = await self._recording.submit(row.id, (row, posted))
+            break
         if not recorded:
             log.error("Message %d was sent but its row had already been closed", row.id)
         report.add("sent")

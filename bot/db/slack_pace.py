@@ -27,24 +27,30 @@ async def _locked_next(*, session: AsyncSession, team_id: str, now: datetime) ->
     return next_at if next_at.tzinfo else next_at.replace(tzinfo=UTC)
 
 
-async def take_slot(
+async def take_slots(
     *,
     session: AsyncSession,
     team_id: str,
     now: datetime,
     spacing: timedelta,
     horizon: timedelta,
-) -> tuple[datetime, bool]:
-    """Reserve the workspace's next send if it may start within `horizon`: returns (when it
-    may start, True); the one after it may start `spacing` later. Returns (the next free
-    moment, False) and reserves nothing when that is further away."""
-    slot = max(now, await _locked_next(session=session, team_id=team_id, now=now))
-    if slot - now > horizon:
-        return slot, False
+    count: int,
+) -> tuple[datetime, int]:
+    """Reserve up to `count` of the workspace's next sends, `spacing` apart, those that may
+    start within `horizon`: returns (when the first may start, how many were reserved); the
+    one after them may start `spacing` after the last. Returns (the next free moment, 0) and
+    reserves nothing when that is further away."""
+    first = max(now, await _locked_next(session=session, team_id=team_id, now=now))
+    if first - now > horizon:
+        return first, 0
+    fit = int((horizon - (first - now)) / spacing) + 1  # the first always fits
+    taken = max(1, min(count, fit))
     await session.execute(
-        update(SlackPace).where(SlackPace.team_id == team_id).values(next_at=slot + spacing)
+        update(SlackPace)
+        .where(SlackPace.team_id == team_id)
+        .values(next_at=first + spacing * taken)
     )
-    return slot, True
+    return first, taken
 
 
 async def hold_until(*, session: AsyncSession, team_id: str, until: datetime) -> None:

@@ -1,6 +1,8 @@
-"""10,000 due nudges to the fake Slack, which enforces 1 message per second per channel and a
-workspace-wide limit per rolling minute. Prints throughput, lag p50/p99, duplicates, losses
-and the ratio to the time the workspace limit allows.
+"""10,000 due nudges to the fake Slack (in a process of its own, as Slack is), which enforces
+1 message per second per channel and a workspace-wide limit per rolling minute. Prints
+throughput, lag p50/p99, duplicates, losses, the ratio to the time the workspace limit
+allows and to the floor (messages / PARTNERCHECK_SLACK_RATE), and where the time beyond the
+floor went (gaps between arrivals longer than 1 / rate).
 
 Environment (all optional): BENCH_NUDGES (10000), BENCH_WORKSPACE_PER_MINUTE (4500),
 BENCH_DATABASE_URL (default: a SQLite file in a temporary directory; a postgresql:// URL
@@ -13,6 +15,7 @@ API call measured is a chat.postMessage.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import math
 import os
 import tempfile
@@ -31,9 +34,9 @@ from bot.db.models import (
 )
 from bot.plumbing.clock import SystemClock
 from bot.plumbing.config import normalise_database_url
-from bot.serving.bolt_app import build_client, prepare_services
+from bot.serving.bolt_app import prepare_services
 from bot.usecases.nudges import NUDGE
-from tests.support.fake_slack import FakeSlack
+from tests.benchmarks.fake_slack_server import RemoteFakeSlack
 from tests.support.harness import settings_for
 from tests.support.seeding import seed_due_reflections
 
@@ -59,15 +62,12 @@ async def seed(services, count: int) -> None:
 
 
 async def run(url: str, schema: str | None, count: int, per_minute: int) -> None:
-    async with FakeSlack() as fake:
-        fake.enforce_rate_limits(per_channel_per_second=1, workspace_per_minute=per_minute)
-        fake.message_clock = time.time  # real ts, so a check after a timeout can find them
+    async with RemoteFakeSlack() as fake:  # in a process of its own, as Slack is
+        # messages get real ts, so a check after a timeout can find them
+        await fake.enforce_rate_limits(per_channel_per_second=1, workspace_per_minute=per_minute)
         settings = settings_for(url, fake, PARTNERCHECK_SLACK_RATE=str(per_minute / 60))
-        services = await prepare_services(
-            settings,
-            clock=SystemClock(),
-            client=build_client(settings),
-            db=Database(settings.database_url, schema=schema),
+        services = await prepare_services(  # with the app's HTTP session, as when serving
+            settings, clock=SystemClock(), db=Database(settings.database_url, schema=schema)
         )
         try:
             await seed(services, count)
@@ -99,10 +99,11 @@ async def run(url: str, schema: str | None, count: int, per_minute: int) -> None
                     )
                 ).all()
         finally:
+            await services.close()
             await services.db.dispose()
-        posts = fake.calls_to("chat.postMessage")
+        posts = await fake.calls_to("chat.postMessage")
         delivered = [call for call in posts if call.ok]
-        per_channel = Counter(str(call.args["channel"]) for call in delivered)
+        per_channel = Counter(call.channel for call in delivered)
         first, last = min(c.at for c in delivered), max(c.at for c in delivered)
         elapsed = last - started
         sent = {user for user, status, _, _ in rows if status == "sent"}
@@ -136,6 +137,23 @@ async def run(url: str, schema: str | None, count: int, per_minute: int) -> None
                 f"{windows + 1} windows); ratio {elapsed / allowed:.3f}"
             )
         print(f"at the sustained rate {sustained:.0f} s; ratio {elapsed / sustained:.3f}")
+        gaps(sorted(c.at for c in delivered), per_minute / 60, first - started)
+
+
+def gaps(arrivals: list[float], rate: float, before_first: float) -> None:
+    """Where the time beyond the floor went: the gaps between arrivals, against 1 / rate."""
+    spacing = 1 / rate
+    between = [b - a for a, b in itertools.pairwise(arrivals)]
+    beyond = [gap - spacing for gap in between]
+    long = [(gap, i) for i, gap in enumerate(between) if gap > 2 * spacing]
+    print(
+        f"beyond 1 / rate        {before_first:.2f} s before the first, "
+        f"{sum(b for b in beyond if b > 0):.2f} s in gaps over 1 / rate "
+        f"({sum(gap - spacing for gap, _ in long):.2f} s in {len(long)} gaps over twice it); "
+        f"median gap × 1 / rate {percentile(between, 0.5) / spacing:.3f}"
+    )
+    for gap, i in sorted(long, reverse=True)[:8]:
+        print(f"  gap {gap:.3f} s after message {i + 1}")
 
 
 async def main() -> None:

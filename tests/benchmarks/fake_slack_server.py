@@ -3,21 +3,33 @@
     python -m tests.benchmarks.fake_slack_server     (prints its base_url, serves until killed)
 
 `RemoteFakeSlack` starts it as a child process (spawn) and controls it over a pipe: channel
-members are set and recorded calls cleared between runs, exactly as on an in-process fake.
+members are set, rate limits enforced and recorded calls cleared between runs, exactly as on
+an in-process fake; `calls_to` brings back what a method's calls were (`RemoteCall`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import time
 from multiprocessing.connection import Connection
 from types import TracebackType
-from typing import Any
+from typing import Any, NamedTuple
 
 from tests.support.fake_slack import FakeSlack
 
 # how an answer's confirmation begins: the app's, and the hand-written ORM app's
 CONFIRMATIONS = ("✓ ", "Saved your answer")
+
+
+class RemoteCall(NamedTuple):
+    """One call the fake in the child process recorded; `at` is time.monotonic() there,
+    which on Linux is the same clock as in this process."""
+
+    channel: str
+    ok: bool
+    status: int
+    at: float
 
 
 async def _serve(control: Connection) -> None:
@@ -27,6 +39,19 @@ async def _serve(control: Connection) -> None:
             command: tuple[Any, ...] = await asyncio.to_thread(control.recv)
             if command[0] == "members":
                 fake.set_channel_members(command[1], list(command[2]))
+            elif command[0] == "limits":
+                fake.enforce_rate_limits(
+                    per_channel_per_second=command[1], workspace_per_minute=command[2]
+                )
+                fake.message_clock = time.time  # real ts, as Slack's
+            elif command[0] == "calls":
+                control.send(
+                    [
+                        RemoteCall(str(call.args.get("channel", "")), call.ok, call.status, call.at)
+                        for call in fake.calls_to(command[1])
+                    ]
+                )
+                continue
             elif command[0] == "clear":
                 fake.calls.clear()
             elif command[0] == "confirmed":
@@ -89,6 +114,14 @@ class RemoteFakeSlack:
 
     async def set_channel_members(self, channel_id: str, user_ids: list[str]) -> None:
         await self._ask("members", channel_id, user_ids)
+
+    async def enforce_rate_limits(
+        self, *, per_channel_per_second: float, workspace_per_minute: int | None
+    ) -> None:
+        await self._ask("limits", per_channel_per_second, workspace_per_minute)
+
+    async def calls_to(self, method: str) -> list[RemoteCall]:
+        return list(await self._ask("calls", method))
 
     async def clear_calls(self) -> None:
         await self._ask("clear")
