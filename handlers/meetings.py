@@ -11,7 +11,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.blocks import ids
 from bot.blocks import meetings as cards
 from bot.plumbing.errors import UserError
-from bot.plumbing.numbers import moment, row_id
+from bot.plumbing.numbers import moment, whole_number
 from bot.services import Services
 from bot.usecases import calendar, meetings, permissions, schedules
 from bot.usecases.checks import FormInvalid
@@ -128,7 +128,7 @@ def read_meeting_form(body: dict[str, Any]) -> meetings.MeetingForm:
         ),
         title=str(input_value(view, ids.MEETING_TITLE_BLOCK, ids.MEETING_TITLE_INPUT) or ""),
         starts_at=moment(start) if start else None,
-        minutes=min(row_id(length) or 0, 100_000),
+        minutes=min(whole_number(length) or 0, 100_000),
         just_ended="just_ended"
         in (input_value(view, ids.MEETING_ENDED_BLOCK, ids.MEETING_ENDED_INPUT) or []),
         attendee_ids=tuple(

@@ -475,7 +475,7 @@ class InstalledWorkspace(Base):
 INSTALLATIONS = SQLAlchemyInstallationStore.build_installations_table(
     Base.metadata, "slack_installations"
 )
-SQLAlchemyInstallationStore.build_bots_table(Base.metadata, "slack_bots")
+BOTS = SQLAlchemyInstallationStore.build_bots_table(Base.metadata, "slack_bots")
 SQLAlchemyOAuthStateStore.build_oauth_states_table(Base.metadata, "slack_oauth_states")
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import datetime
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import ColumnElement, and_, delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models import (
+    BOTS,
     Check,
     CheckSchedule,
     InstalledWorkspace,
@@ -57,7 +58,7 @@ async def mark_org_installed(*, session: AsyncSession, enterprise_id: str, now: 
     )
     await session.execute(
         update(InstalledWorkspace)
-        .where(InstalledWorkspace.enterprise_id == enterprise_id)
+        .where(_served_by_the_org(enterprise_id))
         .values(uninstalled_at=None)
     )
 
@@ -97,13 +98,25 @@ async def mark_org_uninstalled(
     await mark_uninstalled(
         session=session, team_id=enterprise_id, enterprise_id=enterprise_id, now=now
     )
-    of_the_org = InstalledWorkspace.enterprise_id == enterprise_id
+    of_the_org = _served_by_the_org(enterprise_id)
     await session.execute(
         update(InstalledWorkspace)
         .where(of_the_org, InstalledWorkspace.uninstalled_at.is_(None))
         .values(uninstalled_at=now)
     )
     return list(await session.scalars(select(InstalledWorkspace.team_id).where(of_the_org)))
+
+
+def _served_by_the_org(enterprise_id: str) -> ColumnElement[bool]:
+    """The organisation's workspaces known here, but not one with an install of its own (its
+    own bot token): that one comes and goes by its own install."""
+    own_install = select(BOTS.c.team_id).where(
+        BOTS.c.team_id.is_not(None), BOTS.c.is_enterprise_install.is_(False)
+    )
+    return and_(
+        InstalledWorkspace.enterprise_id == enterprise_id,
+        InstalledWorkspace.team_id.not_in(own_install),
+    )
 
 
 async def stop_sending(*, session: AsyncSession, team_ids: Collection[str], now: datetime) -> int:

@@ -16,12 +16,12 @@ LARGEST_ID = 2**31 - 1  # PostgreSQL's INTEGER, the type of every id and positio
 
 def row_id(text: object) -> int | None:
     """`text` as a database id (ASCII digits, at most 2**31 - 1), or None if it is not one."""
-    number = _natural(text)
+    number = whole_number(text)
     return number if number is not None and number <= LARGEST_ID else None
 
 
-def _natural(text: object) -> int | None:
-    """`text` as a whole number of at most 19 ASCII digits, or None."""
+def whole_number(text: object) -> int | None:
+    """`text` as a whole number of at most 19 ASCII digits (a count, not an id), or None."""
     if not isinstance(text, str) or not _DIGITS.fullmatch(text):
         return None
     return int(text)
@@ -31,7 +31,7 @@ def moment(seconds: object) -> datetime | None:
     """A Unix time from a date/time picker as an aware datetime, or None if it is not one."""
     if isinstance(seconds, bool) or not isinstance(seconds, int | str):
         return None
-    number = _natural(seconds) if isinstance(seconds, str) else seconds
+    number = whole_number(seconds) if isinstance(seconds, str) else seconds
     if number is None:
         return None
     try:

@@ -188,6 +188,7 @@ class FakeSlack:
         # enterprise). Once any token was given out, every call must carry a live one.
         self._codes: dict[str, tuple[str, str]] = {}
         self._org_wide: set[str] = set()  # enterprise ids whose codes install org-wide
+        self._enterprise_of: dict[str, str] = {}  # Grid workspaces installing for themselves
         self._tokens: dict[str, str] = {}
         self.add_user(bot_user_id, name="partnercheck", tz="UTC", is_bot=True)
 
@@ -401,10 +402,15 @@ class FakeSlack:
         """A workspace team.info describes (ours is known from the start)."""
         self.team_names[team_id] = name
 
-    def authorize_install(self, team_id: str, *, installer: str, code: str) -> None:
+    def authorize_install(
+        self, team_id: str, *, installer: str, code: str, enterprise_id: str | None = None
+    ) -> None:
         """A person of `team_id` approved the install in Slack: oauth.v2.access will take
-        `code` (once) for a bot token of that workspace."""
+        `code` (once) for a bot token of that workspace (`enterprise_id`: a workspace of an
+        Enterprise Grid organisation installing the app for itself alone)."""
         self._codes[code] = (team_id, installer)
+        if enterprise_id is not None:
+            self._enterprise_of[team_id] = enterprise_id
         self.team_names.setdefault(team_id, f"Workspace {team_id}")  # every workspace has a name
 
     def authorize_org_install(self, enterprise_id: str, *, installer: str, code: str) -> None:
@@ -748,7 +754,11 @@ class FakeSlack:
             "access_token": token,
             "bot_user_id": self.bot_user_id,
             "team": {"id": team_id, "name": f"Team {team_id}"},
-            "enterprise": None,
+            "enterprise": (
+                {"id": self._enterprise_of[team_id], "name": "Org"}
+                if team_id in self._enterprise_of
+                else None
+            ),
             "is_enterprise_install": False,
         }
 

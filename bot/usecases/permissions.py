@@ -30,7 +30,7 @@ from bot.db.models import Partnership
 from bot.plumbing.errors import NotAllowed, UserError
 from bot.services import Services
 from bot.slack.gateway import SlackCallFailed
-from bot.slack.members import admin_of, outsider
+from bot.slack.members import admin_of, of_workspace
 
 
 class Who(Enum):
@@ -272,7 +272,7 @@ async def _our_side(services: Services, actor: Actor) -> bool:
         raise UserError(
             "I couldn't look you up in Slack just now. Please try again in a minute."
         ) from None
-    return not outsider(person, actor.team_id) and actor.user_id not in actor.client_side
+    return of_workspace(person, actor.team_id) and actor.user_id not in actor.client_side
 
 
 async def _admin(services: Services, actor: Actor) -> bool:

@@ -274,3 +274,46 @@ async def test_a_form_sent_with_team_null_counts_for_the_workspace_it_was_opened
             select(Partnership).where(Partnership.name == "Null team × Client")
         )
     assert started is not None and started.team_id == GRID_2
+
+
+async def test_a_workspace_of_the_organisation_with_its_own_install_outlives_the_org_install(
+    grid: Harness,
+) -> None:
+    """A workspace of the organisation that installed the app for itself comes and goes by
+    its own install, not the organisation's."""
+    h = grid
+    own, lead = "T0GRIDOWN", "U0LEADOWN"
+    h.fake.add_user(lead, team_id=own, is_admin=True)
+    state = await install_state(h)
+    h.fake.authorize_install(own, installer=lead, code="code-own", enterprise_id=ORG)
+    status, text = await redirect(h, code="code-own", state=state)
+    assert status == 200, text
+    async with h.db().reading() as session:
+        row = await session.get(InstalledWorkspace, own)
+    assert row is not None and row.enterprise_id == ORG
+    now = h.clock.now()
+    async with h.db().unit_of_work() as session:
+        await outbox.enqueue(
+            session=session,
+            kind="reflection_reminder",
+            dedupe_key="own:later",
+            due_at=now + timedelta(hours=1),
+            now=now,
+            team_id=own,
+            user_id=lead,
+        )
+
+    body = signing.event_callback(
+        {"type": "app_uninstalled"}, event_id="EvOrgGoneAgain", team_id=GRID_1, enterprise_id=ORG
+    )
+    assert (await h.post(body, None)).status == 200
+    async with h.db().reading() as session:
+        row = await session.get(InstalledWorkspace, own)
+        status_of_own = await session.scalar(
+            select(ScheduledMessage.status).where(ScheduledMessage.team_id == own)
+        )
+    assert row is not None and row.uninstalled_at is None
+    assert status_of_own == "pending"
+    installations = h.services.installations
+    assert installations is not None
+    assert await installations.bot_token(team_id=own, enterprise_id=ORG) is not None
