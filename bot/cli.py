@@ -15,7 +15,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
-from bot.db.engine import migrated
+from bot.db.engine import MigrationFailed, migrated
 from bot.plumbing.config import ConfigError, Settings, log_settings
 from bot.plumbing.errors import UserError
 from bot.plumbing.logs import configure_logging
@@ -109,6 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigError, UserError) as problem:
         print(f"partnercheck: {problem}", file=sys.stderr)
         return EXIT_USAGE if isinstance(problem, ConfigError) else EXIT_FAILED
+    except MigrationFailed as failed:  # `partnercheck migrate` has said why
+        return failed.code
     except BrokenPipeError:  # e.g. `partnercheck questions list | head`: the reader left
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_FAILED

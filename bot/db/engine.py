@@ -11,12 +11,8 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import DBAPIError
@@ -29,6 +25,9 @@ from sqlalchemy.ext.asyncio import (
 
 from bot.plumbing.errors import UserError
 from bot.plumbing.metrics import DATABASE_ERRORS
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Every wait on the request path is bounded well inside Slack's 3 seconds: a database that is
@@ -51,6 +50,14 @@ MIGRATION_LOCK = (
 
 class DatabaseUnavailable(UserError):
     """The database could not be reached or opened (a connection, not a query, failed)."""
+
+
+class MigrationFailed(Exception):
+    """`partnercheck migrate`, run apart by `serve`, stopped with `code`; it has said why."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(f"partnercheck migrate exited with {code}")
+        self.code = code
 
 
 class DatabaseMissing(UserError):
@@ -264,6 +271,10 @@ async def migrated(url: str) -> AsyncIterator[Database]:
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
+    # Alembic (with Mako and Pygments, about 11 MB) loads only where migrations run: the
+    # serving process has `partnercheck migrate` do them in a process of its own
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     if connection is not None:
@@ -276,6 +287,8 @@ def _count_error(_context: Any) -> None:
 
 
 def _upgrade(connection: Connection) -> None:
+    from alembic import command
+
     command.upgrade(alembic_config(connection), "head")
 
 
@@ -304,10 +317,14 @@ def _raw_pragma(connection: Connection, pragma: str) -> None:
 
 
 def _current_revision(connection: Connection) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     return MigrationContext.configure(connection).get_current_revision()
 
 
 def _head_revision() -> str | None:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 

@@ -79,6 +79,7 @@ async def prepare_services(
     client: AsyncWebClient | None = None,
     db: Database | None = None,
     budget: Budget | None = None,
+    migrate: bool = True,
 ) -> Services:
     """Open storage, bring it up to date, load and sync the bank: what serving needs first.
 
@@ -88,7 +89,8 @@ async def prepare_services(
     clock = clock or SystemClock()
     bank = bank or load_bank(custom=settings.questions_dir)
     db = db or Database(settings.database_url)
-    await db.migrate()
+    if migrate:  # else the caller has (serve: bot/serving/server.migrate_apart)
+        await db.migrate()
     async with db.unit_of_work() as session:
         report = await sync_bank(session=session, bank=bank, now=clock.now())
     log.info("Question bank ready: %d new versions, %d unchanged", report.added, report.unchanged)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
+import sys
 from collections.abc import Callable
 
 from aiohttp import log as web_log
@@ -12,6 +14,7 @@ from aiohttp import web
 
 from bot.background.delivery import Dispatcher
 from bot.background.tick import Job, Ticker
+from bot.db.engine import MigrationFailed
 from bot.plumbing.clock import Clock
 from bot.plumbing.config import Settings
 from bot.services import Services
@@ -32,6 +35,30 @@ log = logging.getLogger(__name__)
 # up to REQUESTS_GRACE_SECONDS of it, follow-ups and background work what is left
 SHUTDOWN_GRACE_SECONDS = 20
 REQUESTS_GRACE_SECONDS = 10
+
+
+async def migrate_apart(settings: Settings) -> bool:
+    """Bring the schema up to date with `partnercheck migrate` in a process of its own, so the
+    serving process never loads Alembic and its templates (about 11 MB it would keep for
+    nothing). Its log and any error go to this process's stderr; raises MigrationFailed."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "migrate",
+        env={**os.environ, "DATABASE_URL": settings.database_url},
+        stdout=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        code = await process.wait()
+    except BaseException:  # stopped meanwhile: the migration stops too
+        if process.returncode is None:
+            process.terminate()
+            await process.wait()
+        raise
+    if code != 0:
+        raise MigrationFailed(code)
+    return True
 
 
 def scheduled_jobs(services: Services) -> list[tuple[str, Job]]:
@@ -71,7 +98,9 @@ async def serve(
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    services = await until_stopped(prepare_services(settings, clock=clock), stop)
+    if not await until_stopped(migrate_apart(settings), stop):
+        return
+    services = await until_stopped(prepare_services(settings, clock=clock, migrate=False), stop)
     if services is None:
         return
     if check_token and not settings.oauth:  # OAuth installs bring their own tokens

@@ -96,6 +96,20 @@ def test_bad_settings_are_one_sentence(tmp_path: Path) -> None:
     assert "Traceback" not in unreachable.stderr
 
 
+def test_serve_migrates_in_a_process_of_its_own_and_stops_on_its_sentence(tmp_path: Path) -> None:
+    """serve has `partnercheck migrate` bring the schema up to date apart (the serving process
+    never loads Alembic); a database it can't open stops serve with that one sentence."""
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-1-test",
+        "SLACK_SIGNING_SECRET": "s",
+        "DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none",
+    }
+    result = run("serve", cwd=tmp_path, env=env)
+    assert result.returncode == 1
+    assert "could not open the database" in result.stderr.lower()
+    assert result.stderr.count("partnercheck:") == 1 and "Traceback" not in result.stderr
+
+
 def test_migrate_creates_the_default_sqlite_file(tmp_path: Path) -> None:
     result = run("migrate", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
