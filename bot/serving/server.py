@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 import signal
@@ -35,6 +36,7 @@ log = logging.getLogger(__name__)
 # up to REQUESTS_GRACE_SECONDS of it, follow-ups and background work what is left
 SHUTDOWN_GRACE_SECONDS = 20
 REQUESTS_GRACE_SECONDS = 10
+GC_YOUNG_THRESHOLD = 20_000  # allocations between young collections (CPython's default: 700)
 
 
 async def migrate_apart(settings: Settings) -> bool:
@@ -59,6 +61,18 @@ async def migrate_apart(settings: Settings) -> bool:
     if code != 0:
         raise MigrationFailed(code)
     return True
+
+
+def keep_start_up_out_of_gc() -> None:
+    """Everything alive once the app has started (modules, the question bank, SQLAlchemy's
+    metadata and compiled statements, Bolt's listeners) lives as long as the process: it is
+    moved out of the garbage collector's reach, so each full collection stops re-scanning it.
+    Those scans were the app's CPU and latency spikes under load (`make bench
+    ONLY=front_door` at c=50: runs with a p99 of 100 ms instead of 35 and about 20% more CPU
+    a click)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
 
 
 def scheduled_jobs(services: Services) -> list[tuple[str, Job]]:
@@ -117,6 +131,7 @@ async def serve(
     web_app = build_web_app(bolt, services)
     if extend is not None:
         extend(web_app, services, jobs)
+    keep_start_up_out_of_gc()
     runner = web.AppRunner(
         web_app,
         shutdown_timeout=REQUESTS_GRACE_SECONDS,

@@ -41,6 +41,7 @@ from sqlalchemy import func, select
 from bot.blocks import ids
 from bot.db.engine import Database
 from bot.db.models import Answer
+from bot.serving.server import keep_start_up_out_of_gc
 from bot.usecases import checks
 from tests.benchmarks import targets
 from tests.benchmarks.fake_slack_server import RemoteFakeSlack
@@ -308,6 +309,7 @@ async def main() -> None:
                             pool, prepared[key], WARMUP // prepared[key].share, 10, fake
                         )
                         print(f"  warmed up {name}: {warm_up.answers}", flush=True)
+                    keep_start_up_out_of_gc()  # as `partnercheck serve` does once started
                     for repetition in range(1, REPEATS + 1):
                         for concurrency in CONCURRENCY:
                             for key in keys:
