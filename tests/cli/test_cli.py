@@ -213,10 +213,7 @@ async def a_channel_shared_by_two_workspaces(url: str) -> None:
         h = await make_harness(
             url,
             fake,
-            SLACK_BOT_TOKEN="",
-            SLACK_CLIENT_ID="111.222",
-            SLACK_CLIENT_SECRET="client-secret",
-            SLACK_STATE_SECRET=two.STATE_SECRET,
+            **two.OAUTH_MODE,
         )
         try:
             for team, lead in two.LEADS.items():

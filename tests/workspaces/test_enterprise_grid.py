@@ -24,7 +24,7 @@ from tests.e2e.checkflow import answer_button, start_values
 from tests.support import signing
 from tests.support.fake_slack import FakeSlack
 from tests.support.harness import START, Harness, make_harness
-from tests.workspaces.test_two_workspaces import STATE_SECRET, install, install_state, redirect
+from tests.workspaces.test_two_workspaces import OAUTH_MODE, install, install_state, redirect
 
 ORG = "E0GRID"
 GRID_1, GRID_2, SOLO, CLIENT = "T0GRID1", "T0GRID2", "T0SOLO", "T0CLIENT"
@@ -54,10 +54,7 @@ async def grid(database: tuple[str, str | None], fake_slack: FakeSlack) -> Async
         url,
         fake_slack,
         schema=schema,
-        SLACK_BOT_TOKEN="",
-        SLACK_CLIENT_ID="111.222",
-        SLACK_CLIENT_SECRET="client-secret",
-        SLACK_STATE_SECRET=STATE_SECRET,
+        **OAUTH_MODE,
     )
     for team, lead in LEADS.items():
         fake_slack.add_user(lead, team_id=team, is_admin=True)

@@ -16,8 +16,8 @@ from tests.support.fake_slack import FakeSlack
 from tests.support.harness import Harness, make_harness
 from tests.workspaces.test_two_workspaces import (
     LEAD_A,
+    OAUTH_MODE,
     OURS,
-    STATE_SECRET,
     THEIRS,
     install_state,
     redirect,
@@ -33,10 +33,7 @@ async def oauth(database: tuple[str, str | None], fake_slack: FakeSlack) -> Asyn
         url,
         fake_slack,
         schema=schema,
-        SLACK_BOT_TOKEN="",
-        SLACK_CLIENT_ID="111.222",
-        SLACK_CLIENT_SECRET="client-secret",
-        SLACK_STATE_SECRET=STATE_SECRET,
+        **OAUTH_MODE,
     )
     fake_slack.add_user(LEAD_A, team_id=OURS, is_admin=True)
     try:

@@ -30,6 +30,13 @@ LEAD_A, LEAD_B, CLIENT_PERSON = "U0LEADA", "U0LEADB", "U0CLIENTX"
 NAMES = {OURS: "Alpha × Client", THEIRS: "Beta × Client"}
 LEADS = {OURS: LEAD_A, THEIRS: LEAD_B}
 STATE_SECRET = "state-secret-of-the-tests"
+# the app installed through Slack's OAuth flow, with no bot token of its own
+OAUTH_MODE = {
+    "SLACK_BOT_TOKEN": "",
+    "SLACK_CLIENT_ID": "111.222",
+    "SLACK_CLIENT_SECRET": "client-secret",
+    "SLACK_STATE_SECRET": STATE_SECRET,
+}
 
 
 async def install_state(h: Harness) -> str:
@@ -74,10 +81,7 @@ async def two(database: tuple[str, str | None], fake_slack: FakeSlack) -> AsyncI
         url,
         fake_slack,
         schema=schema,
-        SLACK_BOT_TOKEN="",
-        SLACK_CLIENT_ID="111.222",
-        SLACK_CLIENT_SECRET="client-secret",
-        SLACK_STATE_SECRET=STATE_SECRET,
+        **OAUTH_MODE,
     )
     for team, lead in LEADS.items():
         fake_slack.add_user(lead, team_id=team, is_admin=True)
