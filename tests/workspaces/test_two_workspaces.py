@@ -74,6 +74,26 @@ async def install(h: Harness, team_id: str, installer: str) -> None:
     assert h.fake.token_of(team_id) is not None
 
 
+async def client_answers_ours(h: Harness) -> None:
+    """The client's person, from their own workspace, answers 4 to the newest question our
+    workspace posted in the shared channel."""
+    ours_question = max(
+        i
+        for i, c in enumerate(h.fake.calls_to("chat.postMessage"))
+        if c.team_id == OURS and "blocks" in c.args
+    )
+    element = answer_button(h, "4", call_index=ours_question)
+    reply = await h.click(
+        element["action_id"],
+        element["value"],
+        user_id=CLIENT_PERSON,
+        user_team_id=CLIENT,
+        channel_id=CONNECT,
+        team_id=OURS,
+    )
+    assert reply.status == 200
+
+
 @pytest.fixture
 async def two(database: tuple[str, str | None], fake_slack: FakeSlack) -> AsyncIterator[Harness]:
     url, schema = database
@@ -143,21 +163,7 @@ async def test_each_workspace_installs_through_oauth_and_keeps_to_its_own_data(
     assert NAMES[THEIRS] in str(posted_by(h, THEIRS))
 
     # the client's person answers our question in the shared channel, from their own workspace
-    ours_question = max(
-        i
-        for i, c in enumerate(h.fake.calls_to("chat.postMessage"))
-        if c.team_id == OURS and "blocks" in c.args
-    )
-    element = answer_button(h, "4", call_index=ours_question)
-    reply = await h.click(
-        element["action_id"],
-        element["value"],
-        user_id=CLIENT_PERSON,
-        user_team_id=CLIENT,
-        channel_id=CONNECT,
-        team_id=OURS,
-    )
-    assert reply.status == 200
+    await client_answers_ours(h)
     async with h.db().reading() as session:
         partnerships = list(await session.scalars(select(Partnership.team_id)))
         answers = (
@@ -296,21 +302,7 @@ async def test_a_deleted_workspace_leaves_no_row_behind_and_the_other_keeps_its_
     h = two
     await start_check(h, OURS)
     await start_check(h, THEIRS)
-    ours_question = max(
-        i
-        for i, c in enumerate(h.fake.calls_to("chat.postMessage"))
-        if c.team_id == OURS and "blocks" in c.args
-    )
-    element = answer_button(h, "4", call_index=ours_question)
-    reply = await h.click(
-        element["action_id"],
-        element["value"],
-        user_id=CLIENT_PERSON,
-        user_team_id=CLIENT,
-        channel_id=CONNECT,
-        team_id=OURS,
-    )
-    assert reply.status == 200
+    await client_answers_ours(h)
     # settings and stored names in both workspaces, the client's person's among them
     for user, team in ((CLIENT_PERSON, OURS), (LEAD_A, OURS), (LEAD_B, THEIRS)):
         reply = await h.command(
