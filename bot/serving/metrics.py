@@ -40,9 +40,13 @@ async def count_slack_requests(request: web.Request, handler: Handler) -> web.St
         status = refusal.status
         raise
     finally:
-        kind = request.get(SLACK_KIND, "rejected")
-        REQUESTS.labels(kind, str(status)).inc()
-        ACK_SECONDS.labels(kind).observe(time.perf_counter() - started)
+        count_request(request.get(SLACK_KIND, "rejected"), status, time.perf_counter() - started)
+
+
+def count_request(kind: str, status: int, seconds: float) -> None:
+    """One request Slack sent, over HTTP or Socket Mode: its kind, status and time to answer."""
+    REQUESTS.labels(kind, str(status)).inc()
+    ACK_SECONDS.labels(kind).observe(seconds)
 
 
 def metrics_endpoint(services: Services) -> Handler:

@@ -29,9 +29,9 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.plumbing.config import ConfigError, Settings
-from bot.plumbing.metrics import ACK_SECONDS, REQUESTS
 from bot.services import Services
 from bot.serving.in_time import TOO_SLOW_COMMAND_ANSWER, within_budget
+from bot.serving.metrics import count_request
 from bot.slack.state import SlackState
 
 log = logging.getLogger(__name__)
@@ -151,8 +151,7 @@ class SocketModeRequests(AsyncSocketModeHandler):
             # acknowledged, or Slack sends the envelope again, where HTTP took the refusal
             answered = BoltResponse(status=200, body="")
         await send_async_response(client, req, answered, started)
-        REQUESTS.labels(kind, str(status)).inc()
-        ACK_SECONDS.labels(kind).observe(time.time() - started)
+        count_request(kind, status, time.time() - started)
 
 
 class SocketModeLink:
