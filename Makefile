@@ -6,11 +6,13 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run test lint format bench clean
 
+# Quiet (no command echoed, pip --quiet) so that `make run` on a fresh clone prints one line:
+# the address of the sandbox page. pip still says what went wrong, if anything does.
 $(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test]"
-	touch $(STAMP)
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install --quiet --disable-pip-version-check --upgrade pip
+	@$(BIN)/pip install --quiet --disable-pip-version-check -e ".[test]"
+	@touch $(STAMP)
 
 run: $(STAMP)  ## run the app (HTTP on $$PORT); without Slack credentials, the sandbox page
 	@$(BIN)/partnercheck run

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 import urllib.request
 from pathlib import Path
 from typing import Any
 
-from tests.sandbox.conftest import partnercheck, start, stop
+from tests.sandbox.conftest import ROOT, partnercheck, start, stop
 
 
 def _get(url: str) -> tuple[int, str]:
@@ -99,3 +101,32 @@ def test_run_with_slack_credentials_serves_slack_not_the_sandbox(tmp_path: Path)
     assert half.returncode == 2
     assert "SLACK_SIGNING_SECRET" in half.stderr and "Traceback" not in half.stderr
     assert not (tmp_path / "partnercheck-sandbox.db").exists()
+
+
+def test_make_run_on_a_fresh_clone_prints_only_the_address(tmp_path: Path) -> None:
+    """The real Makefile on a folder with no .venv: the set-up it does first says nothing.
+    Python is a stand-in that makes a venv whose pip does nothing and whose `partnercheck`
+    prints what the sandbox prints, so the test needs neither the network nor a minute."""
+    for name in ("Makefile", "pyproject.toml"):
+        shutil.copy(ROOT / name, tmp_path / name)
+    python = tmp_path / "python-stand-in"
+    python.write_text(
+        "#!/bin/sh\n"
+        '[ "$1 $2" = "-m venv" ] || exit 3\n'
+        'mkdir -p "$3/bin"\n'
+        'printf "#!/bin/sh\\nexit 0\\n" > "$3/bin/pip"\n'
+        'printf "#!/bin/sh\\necho http://127.0.0.1:3000/\\n" > "$3/bin/partnercheck"\n'
+        'chmod +x "$3/bin/pip" "$3/bin/partnercheck"\n'
+    )
+    python.chmod(0o755)
+    made = subprocess.run(
+        ["make", "run", f"PYTHON={python}"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert made.returncode == 0, made.stderr
+    assert made.stdout == "http://127.0.0.1:3000/\n"
+    assert made.stderr == ""
+    assert (tmp_path / ".venv" / ".installed").exists()  # the set-up did run
