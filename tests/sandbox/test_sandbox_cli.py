@@ -103,30 +103,43 @@ def test_run_with_slack_credentials_serves_slack_not_the_sandbox(tmp_path: Path)
     assert not (tmp_path / "partnercheck-sandbox.db").exists()
 
 
-def test_make_run_on_a_fresh_clone_prints_only_the_address(tmp_path: Path) -> None:
-    """The real Makefile on a folder with no .venv: the set-up it does first says nothing.
-    Python is a stand-in that makes a venv whose pip does nothing and whose `partnercheck`
-    prints what the sandbox prints, so the test needs neither the network nor a minute."""
+def _make_run_on_a_fresh_folder(folder: Path, *, pip_exits: int) -> subprocess.CompletedProcess:
+    """The real Makefile on a folder with no .venv. Python is a stand-in that makes a venv whose
+    pip only complains (on stderr, then exits with `pip_exits`) and whose `partnercheck` prints
+    what the sandbox prints, so the test needs neither the network nor a minute."""
     for name in ("Makefile", "pyproject.toml"):
-        shutil.copy(ROOT / name, tmp_path / name)
-    python = tmp_path / "python-stand-in"
+        shutil.copy(ROOT / name, folder / name)
+    python = folder / "python-stand-in"
     python.write_text(
         "#!/bin/sh\n"
         '[ "$1 $2" = "-m venv" ] || exit 3\n'
         'mkdir -p "$3/bin"\n'
-        'printf "#!/bin/sh\\nexit 0\\n" > "$3/bin/pip"\n'
+        f'printf "#!/bin/sh\\necho pip grumbles >&2\\nexit {pip_exits}\\n" > "$3/bin/pip"\n'
         'printf "#!/bin/sh\\necho http://127.0.0.1:3000/\\n" > "$3/bin/partnercheck"\n'
         'chmod +x "$3/bin/pip" "$3/bin/partnercheck"\n'
     )
     python.chmod(0o755)
-    made = subprocess.run(
+    return subprocess.run(
         ["make", "run", f"PYTHON={python}"],
-        cwd=tmp_path,
+        cwd=folder,
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def test_make_run_on_a_fresh_clone_prints_only_the_address(tmp_path: Path) -> None:
+    made = _make_run_on_a_fresh_folder(tmp_path, pip_exits=0)
     assert made.returncode == 0, made.stderr
     assert made.stdout == "http://127.0.0.1:3000/\n"
-    assert made.stderr == ""
+    assert made.stderr == ""  # pip's warnings stay in the install log
     assert (tmp_path / ".venv" / ".installed").exists()  # the set-up did run
+    assert "pip grumbles" in (tmp_path / ".venv" / "install.log").read_text()
+
+
+def test_a_failed_set_up_says_what_pip_said_and_stops(tmp_path: Path) -> None:
+    made = _make_run_on_a_fresh_folder(tmp_path, pip_exits=1)
+    assert made.returncode != 0
+    assert "pip grumbles" in made.stderr and "Setting up .venv failed" in made.stderr
+    assert "http://" not in made.stdout  # the app was not started
+    assert not (tmp_path / ".venv" / ".installed").exists()  # the next `make run` tries again
