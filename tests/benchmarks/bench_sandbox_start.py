@@ -65,25 +65,28 @@ async def one_start(folder: Path, label: str) -> None:
     port = free_port()
     stamp = folder / ".venv" / ".installed"
     installed_before = stamp.exists()
+    errors = folder.parent / f"{label}.stderr"
     began, began_wall = time.monotonic(), time.time()
-    process = await asyncio.create_subprocess_exec(
-        "make",
-        "run",
-        cwd=folder,
-        env=environment(port),
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        start_new_session=True,  # make, and the app it starts, stop together
-    )
-    assert process.stdout is not None and process.stderr is not None
+    with errors.open("w") as stderr:
+        process = await asyncio.create_subprocess_exec(
+            "make",
+            "run",
+            cwd=folder,
+            env=environment(port),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=stderr,
+            start_new_session=True,  # make, and the app it starts, stop together
+        )
+    assert process.stdout is not None
     try:
         lines: list[str] = []
         address = ""
         while not address.startswith("http"):
             line = await asyncio.wait_for(process.stdout.readline(), GUARD_SECONDS)
             if not line:
-                errors = (await process.stderr.read()).decode()[-2000:]
-                print(f"{label}: `make run` stopped before its address; stderr: {errors}")
+                await process.wait()
+                said = errors.read_text()[-2000:]
+                print(f"{label}: `make run` stopped before its address; stderr: {said}")
                 return
             lines.append(line.decode().rstrip("\n"))
             address = lines[-1].strip()
@@ -100,7 +103,8 @@ async def one_start(folder: Path, label: str) -> None:
             drawn = f"{time.monotonic() - began:.1f} s"
         print(
             f"{label}: set-up done at {installed}; address printed at {printed:.1f} s "
-            f"(stdout lines: {len(lines)}: {lines!r}); page answering at {answering:.1f} s; "
+            f"(stdout lines: {len(lines)}: {lines!r}; stderr lines: "
+            f"{len(errors.read_text().splitlines())}); page answering at {answering:.1f} s; "
             f"channel drawn in chromium at {drawn}"
         )
     finally:
