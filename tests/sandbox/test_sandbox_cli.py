@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import shutil
 import subprocess
+import sys
+import time
 import urllib.request
 from pathlib import Path
 from typing import Any
 
-from tests.sandbox.conftest import ROOT, partnercheck, start, stop
+import aiohttp
+
+from tests.sandbox.conftest import ROOT, environment, free_port, partnercheck, start, stop
+from tests.support import signing
+from tests.support.fake_slack import FakeSlack
 
 
 def _get(url: str) -> tuple[int, str]:
@@ -143,3 +150,56 @@ def test_a_failed_set_up_says_what_pip_said_and_stops(tmp_path: Path) -> None:
     assert "pip grumbles" in made.stderr and "Setting up .venv failed" in made.stderr
     assert "http://" not in made.stdout  # the app was not started
     assert not (tmp_path / ".venv" / ".installed").exists()  # the next `make run` tries again
+
+
+async def test_run_with_both_slack_credentials_serves_slack(tmp_path: Path) -> None:
+    """With a token and a signing secret, `partnercheck run` is `serve`: it answers Slack's
+    signed requests at /slack/events, and there is no sandbox page and no sandbox file."""
+    async with FakeSlack(clock=time.time) as slack:
+        env = {
+            "SLACK_BOT_TOKEN": "xoxb-real-looking",
+            "SLACK_SIGNING_SECRET": signing.SIGNING_SECRET,
+            "SLACK_API_BASE_URL": slack.base_url,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'partnercheck.db'}",
+        }
+        port = free_port()
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "run",
+            "--port",
+            str(port),
+            cwd=tmp_path,
+            env={**environment(), **env},
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        root = f"http://127.0.0.1:{port}/"
+        try:
+            async with aiohttp.ClientSession() as http:
+                while True:
+                    assert process.returncode is None, "partnercheck run stopped"
+                    try:
+                        async with http.get(root + "healthz") as health:
+                            if health.status == 200:
+                                break
+                    except aiohttp.ClientConnectionError:
+                        pass  # not listening yet
+                    await asyncio.sleep(0.1)
+                async with http.get(root) as page:
+                    assert page.status == 404  # no sandbox page
+                body = signing.slash_command("help")
+                async with http.post(
+                    root + "slack/events", data=body.encode(), headers=signing.signed_headers(body)
+                ) as answer:
+                    assert answer.status == 200
+                    assert "/partnership check" in await answer.text()
+                unsigned = {"Content-Type": "application/x-www-form-urlencoded"}
+                async with http.post(root + "slack/events", data=body, headers=unsigned) as bad:
+                    assert bad.status == 401  # Slack's requests only
+        finally:
+            process.terminate()
+            await process.wait()
+    assert [call.method for call in slack.calls][:1] == ["auth.test"]  # the token was checked
+    assert not (tmp_path / "partnercheck-sandbox.db").exists()
