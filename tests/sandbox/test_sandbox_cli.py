@@ -8,11 +8,13 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 
 from tests.sandbox.conftest import ROOT, environment, free_port, partnercheck, start, stop
 from tests.support import signing
@@ -36,6 +38,10 @@ def test_run_without_credentials_opens_the_sandbox_with_one_line(tmp_path: Path)
         status, state = _get(sandbox.address + "sandbox/state?as=U0ADA")
         people = json.loads(state)["people"]
         assert [p["ours"] for p in people] == [True, True, True, False, False]
+        assert _post(sandbox.address + "sandbox/home", {"as": "U0ADA", "tab": "messages"}) == 200
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            _post(sandbox.address + "sandbox/home", {"as": "U0ADA", "tab": "settings"})
+        assert refused.value.code == 400 and "tab must be" in refused.value.read().decode()
     finally:
         after, _errors = stop(sandbox)
     assert after == ""  # the address was the only line printed

@@ -408,7 +408,10 @@ def test_try_it_in_two_minutes(page: Page, sandbox: Sandbox, tmp_path: Path) -> 
 
     # the clock moves to the next working morning: Ben's reflection message arrives
     be(page, COLLEAGUE)
-    page.click("#nav-dm")
+    with page.expect_response(lambda response: response.url.endswith("/sandbox/home")) as opened:
+        page.click("#nav-dm")  # Slack's app_home_opened, for the Messages tab
+    assert opened.value.request.post_data_json["tab"] == "messages"
+    assert opened.value.json() == {"status": 200}  # the app took the signed event
     page.click("#advance-morning")
     nudge = page.locator("article", has_text="Quarterly review")
     expect(nudge.get_by_role("button", name="Reflect now")).to_be_visible()

@@ -231,7 +231,9 @@ function openPane(pane) {
   view.thread = null;
   view.drawn = {};
   localStorage.setItem("sandbox.pane", pane);
+  // Slack tells the app when someone opens its Home or its Messages tab (app_home_opened)
   if (pane === "home") post("/sandbox/home", {});
+  else if (pane === "dm") post("/sandbox/home", { tab: "messages" });
   else refresh();
 }
 
