@@ -151,8 +151,13 @@ class SandboxPage:
         return web.json_response({"status": 200})
 
     async def _home(self, request: web.Request) -> web.Response:
-        person = _person((await _json(request)).get("as"))
-        status, _answer = await self._send(workspace.app_home_opened(person))
+        """The person opened the app's Home tab (or, with "tab": "messages", its Messages)."""
+        data = await _json(request)
+        person = _person(data.get("as"))
+        tab = data.get("tab", "home")
+        if tab not in ("home", "messages"):
+            raise BadRequest("tab must be 'home' or 'messages'")
+        status, _answer = await self._send(workspace.app_home_opened(person, tab))
         return web.json_response({"status": status})
 
     async def _advance(self, request: web.Request) -> web.Response:

@@ -192,7 +192,8 @@ def view_closed(slack: FakeSlack, person: Person, view_id: str) -> str:
     return _form(payload)
 
 
-def app_home_opened(person: Person) -> str:
+def app_home_opened(person: Person, tab: str = "home") -> str:
+    """The event Slack sends when a person opens the app's Home or Messages tab."""
     event_id = f"Ev{next(_counter):08d}{int(time.time())}"
     return json.dumps(
         {
@@ -207,7 +208,7 @@ def app_home_opened(person: Person) -> str:
                 "type": "app_home_opened",
                 "user": person.id,
                 "channel": "D" + person.id,
-                "tab": "home",
+                "tab": tab,
                 "event_ts": f"{time.time():.6f}",
             },
             "authorizations": [

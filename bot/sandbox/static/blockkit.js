@@ -428,5 +428,43 @@ const BlockKit = (() => {
     return values;
   }
 
-  return { render, readState, touchedState, restoreState, mrkdwn, plain, el, channels, BLOCK_TYPES, ELEMENT_TYPES };
+  // Slack's client refuses to submit a modal while a required input (an input block that is
+  // not `optional`) is empty, and says so under it; the app never hears of that submission.
+  const REQUIRED = "Please complete this required field.";
+
+  function isEmpty(value) {
+    if (!value) return true;
+    const { type, ...picked } = value;
+    return Object.values(picked).every((v) => v === null || v === "" || (Array.isArray(v) && !v.length));
+  }
+
+  function missingRequired(root, blocks) {
+    const values = readState(root);
+    const missing = {};
+    for (const b of blocks || []) {
+      if (b.type !== "input" || b.optional || !b.element) continue;
+      const value = (values[b.block_id] || {})[b.element.action_id];
+      if (isEmpty(value)) missing[b.block_id] = REQUIRED;
+    }
+    return missing;
+  }
+
+  // Shows `errors` (block id -> sentence) under their input blocks, replacing those shown before.
+  function showErrors(root, errors) {
+    for (const node of root.querySelectorAll(".bk-error.required")) {
+      node.closest(".bk-input-block").classList.remove("has-error");
+      node.remove();
+    }
+    for (const [blockId, sentence] of Object.entries(errors)) {
+      const block = root.querySelector(`.bk-input-block[data-block-id="${CSS.escape(blockId)}"]`);
+      if (!block) continue;
+      block.classList.add("has-error");
+      block.append(el("div", { class: "bk-error required", role: "alert" }, sentence));
+    }
+  }
+
+  return {
+    render, readState, touchedState, restoreState, missingRequired, showErrors, mrkdwn, plain, el,
+    channels, BLOCK_TYPES, ELEMENT_TYPES,
+  };
 })();

@@ -174,6 +174,9 @@ function drawModal() {
       modal.submit ? el("button", { type: "submit", class: "bk-button primary" }, BlockKit.plain(modal.submit)) : null));
   form.addEventListener("submit", (event) => {
     event.preventDefault();
+    const missing = BlockKit.missingRequired(form, modal.blocks);
+    BlockKit.showErrors(form, missing);
+    if (Object.keys(missing).length) return; // as in Slack: not sent until they are filled in
     post("/sandbox/submit", { view_id: modal.id, state: BlockKit.readState(form) });
   });
   box.replaceChildren(form);
@@ -228,7 +231,9 @@ function openPane(pane) {
   view.thread = null;
   view.drawn = {};
   localStorage.setItem("sandbox.pane", pane);
+  // Slack tells the app when someone opens its Home or its Messages tab (app_home_opened)
   if (pane === "home") post("/sandbox/home", {});
+  else if (pane === "dm") post("/sandbox/home", { tab: "messages" });
   else refresh();
 }
 
