@@ -108,6 +108,8 @@ async def test_self_check_summary_goes_to_the_internal_channel_and_the_home(
 
     await h.command("self-check 1", user_id=LEAD, channel_id=CHANNEL)
     await click(h, dm_button(h, LEAD, ids.ANSWER_NOW), LEAD, channel="D" + LEAD)
+    form = h.fake.last("views.open").args["view"]
+    assert form["title"]["text"] == "Consultant self-check"  # not "Partnership check"
     await answer_in_form(h, LEAD, ids.ASYNC_ANSWERS_VIEW)
     await click(h, dm_button(h, LEAD, ids.CLOSE_CHECK), LEAD, channel="D" + LEAD)
     headline = [
@@ -120,6 +122,9 @@ async def test_self_check_summary_goes_to_the_internal_channel_and_the_home(
 
     lead_home = json.dumps(await open_home(h, LEAD))
     assert "Our side only" in lead_home and "Latest self-check" in lead_home
+    # the Home carries the self-check's own headline, not only its verdict
+    for line in ("Most of our time", "Role we played", "Access, credibility", "Sustained or"):
+        assert line in lead_home, line
     h.fake.add_user(CLIENT, team_id=CLIENT_TEAM)
     client_home = json.dumps(await open_home(h, CLIENT))
     assert "self-check" not in client_home.lower() and "Our side only" not in client_home

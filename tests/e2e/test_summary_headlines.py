@@ -64,6 +64,13 @@ async def test_the_ground_rules_headline_says_how_rules_are_set_and_checked(
     thread = readable(details)
     assert "1 at Northwind answered “Assumed: each side takes them for granted”" in thread
     assert "of 5 needs" not in head
+    # 4.25 and 3.75 read as people round them by hand, not Python's half-to-even 4.2
+    assert "Acme *4.3* (2 answered) · Northwind *3.8* (2 answered)" in section_about(
+        details, "Ground rules"
+    )
+    # one need is no radar: the headline does not promise a chart
+    assert "The details are in the thread." in head  # no chart named
+    assert not h.fake.calls_to("files.getUploadURLExternal")
     h.assert_payloads_valid()
 
 
@@ -119,14 +126,30 @@ async def self_check_by_dm(h: Harness, picks) -> Call:  # type: ignore[no-untype
     return headline
 
 
+def thread_of(h: Harness, headline: Call) -> Call:
+    """The details posted in the thread of a summary's headline."""
+    ts = headline.response["ts"] if headline.response else None
+    [details] = [c for c in h.fake.calls_to("chat.postMessage") if c.args.get("thread_ts") == ts]
+    return details
+
+
 async def test_the_self_check_headline_reports_the_work_role_standing_and_change(
     harness: Harness,
 ) -> None:
     h = harness
     await start_check(h, **NAMES)  # the partnership, with both organisations named
     await close(h)
-    head = readable(await self_check_by_dm(h, self_check(["expert", "collaborator"], "4")))
+    headline = await self_check_by_dm(h, self_check(["expert", "collaborator"], "4"))
+    head = readable(headline)
     assert "*Most of our time*: Acme: 1 × Tactical, 1 × Strategic" in head
+    # asked of our side only: the client is neither counted nor named, no tick rule, no chart
+    # promised (one scored dimension is no radar)
+    thread = readable(thread_of(h, headline))
+    assert "2 answered at Acme. The details are in the thread." in head
+    assert "at Northwind" not in head and "Northwind _no answers_" not in thread
+    assert "each side" not in head + thread
+    assert "Acme *4.0* (2 answered)\n" in thread + "\n"
+    assert "A need is ticked" not in thread and "*What we picked*" in thread
     assert "*Strategic share of the work*: Acme: 2 × A quarter to a half" in head
     assert "*Role we played*: Acme: 1 × Expert, 1 × Collaborator" in head
     assert "*Access, credibility &amp; trust*: Acme *4.0*" in head
