@@ -87,6 +87,7 @@ async def test_the_client_and_guests_are_refused_naming_who_can(harness: Harness
             reply = await h.command(command, user_id=user, channel_id=CHANNEL)
             text = reply.json()["text"]
             assert "Only our side of the partnership" in text and f"<@{LEAD}>" in text, command
+            assert "client side" not in text.lower()  # read in the shared channel
     async with h.db().unit_of_work() as session:
         assert (await session.scalar(select(Partnership))).internal_channel_id is None
         assert not (await session.scalars(select(Check).where(Check.ours_only))).all()
