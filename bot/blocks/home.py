@@ -16,8 +16,9 @@ from bot.blocks import ids
 from bot.blocks.bank import BankView, bank_blocks
 from bot.blocks.digest import home_lines
 from bot.blocks.nudges import NudgeInfo, meeting_phrase, reflect_now_button
-from bot.blocks.summary import verdict
+from bot.blocks.summary import headline_lines, verdict
 from bot.blocks.text import (
+    SECTION_TEXT_MAX,
     button,
     context,
     count_phrase,
@@ -191,8 +192,9 @@ def _lead_blocks(info: HomeInfo) -> list[dict[str, Any]]:
         if card.self_check is not None:
             when = f" ({_day(card.self_checked_at)})" if card.self_checked_at else ""
             lines.append(f"Latest self-check{when}: {escape(verdict(card.self_check))}")
+            lines += [f"• {text}" for text in headline_lines(card.self_check)]
         lines.append(f"Reflections since {_day(card.digest.since)}: " + home_lines(card.digest))
-        blocks.append(section("\n".join(lines)))
+        blocks.append(section(trim("\n".join(lines), SECTION_TEXT_MAX)))
     return blocks
 
 

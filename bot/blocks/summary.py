@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from bot.blocks import ids
@@ -32,7 +33,7 @@ from bot.domain.summary import (
     Trend,
     WarningLine,
 )
-from bot.domain.wording import CLIENT_SIDE, OUR_SIDE, all_of, count_phrase
+from bot.domain.wording import CLIENT_SIDE, OUR_SIDE, all_of, count_phrase, one_decimal
 
 MAX_MESSAGE_BLOCKS = 50
 COMMENT_SHOWN_MAX = 500
@@ -45,6 +46,7 @@ PACK_LIMIT = SECTION_TEXT_MAX - 100
 TREND_ARROWS = {Trend.UP: "↗", Trend.DOWN: "↘", Trend.SAME: "→"}
 SIDES = (OUR_SIDE, CLIENT_SIDE)
 FIRST_TIME = "First time measured: the next check of this kind will show how each side has moved."
+FIRST_TIME_OURS = "First time measured: the next one will show how our answers have moved."
 
 
 @dataclass(frozen=True)
@@ -104,11 +106,12 @@ def headline_message(
     icon = ":warning:" if summary.deal_breakers else ":bar_chart:"
     line = verdict(summary)
     lines = [f"{icon} *Summary · {escape(summary.template_name)} · {name}*", escape(line)]
-    lines += [f"• {text}" for item in summary.headline if (text := _headline_line(summary, item))]
-    people = (
-        f"{summary.respondents.get(OUR_SIDE, 0)} answered at {escape(summary.our_name)}, "
-        f"{summary.respondents.get(CLIENT_SIDE, 0)} at {escape(summary.client_name)}."
-    )
+    lines += [f"• {text}" for text in headline_lines(summary)]
+    people = f"{summary.respondents.get(OUR_SIDE, 0)} answered at {escape(summary.our_name)}"
+    if summary.ours_only:  # asked of our side only: nobody at the client was asked
+        people += "."
+    else:
+        people += f", {summary.respondents.get(CLIENT_SIDE, 0)} at {escape(summary.client_name)}."
     where = "Shared again by " + mention(shared_by) + ". " if shared_by else ""
     if summary.warnings:
         count = len(summary.warnings)
@@ -120,11 +123,28 @@ def headline_message(
         )
     blocks = [
         section(trim("\n".join(lines), SECTION_TEXT_MAX), block_id="summary_headline"),
-        context(
-            f"{where}{people} The details, comments, next steps and a chart are in the thread."
-        ),
+        context(f"{where}{people} {_in_the_thread(summary)}"),
     ]
     return trim(f"Summary for {escape(summary.partnership_name)}: {escape(line)}", 3000), blocks
+
+
+def headline_lines(summary: Summary) -> list[str]:
+    """The template's own headline lines (mrkdwn), e.g. "*Role we played*: Acme: 2 × Expert"."""
+    return [text for item in summary.headline if (text := _headline_line(summary, item))]
+
+
+def _in_the_thread(summary: Summary) -> str:
+    """What the thread holds, naming only what is there: "The details, comments, next steps
+    and a chart are in the thread."."""
+    parts = ["the details"]
+    if summary.comments:
+        parts.append("comments")
+    if summary.next_steps:
+        parts.append("next steps")
+    if summary.has_chart:
+        parts.append("a chart")
+    listed = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"{listed[0].upper()}{listed[1:]} are in the thread."
 
 
 def _headline_line(summary: Summary, item: HeadlineSpec) -> str:
@@ -190,7 +210,7 @@ def details_message(
     blocks += _warning_blocks(summary)
     blocks += _signal_blocks(summary)
     if summary.first_time and summary.dimensions:
-        blocks.append(context(FIRST_TIME))
+        blocks.append(context(FIRST_TIME_OURS if summary.ours_only else FIRST_TIME))
     needs = [d for d in summary.dimensions if d.need]
     others = [d for d in summary.dimensions if not d.need]
     dimension_lines = [_dimension_text(summary, d) for d in (*needs, *others)]
@@ -200,7 +220,8 @@ def details_message(
         blocks += pack_lines(dimension_lines, max_blocks=6)[0]
     choices = [_choice_text(summary, p) for p in summary.picks if p.kind == "choice"]
     if choices:
-        blocks += pack_lines(choices, max_blocks=3, first="*What each side picked*")[0]
+        heading = "*What we picked*" if summary.ours_only else "*What each side picked*"
+        blocks += pack_lines(choices, max_blocks=3, first=heading)[0]
     if summary.every_need_ticked and summary.template_id != "ground_rules":
         blocks.append(
             section(
@@ -209,7 +230,7 @@ def details_message(
             )
         )
     blocks += _next_step_blocks(summary)
-    footer = context(_footer(summary))
+    footer = _footer(summary)
     room = max_blocks - len(blocks) - 2  # the footer, and a pointer if comments are cut
     if summary.comments and room > 0:
         lines = [_comment_line(summary, c) for c in summary.comments]
@@ -225,7 +246,8 @@ def details_message(
                     f"use `partnercheck export --channel {summary.channel_id}`."
                 )
             )
-    blocks.append(footer)
+    if footer:
+        blocks.append(context(footer))
     text = (
         f"Details of the {escape(summary.template_name)} summary for "
         f"{escape(summary.partnership_name)}"
@@ -283,9 +305,9 @@ def _signal_blocks(summary: Summary) -> list[dict[str, Any]]:
 def _signal_text(line: SignalLine) -> str:
     title = escape(trim(line.title, 150))
     when = _when(line.starts_at)
-    origin = {"calendar": " (from the calendar)", "reflection": " (said in a reflection)"}.get(
-        line.source, ""
-    )
+    # a sign our people noted in a reflection is stated as the fact it is: where it came from
+    # is our side's own business, and this line is read in the channel shared with the client
+    origin = " (from the calendar)" if line.source == "calendar" else ""
     if line.kind == "meeting_moved":
         target = _when(line.moved_to)
         return f"• “{title}”{when} was moved{' to' + target if target else ''}{origin}"
@@ -393,10 +415,10 @@ def _dimension_text(summary: Summary, d: DimensionResult) -> str:
             "_Some questions here were reworded since last time: each side's move compares "
             "only the questions asked the same way both times._"
         )
-    if d.divergent and d.gap is not None:
-        lines.append(
-            f":warning: The two sides are {d.gap:.1f} points apart here: worth talking through."
-        )
+    if d.divergent and d.ours.mean is not None and d.client.mean is not None:
+        # the difference of the figures shown, so a reader's own subtraction agrees
+        gap = abs(Decimal(one_decimal(d.ours.mean)) - Decimal(one_decimal(d.client.mean)))
+        lines.append(f":warning: The two sides are {gap} points apart here: worth talking through.")
     if d.deal_breaker:
         lines.append("Not ticked: a deal breaker was raised on this need.")
     withheld = [summary.name_of(side) for side in SIDES if d.side(side).withheld]
@@ -411,7 +433,7 @@ def _dimension_text(summary: Summary, d: DimensionResult) -> str:
 def _sides_text(summary: Summary, d: DimensionResult, *, compact: bool = False) -> str:
     """ "Acme *4.3* (2 answered) ↗ (was 3.7) · Northwind *3.0* (2 answered) ↘ (was 4.0)"."""
     parts = []
-    for side in SIDES:
+    for side in (OUR_SIDE,) if summary.ours_only else SIDES:
         figure = d.side(side)
         if compact and figure.mean is None and not figure.withheld:
             continue
@@ -419,7 +441,8 @@ def _sides_text(summary: Summary, d: DimensionResult, *, compact: bool = False) 
         trend = d.side_trend(side)
         arrow = TREND_ARROWS.get(trend.trend)
         if arrow and figure.mean is not None:
-            part += f" {arrow}" + (f" (was {trend.was:.1f})" if trend.was is not None else "")
+            was = f" (was {one_decimal(trend.was)})" if trend.was is not None else ""
+            part += f" {arrow}{was}"
         elif trend.trend == Trend.FIRST and not summary.first_time:
             part += " (new this time)"
         parts.append(part)
@@ -431,7 +454,7 @@ def _figure(figure: SideFigure, *, compact: bool = False) -> str:
         return f"_withheld_ ({figure.answered} answered)"
     if figure.mean is None:
         return "_no answers_"
-    return f"*{figure.mean:.1f}*" + ("" if compact else f" ({figure.answered} answered)")
+    return f"*{one_decimal(figure.mean)}*" + ("" if compact else f" ({figure.answered} answered)")
 
 
 def _deal_breaker_line(summary: Summary, deal: Any) -> str:
@@ -500,18 +523,21 @@ def _day(iso: str) -> str:
 
 
 def _footer(summary: Summary) -> str:
+    """How needs are ticked (when the check has any) and what anonymity hides."""
     rules = summary.rules
     how = (
         f"A need is ticked when both sides average {rules.tick_threshold:g} or more out of 5 "
         f"(“yes” counts as 5) and nobody raised a deal breaker on it; sides {rules.divergence:g} "
         "or more points apart are flagged."
+        if summary.needs and not summary.ours_only
+        else ""
     )
     if summary.anonymous:
         how += (
             " Anonymous check: no names, and a side's figures are shown only when 2 or more "
             "people on it answered."
         )
-    return how
+    return how.strip()
 
 
 def _history_line(entry: HistoryEntry) -> str:

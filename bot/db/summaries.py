@@ -93,6 +93,7 @@ _CHECK = (
         Check.current_position,
         Check.created_at,
         Check.closed_at,
+        Check.ours_only,
         Partnership.name.label("partnership_name"),
         Partnership.our_org_name,
         Partnership.client_org_name,

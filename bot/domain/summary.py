@@ -266,6 +266,7 @@ MEETING_CANCELLED = "meeting_cancelled"
 CANCELLED_BY_US = "meeting_cancelled_by_us"
 CANCELLED_JOINTLY = "meeting_cancelled_jointly"
 WARNING_SIGNALS = (MEETING_MOVED, MEETING_CANCELLED)
+CHART_MIN_AXES = 3  # a radar needs at least three axes
 
 
 @dataclass(frozen=True)
@@ -303,6 +304,7 @@ class Summary:
     warnings: tuple[WarningLine, ...] = ()
     headline: tuple[HeadlineSpec, ...] = ()
     first_time: bool = False  # no earlier summary of this template to compare with
+    ours_only: bool = False  # a check asked of our side only (the self-check): no client figures
 
     @property
     def ticked(self) -> int:
@@ -320,6 +322,13 @@ class Summary:
 
     def picks_of(self, question_id: str) -> Picks | None:
         return next((p for p in self.picks if p.question_id == question_id), None)
+
+    @property
+    def has_chart(self) -> bool:
+        """Whether a radar chart can be drawn: enough dimensions, and a figure to show."""
+        return len(self.dimensions) >= CHART_MIN_AXES and any(
+            figure.mean is not None for d in self.dimensions for figure in (d.ours, d.client)
+        )
 
     @property
     def every_need_ticked(self) -> bool:
@@ -382,6 +391,7 @@ class Summary:
             warnings=tuple(WarningLine(**w) for w in data.get("warnings", ())),
             headline=tuple(HeadlineSpec(**h) for h in data.get("headline", ())),
             first_time=bool(data.get("first_time", False)),
+            ours_only=bool(data.get("ours_only", False)),
         )
 
 
@@ -476,6 +486,7 @@ def compute_summary(
     our_name: str = OUR_DEFAULT_NAME,
     client_name: str = CLIENT_DEFAULT_NAME,
     headline: Sequence[HeadlineSpec] = (),
+    ours_only: bool = False,
 ) -> Summary:
     """Everything the channel summary says, from the tallied answers of one check."""
     rules = rules or Rules()
@@ -534,6 +545,7 @@ def compute_summary(
         warnings=_warnings(questions, counted, anonymous),
         headline=tuple(headline),
         first_time=not previous,
+        ours_only=ours_only,
     )
 
 

@@ -7,6 +7,7 @@ here, so a count of one never reads "1 needs" and a side never reads "the our si
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal
 
 OUR_SIDE = "ours"
 CLIENT_SIDE = "client"
@@ -59,3 +60,9 @@ def sides_name(sides: Iterable[str]) -> str:
     if set(listed) == {OUR_SIDE, CLIENT_SIDE}:
         return "both sides"
     return " and ".join(side_name(side) for side in listed) or "nobody"
+
+
+def one_decimal(value: float) -> str:
+    """A figure as people round it: "4.3" for 4.25, "2.8" for 2.75 (half up, the way a
+    reader checks it by hand; Python's own rounding gives 4.2 and 2.8)."""
+    return str(Decimal(repr(round(value, 2))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))

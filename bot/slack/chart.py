@@ -29,9 +29,10 @@ from matplotlib.textpath import TextPath
 from matplotlib.transforms import Affine2D
 
 from bot.domain.answers import CLIENT_SIDE, OUR_SIDE
-from bot.domain.summary import Summary
+from bot.domain.summary import CHART_MIN_AXES, Summary
+from bot.domain.wording import one_decimal
 
-MIN_AXES = 3
+MIN_AXES = CHART_MIN_AXES
 OUR_COLOUR = "#24476b"
 CLIENT_COLOUR = "#e07b39"
 WIDTH_INCHES, HEIGHT_INCHES = 6.4, 5.0
@@ -52,8 +53,8 @@ def chart_alt_text(summary: Summary) -> str:
     """A sentence describing the picture for people who cannot see it."""
     parts = []
     for d in summary.dimensions:
-        ours = f"{d.ours.mean:.1f}" if d.ours.mean is not None else "not shown"
-        client = f"{d.client.mean:.1f}" if d.client.mean is not None else "not shown"
+        ours = one_decimal(d.ours.mean) if d.ours.mean is not None else "not shown"
+        client = one_decimal(d.client.mean) if d.client.mean is not None else "not shown"
         ticked = " (ticked)" if d.need and d.ticked else ""
         parts.append(
             f"{d.label}{ticked}: {summary.our_name} {ours}, {summary.client_name} {client}"

@@ -559,7 +559,7 @@ async def async_answer_page(
     }
     return modals.async_answers_modal(
         check_id=check_id,
-        title="Partnership check",
+        title=check.template_name,  # "Consultant self-check" reads as what it is
         questions=[question_info(item) for item in items],
         page=page,
         total=len(check.questions),

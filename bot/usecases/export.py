@@ -22,7 +22,8 @@ from bot.db import partnership_data as partnership_store
 from bot.db.engine import Database, existing
 from bot.db.models import Partnership
 from bot.domain.answers import CLIENT_SIDE, OUR_SIDE, option_label
-from bot.domain.summary import CLIENT_DEFAULT_NAME, OUR_DEFAULT_NAME
+from bot.domain.summary import CLIENT_DEFAULT_NAME, OUR_DEFAULT_NAME, WARNING_SIGNALS, Trend
+from bot.domain.wording import count_phrase, one_decimal
 from bot.plumbing.clock import Clock, SystemClock
 from bot.plumbing.config import Settings
 from bot.plumbing.errors import UserError
@@ -191,6 +192,7 @@ async def _partnership_json(
                 "template_name": check.template_name,
                 "mode": check.mode,
                 "status": check.status,
+                "ours_only": check.ours_only,  # asked of our side only (the self-check)
                 "anonymous": check.anonymous,
                 "lead": check.lead_user_id,
                 "started_at": _iso(check.created_at),
@@ -248,7 +250,8 @@ async def _partnership_json(
                 **{k: v for k, v in (signal.detail or {}).items() if k != "by"},
             }
             for signal in signals
-            if request.covers(signal.occurred_at)
+            # a meeting we cancelled, or both agreed to drop, is no warning sign of the client's
+            if signal.kind in WARNING_SIGNALS and request.covers(signal.occurred_at)
         ],
     }
 
@@ -362,14 +365,19 @@ def render_csv(data: dict[str, Any]) -> str:
 
 def render_markdown(partnership: dict[str, Any], *, exported_at: str) -> str:
     """A report of one partnership a consultant can paste into a client report: where both
-    sides stood at each check, the next steps, and the warning signs."""
+    sides stood at each check, the next steps, and the warning signs. Written to be shared,
+    so each side is named by its organisation, and our side's own checks (the self-check)
+    are left out."""
     about = partnership["partnership"]
     organisations = partnership.get("organisations") or {}
+    names = {
+        OUR_SIDE: about.get("our_org_name") or OUR_DEFAULT_NAME,
+        CLIENT_SIDE: about.get("client_org_name") or CLIENT_DEFAULT_NAME,
+    }
     lines = [
         f"# Partnership report: {_md(about['name'])}",
         "",
-        f"- Between: {_md(about.get('our_org_name', ''))} and "
-        f"{_md(about.get('client_org_name', ''))}",
+        f"- Between: {_md(names[OUR_SIDE])} and {_md(names[CLIENT_SIDE])}",
         f"- Channel: {about['channel_id']}",
         f"- Our Slack workspace: {organisations.get('ours', about['team_id'])}",
         f"- Client's Slack workspaces: "
@@ -380,11 +388,13 @@ def render_markdown(partnership: dict[str, Any], *, exported_at: str) -> str:
         "## Summaries over time",
         "",
     ]
-    summarised = [c for c in partnership["checks"] if c.get("summary")]
-    if not summarised:
+    # our side's own checks (the self-check) stay out of a report made to be shared; the
+    # JSON and CSV exports hold them
+    shared = [c for c in partnership["checks"] if c.get("summary") and not _ours_only(c)]
+    if not shared:
         lines += ["No check has been summarised yet.", ""]
-    for check in summarised:
-        lines += _summary_lines(check)
+    for check in shared:
+        lines += _summary_lines(check, names)
     lines += ["## Next steps", ""]
     steps = partnership["next_steps"]
     if not steps:
@@ -395,33 +405,46 @@ def render_markdown(partnership: dict[str, Any], *, exported_at: str) -> str:
         due = f", due {step['due']}" if step["due"] else ""
         lines.append(f"- [{box}] {_md(step['text'])} ({_md(owner)}{due})")
     lines += ["", "## Warning signs", ""]
-    signs = partnership["warning_signs"]
+    signs = [s for s in partnership["warning_signs"] if s["kind"] in WARNING_SIGNALS]
     if not signs:
-        lines += ["None recorded: no client meeting was moved or cancelled.", ""]
+        lines += [f"None recorded: {_md(names[CLIENT_SIDE])} moved or cancelled no meeting.", ""]
     for sign in signs:
-        lines.append(f"- {sign['occurred_at'][:10]}: {_sign_text(sign)}")
+        lines.append(f"- {sign['occurred_at'][:10]}: {_sign_text(sign, names[CLIENT_SIDE])}")
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _summary_lines(check: dict[str, Any]) -> list[str]:
+def _ours_only(check: Mapping[str, Any]) -> bool:
+    """A check asked of our side only (the check's flag, else its summary's)."""
+    if "ours_only" in check:
+        return bool(check["ours_only"])
+    return bool((check.get("summary") or {}).get("ours_only"))
+
+
+def _summary_lines(check: dict[str, Any], names: Mapping[str, str]) -> list[str]:
     summary = check["summary"]
     day = (check["closed_at"] or check["started_at"])[:10]
     respondents = summary.get("respondents") or {}
+    ours, client = _md(names[OUR_SIDE]), _md(names[CLIENT_SIDE])
+    needs = int(summary.get("needs", 0))
     lines = [
         f"### {day} · {_md(check['template_name'])}",
         "",
-        f"{summary.get('ticked', 0)} of {summary.get('needs', 0)} needs ticked; "
-        f"{respondents.get('ours', 0)} answered on our side, "
-        f"{respondents.get('client', 0)} on the client's.",
+        (f"{summary.get('ticked', 0)} of {count_phrase(needs, 'need')} ticked; " if needs else "")
+        + f"{respondents.get(OUR_SIDE, 0)} answered at {ours}, "
+        f"{respondents.get(CLIENT_SIDE, 0)} at {client}."
+        + (" First time measured." if summary.get("first_time") else ""),
         "",
-        "| need | ticked | our side | client side | trend |",
-        "|---|---|---|---|---|",
+        f"| | ticked | {ours} | {client} |",
+        "|---|---|---|---|",
     ]
     for dimension in summary.get("dimensions") or []:
-        ticked = {True: "yes", False: "no"}.get(dimension.get("ticked"), "n/a")
+        ticked = {True: "yes", False: "no"}.get(dimension.get("ticked"), "not a need")
+        if dimension.get("need") and dimension.get("ticked") is None:
+            ticked = "withheld"
         lines.append(
-            f"| {_md(dimension['label'])} | {ticked} | {_mean(dimension['ours'])} | "
-            f"{_mean(dimension['client'])} | {dimension.get('trend', '')} |"
+            f"| {_md(dimension['label'])} | {ticked} | "
+            f"{_mean(dimension[OUR_SIDE], dimension.get('ours_trend'))} | "
+            f"{_mean(dimension[CLIENT_SIDE], dimension.get('client_trend'))} |"
         )
     lines.append("")
     breakers = summary.get("deal_breakers") or []
@@ -432,21 +455,34 @@ def _summary_lines(check: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _mean(figure: Mapping[str, Any]) -> str:
+TREND_WORDS = {Trend.UP: "↗", Trend.DOWN: "↘", Trend.SAME: "→"}
+
+
+def _mean(figure: Mapping[str, Any], trend: Mapping[str, Any] | None = None) -> str:
+    """ "4.3 (2) ↗ (was 3.7)": a side's average, how many answered, and its own move."""
     if figure.get("withheld"):
         return "withheld"
     if figure.get("mean") is None:
         return "–"
-    return f"{figure['mean']:.1f} ({figure.get('answered', 0)})"
+    shown = f"{one_decimal(figure['mean'])} ({figure.get('answered', 0)})"
+    arrow = TREND_WORDS.get((trend or {}).get("trend", ""))
+    if arrow:
+        was = (trend or {}).get("was")
+        shown += f" {arrow}" + (f" (was {one_decimal(was)})" if was is not None else "")
+    return shown
 
 
-def _sign_text(sign: Mapping[str, Any]) -> str:
+def _sign_text(sign: Mapping[str, Any], client: str) -> str:
     title = _md(str(sign.get("title") or "a meeting"))
+    who = _md(client)
     if sign["kind"] == "meeting_moved":
-        moved_from, moved_to = str(sign.get("from"))[:16], str(sign.get("to"))[:16]
-        return f"the client moved “{title}” from {moved_from} to {moved_to}"
+        if sign.get("from") and sign.get("to"):
+            moved_from, moved_to = str(sign["from"])[:16], str(sign["to"])[:16]
+            return f"{who} moved “{title}” from {moved_from} to {moved_to}"
+        starts = f" of {str(sign['starts_at'])[:10]}" if sign.get("starts_at") else ""
+        return f"{who} moved “{title}”{starts}"
     starts = f" of {str(sign['starts_at'])[:10]}" if sign.get("starts_at") else ""
-    return f"“{title}”{starts} was cancelled"
+    return f"{who} cancelled “{title}”{starts}"
 
 
 def _md(text: str) -> str:

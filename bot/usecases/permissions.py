@@ -203,9 +203,9 @@ def _name(who: Who, actor: Actor) -> str:
         Who.ANYONE: "anyone",
         Who.IN_CHANNEL: f"people in {where}",
         Who.OUR_SIDE: "our side of the partnership (members of this workspace who are not "
-        "guests and not on the client side)",
+        "guests and not answering for the client)",
         Who.OUR_MEMBER: f"our side of the partnership in {where} (members of this workspace "
-        "who are not guests and not on the client side)",
+        "who are not guests and not answering for the client)",
         Who.LEAD: f"<@{actor.lead_id}>" if actor.lead_id else "the lead",
         Who.ADMIN: "a workspace admin or owner",
         Who.OWNER: f"<@{actor.owner_id}>" if actor.owner_id else "the person it is for",

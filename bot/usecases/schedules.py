@@ -210,7 +210,13 @@ def _row(
 
 
 def _template(services: Services, word: str) -> str:
-    choices = [t for t in services.bank.templates if t not in NOT_SCHEDULABLE]
+    # in the channel, only templates asked of both sides; of our side's own, the self-check,
+    # which goes by DM (a practice's own our-side template has no private route)
+    choices = [
+        t.id
+        for t in services.bank.templates.values()
+        if t.id not in NOT_SCHEDULABLE and (t.asked_of_both_sides or t.id == SELF_CHECK_TEMPLATE)
+    ]
     wanted = word.strip().lower().replace("-", "_")
     if wanted in choices:
         return wanted

@@ -151,6 +151,7 @@ async def summarise(services: Services, check_id: int) -> Summary | None:
             our_name=check.our_org_name or OUR_DEFAULT_NAME,
             client_name=check.client_org_name or CLIENT_DEFAULT_NAME,
             headline=headline_specs(services.bank, check.template_id),
+            ours_only=bool(check.ours_only),
         )
         stored = await summaries.store_summary(
             session=session, check_id=check_id, summary=summary.to_json()

@@ -147,3 +147,35 @@ def test_organisation_names_and_picked_options_are_inert_and_a_summary_survives_
         check_message(blocks, text)
         assert_inert(blocks)
     assert Summary.from_json(json.loads(json.dumps(summary.to_json()))) == summary
+
+
+def test_figures_read_as_people_round_them_and_the_gap_is_their_difference() -> None:
+    """4.25 shows as 4.3 (Python's own rounding gives 4.2, yet 2.75 gives 2.8), and the gap
+    flagged is the difference of the two figures shown."""
+    trust = [q for q in QUESTIONS if q.dimension == "trust"][:2]
+    ours = {"U1": ("5", "4"), "U2": ("4", "4")}  # 17 / 4 = 4.25
+    client = {"C1": ("3", "2"), "C2": ("2", "2"), "C3": ("3", "2")}  # 14 / 6 = 2.33
+    answers = [
+        AnswerFacts(q.version_id, person, side, values[i], None)
+        for side, people in (("ours", ours), ("client", client))
+        for person, values in people.items()
+        for i, q in enumerate(trust)
+    ]
+    summary = compute_summary(
+        check_id=1,
+        channel_id="C0SHARED",
+        partnership_name="Acme",
+        template_id="partnership_check",
+        template_name="Partnership check",
+        anonymous=False,
+        closed_at=None,
+        questions=trust,
+        tallies=tally(trust, answers),
+        our_name="Acme",
+        client_name="Northwind",
+    )
+    _, blocks = details_message(summary)
+    text = json.dumps(blocks, ensure_ascii=False)
+    assert "Acme *4.3* (2 answered) · Northwind *2.3* (3 answered)" in text
+    # 4.3 − 2.3, as the reader checks it (the unrounded 4.25 − 2.33 would say 1.9)
+    assert "The two sides are 2.0 points apart" in text

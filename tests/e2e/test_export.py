@@ -22,6 +22,10 @@ from bot.usecases.export import ExportRequest, export_data, render_csv, render_m
 from tests.e2e.checkflow import CHANNEL, LEAD, start_check
 from tests.e2e.summaryflow import add_next_step, answer_every_question, close, comment
 from tests.e2e.test_home import add_partnership
+from tests.e2e.test_our_side_never_shared import SECRET, answer_in_form, click, dm_button
+from tests.meetings.test_meetings import choose
+from tests.meetings.test_meetings import form as meeting_form
+from tests.meetings.test_meetings import submit as submit_meeting
 from tests.support import signing
 from tests.support.fake_slack import FakeSlack
 from tests.support.harness import START, Harness, make_harness
@@ -155,12 +159,57 @@ async def test_the_markdown_report_reads_as_a_client_report(harness: Harness) ->
     signs = lines.index("## Warning signs")
     assert summaries < steps < signs
     over_time = "\n".join(lines[summaries:steps])
-    assert "| Trust | no | 5.0 (2) | 2.0 (2) | first |" in over_time
-    assert "answered on our side, 2 on the client's" in over_time
+    assert "| Trust | no | 5.0 (2) | 2.0 (2) |" in over_time
+    assert "2 answered at Acme, 2 at Client. First time measured." in over_time
     assert "Deal breakers raised:" in over_time
     assert "- [ ] Book the \\[joint\\] workshop (cleo.client)" in lines
-    assert any("“Quarterly review”" in line and "was cancelled" in line for line in lines[signs:])
+    assert any("Client cancelled “Quarterly review”" in line for line in lines[signs:])
     assert "<b>" not in report
+
+
+def later_picks(question_id: str, user: str) -> str:
+    """A month on: Acme trusts a little less, Northwind more."""
+    if question_id.startswith("pc.trust."):
+        return "3" if user.startswith("U0CLIENT") else "4"
+    return picks(question_id, user)
+
+
+async def test_the_markdown_report_can_be_put_in_front_of_the_client(harness: Harness) -> None:
+    """Each side named by its organisation, each side's own trend, and nothing of our side's:
+    no self-check, no meeting we cancelled counted as the client's warning sign."""
+    h = harness
+    h.fake.add_team(CLIENT_TEAM, "Northwind")
+    await a_partnership_with_history(h)
+    h.fake.set_channel_members(CHANNEL, PEOPLE)
+    await h.command("self-check", user_id=LEAD, channel_id=CHANNEL)
+    await click(h, dm_button(h, LEAD, ids.ANSWER_NOW), LEAD, channel="D" + LEAD)
+    await answer_in_form(h, LEAD, ids.ASYNC_ANSWERS_VIEW)
+    await click(h, dm_button(h, LEAD, ids.CLOSE_CHECK), LEAD, channel="D" + LEAD)
+    await submit_meeting(h, meeting_form(title="Weekly sync", partnership=None), view_id="V0M1")
+    await choose(h, "cancel_us:1")
+    h.clock.advance(timedelta(days=30))
+    await start_check(h, client=[CLIENT_1, CLIENT_2], view_id="V0SECOND")
+    await answer_every_question(h, PEOPLE, later_picks)
+    await close(h)
+    data = await export_data(
+        h.db(), ExportRequest(channel_id=CHANNEL), gateway=h.services.gateway, clock=h.clock
+    )
+    [partnership] = data["partnerships"]
+    assert [c["ours_only"] for c in partnership["checks"]] == [False, True, False]
+    assert [w["title"] for w in partnership["warning_signs"]] == ["Quarterly review"]
+
+    report = render_markdown(partnership, exported_at=data["exported_at"])
+
+    assert "- Between: Acme and Northwind" in report
+    assert "| | ticked | Acme | Northwind |" in report
+    assert "2 answered at Acme, 2 at Northwind." in report
+    assert "| Trust | no | 4.0 (2) ↘ (was 5.0) | 3.0 (2) ↗ (was 2.0) |" in report
+    assert "Northwind cancelled “Quarterly review”" in report
+    assert "Weekly sync" not in report  # we cancelled it: not the client's warning sign
+    assert "our side" not in report.lower() and "client side" not in report.lower()
+    assert "self-check" not in report.lower() and SECRET not in report
+    for question in h.services.bank.template_questions("self_check"):
+        assert question.text not in report
 
 
 async def run_cli(*args: str, env: dict[str, str], cwd: Path) -> tuple[int, str, str]:

@@ -20,6 +20,7 @@ from bot.usecases.digest import queue_weekly_digests
 from bot.usecases.nudges import schedule_reflections
 from bot.usecases.schedules import run_due_schedules
 from tests.e2e.checkflow import CHANNEL, LEAD, start_values
+from tests.e2e.test_home import open_home
 from tests.support import seeding, signing
 from tests.support.fake_slack import Call
 from tests.support.harness import START, Harness
@@ -58,9 +59,16 @@ def our_side_material(h: Harness) -> set[str]:
 
 
 def seen_by_the_client(h: Harness) -> list[tuple[str, str]]:
-    """(method, payload) of every call that shows something in the shared channel to the
-    client's people: posts and edits there, ephemerals to anyone not on our side, files."""
+    """(method, payload) of every call that shows something to the client's people: posts
+    and edits in the shared channel, ephemerals there to anyone not on our side, files shared
+    there (with the name and description given when the upload began), and the Home tab
+    published for someone not on our side."""
     seen: list[tuple[str, str]] = []
+    began = {
+        call.response["file_id"]: call.args
+        for call in h.fake.calls_to("files.getUploadURLExternal")
+        if call.response and call.response.get("ok")
+    }
     for call in h.fake.calls:
         args = call.args or {}
         if (
@@ -70,9 +78,12 @@ def seen_by_the_client(h: Harness) -> list[tuple[str, str]]:
                 and args.get("channel") == CHANNEL
                 and args.get("user") not in OUR_PEOPLE
             )
-            or (call.method == "files.completeUploadExternal" and args.get("channel_id") == CHANNEL)
+            or (call.method == "views.publish" and args.get("user_id") not in OUR_PEOPLE)
         ):
             seen.append((call.method, _dump(args)))
+        elif call.method == "files.completeUploadExternal" and args.get("channel_id") == CHANNEL:
+            files = [began.get(f.get("id"), {}) for f in args.get("files") or []]
+            seen.append((call.method, _dump({**args, "began": files})))
     return seen
 
 
@@ -327,9 +338,17 @@ async def test_no_template_ever_shows_our_side_material_in_the_shared_channel(
     await run_reflection(h)
     ran |= {"self_check", "reflection"}
     assert ran == set(bank.templates), "a new template must be run here too"
+    # the channel's next summary comes after our self-check and reflections: it may carry
+    # the warning signs they noted, never their words
+    h.clock.advance(timedelta(days=1))
+    await run_in_the_channel(h, "partnership_check", view_id="V0AFTER")
+    for user in (CLIENT, GUEST):
+        await open_home(h, user)
 
     seen = seen_by_the_client(h)
     assert any(method == "chat.postMessage" for method, _ in seen)  # the search has material
+    uploads = [payload for method, payload in seen if method == "files.completeUploadExternal"]
+    assert uploads and all("Radar chart" in payload for payload in uploads)  # alt text read
     material = our_side_material(h)
     leaks = [
         (method, marker)

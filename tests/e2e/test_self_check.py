@@ -87,6 +87,7 @@ async def test_the_client_and_guests_are_refused_naming_who_can(harness: Harness
             reply = await h.command(command, user_id=user, channel_id=CHANNEL)
             text = reply.json()["text"]
             assert "Only our side of the partnership" in text and f"<@{LEAD}>" in text, command
+            assert "client side" not in text.lower()  # read in the shared channel
     async with h.db().unit_of_work() as session:
         assert (await session.scalar(select(Partnership))).internal_channel_id is None
         assert not (await session.scalars(select(Check).where(Check.ours_only))).all()
@@ -108,6 +109,8 @@ async def test_self_check_summary_goes_to_the_internal_channel_and_the_home(
 
     await h.command("self-check 1", user_id=LEAD, channel_id=CHANNEL)
     await click(h, dm_button(h, LEAD, ids.ANSWER_NOW), LEAD, channel="D" + LEAD)
+    form = h.fake.last("views.open").args["view"]
+    assert form["title"]["text"] == "Consultant self-check"  # not "Partnership check"
     await answer_in_form(h, LEAD, ids.ASYNC_ANSWERS_VIEW)
     await click(h, dm_button(h, LEAD, ids.CLOSE_CHECK), LEAD, channel="D" + LEAD)
     headline = [
@@ -120,6 +123,9 @@ async def test_self_check_summary_goes_to_the_internal_channel_and_the_home(
 
     lead_home = json.dumps(await open_home(h, LEAD))
     assert "Our side only" in lead_home and "Latest self-check" in lead_home
+    # the Home carries the self-check's own headline, not only its verdict
+    for line in ("Most of our time", "Role we played", "Access, credibility", "Sustained or"):
+        assert line in lead_home, line
     h.fake.add_user(CLIENT, team_id=CLIENT_TEAM)
     client_home = json.dumps(await open_home(h, CLIENT))
     assert "self-check" not in client_home.lower() and "Our side only" not in client_home

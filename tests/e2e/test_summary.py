@@ -369,3 +369,44 @@ async def test_a_form_sent_before_its_proposals_arrived_still_names_the_client(
     await close(h)
     headline, _ = summary_calls(h)
     assert "2 answered at Acme, 2 at Northwind." in readable(headline)
+
+
+async def test_names_typed_in_the_start_form_are_used_everywhere_and_kept(
+    harness: Harness,
+) -> None:
+    """The workspaces' names are only a proposal: what the lead types names each side in the
+    check's messages, its counts, the summary, the chart and the export, and is proposed
+    again next time."""
+    h = harness
+    northwind(h)
+    names = {"our_org": "Acme Consulting", "client_org": "Northwind Foods"}
+    await start_check(h, client=[CLIENT_1, CLIENT_2], **names)
+    await answer_every_question(h, [LEAD, OURS_2, CLIENT_1, CLIENT_2], scripted)
+    await close(h)
+
+    counts = "\n".join(readable(c) for c in h.fake.calls_to("chat.update"))
+    assert "Answered so far: 2 at Acme Consulting · 2 at Northwind Foods." in counts
+    assert "2 people answered at Acme Consulting and 2 people at Northwind Foods" in (
+        channel_posts(h)
+    )
+    headline, details = summary_calls(h)
+    assert "2 answered at Acme Consulting, 2 at Northwind Foods." in readable(headline)
+    trust = section_about(details, "Trust")
+    assert "Acme Consulting *5.0* (2 answered) · Northwind Foods *2.0* (2 answered)" in trust
+    alt_text = h.fake.last("files.getUploadURLExternal").args["alt_txt"]
+    assert "Trust: Acme Consulting 5.0, Northwind Foods 2.0" in alt_text
+    data = await export_partnership(h.db(), CHANNEL)
+    assert {a["organisation"] for a in data["checks"][0]["answers"]} == set(names.values())
+
+    h.clock.advance(timedelta(days=30))
+    await h.command("check", user_id=LEAD, channel_id=CHANNEL)
+    proposed = h.fake.last("views.update").args["view"]
+    org_inputs = {
+        block["block_id"]: block["element"].get("initial_value")
+        for block in proposed["blocks"]
+        if block["block_id"] in (ids.OUR_ORG_BLOCK, ids.CLIENT_ORG_BLOCK)
+    }
+    assert org_inputs == {
+        ids.OUR_ORG_BLOCK: "Acme Consulting",
+        ids.CLIENT_ORG_BLOCK: "Northwind Foods",
+    }

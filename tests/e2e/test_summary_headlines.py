@@ -12,6 +12,7 @@ from sqlalchemy import update
 
 from bot.blocks import ids
 from bot.db.models import Check
+from bot.usecases.export import export_partnership
 from questions.bank import load_bank
 from tests.e2e.checkflow import CHANNEL, LEAD, start_check
 from tests.e2e.summaryflow import (
@@ -64,6 +65,13 @@ async def test_the_ground_rules_headline_says_how_rules_are_set_and_checked(
     thread = readable(details)
     assert "1 at Northwind answered “Assumed: each side takes them for granted”" in thread
     assert "of 5 needs" not in head
+    # 4.25 and 3.75 read as people round them by hand, not Python's half-to-even 4.2
+    assert "Acme *4.3* (2 answered) · Northwind *3.8* (2 answered)" in section_about(
+        details, "Ground rules"
+    )
+    # one need is no radar: the headline does not promise a chart
+    assert "The details are in the thread." in head  # no chart named
+    assert not h.fake.calls_to("files.getUploadURLExternal")
     h.assert_payloads_valid()
 
 
@@ -119,14 +127,30 @@ async def self_check_by_dm(h: Harness, picks) -> Call:  # type: ignore[no-untype
     return headline
 
 
+def thread_of(h: Harness, headline: Call) -> Call:
+    """The details posted in the thread of a summary's headline."""
+    ts = headline.response["ts"] if headline.response else None
+    [details] = [c for c in h.fake.calls_to("chat.postMessage") if c.args.get("thread_ts") == ts]
+    return details
+
+
 async def test_the_self_check_headline_reports_the_work_role_standing_and_change(
     harness: Harness,
 ) -> None:
     h = harness
     await start_check(h, **NAMES)  # the partnership, with both organisations named
     await close(h)
-    head = readable(await self_check_by_dm(h, self_check(["expert", "collaborator"], "4")))
+    headline = await self_check_by_dm(h, self_check(["expert", "collaborator"], "4"))
+    head = readable(headline)
     assert "*Most of our time*: Acme: 1 × Tactical, 1 × Strategic" in head
+    # asked of our side only: the client is neither counted nor named, no tick rule, no chart
+    # promised (one scored dimension is no radar)
+    thread = readable(thread_of(h, headline))
+    assert "2 answered at Acme. The details are in the thread." in head
+    assert "at Northwind" not in head and "Northwind _no answers_" not in thread
+    assert "each side" not in head + thread
+    assert "Acme *4.0* (2 answered)\n" in thread + "\n"
+    assert "A need is ticked" not in thread and "*What we picked*" in thread
     assert "*Strategic share of the work*: Acme: 2 × A quarter to a half" in head
     assert "*Role we played*: Acme: 1 × Expert, 1 × Collaborator" in head
     assert "*Access, credibility &amp; trust*: Acme *4.0*" in head
@@ -207,3 +231,103 @@ async def test_a_reworded_question_is_left_out_of_the_trend_and_the_summary_says
         section
     )
     assert "reworded since last time" in section
+
+
+# The four questions that asked two things at once, as version 1 worded them before the split.
+BEFORE_THE_SPLIT = {
+    "pc.goals.shared": "Our two organisations want the same things from this work, and we "
+    "share the values behind how it gets done.",
+    "pc.vision.stated": "Each side has said where it wants its own organisation to be in a "
+    "few years, and what it hopes this relationship will become.",
+    "pc.value.priorities": "Each side knows the other's priorities right now, and how they "
+    "have changed recently.",
+    "pc.value.delivery": "Since the last check, how often has each side done what it said it "
+    "would, by the time it said it would?",
+}
+ASKED_BEFORE_THE_SPLIT = [
+    "pc.goals.shared",
+    "pc.goals.deal_breakers",
+    "pc.vision.stated",
+    "pc.vision.aligned",
+    "pc.along.common_history",
+    "pc.along.humour",
+    "pc.trust.level",
+    "pc.trust.openness",
+    "pc.actions.next_steps",
+    "pc.actions.progress",
+    "pc.value.priorities",
+    "pc.value.delivery",
+]
+
+
+def before_the_split(bank):  # type: ignore[no-untyped-def]
+    """The bank as it was before the four questions were split (their version 1)."""
+    questions = dict(bank.questions)
+    for question_id, text in BEFORE_THE_SPLIT.items():
+        questions[question_id] = replace(questions[question_id], version=1, text=text)
+    template = replace(
+        bank.templates["partnership_check"], question_ids=tuple(ASKED_BEFORE_THE_SPLIT)
+    )
+    return replace(bank, questions=questions, templates={**bank.templates, template.id: template})
+
+
+async def test_answers_to_a_split_question_keep_its_old_wording_and_trends_compare_like_with_like(
+    database: tuple[str, str | None], fake_slack: FakeSlack
+) -> None:
+    url, schema = database
+    bank = load_bank()
+    h = await make_harness(url, fake_slack, schema=schema, bank=before_the_split(bank))
+    try:
+        await start_check(h, client=[CLIENT_1, CLIENT_2], **NAMES)
+        before = trust({"ours": "4", "client": "3"}, {"ours": "4", "client": "3"})
+        await answer_every_question(
+            h, EVERYONE, lambda q, u: "1" if q == "pc.vision.stated" else before(q, u)
+        )
+        await close(h)
+    finally:
+        await h.stop()
+
+    h = await make_harness(url, fake_slack, schema=schema, bank=bank)  # the bank of today
+    try:
+        h.clock.advance(timedelta(days=30))
+        await start_check(h, client=[CLIENT_1, CLIENT_2], view_id="V0NEXT", **NAMES)
+        after = trust({"ours": "5", "client": "2"}, {"ours": "5", "client": "2"})
+        await answer_every_question(
+            h,
+            EVERYONE,
+            lambda q, u: (
+                "5" if q in ("pc.vision.stated", "pc.vision.relationship") else after(q, u)
+            ),
+        )
+        await close(h)
+        _, details = summary_calls(h)
+        data = await export_partnership(h.db(), CHANNEL)
+    finally:
+        await h.stop()
+    # the goals and value questions were all reworded: no trend rather than a false one
+    for label in ("Shared goals & values", "Value & predictability"):
+        section = section_about(details, label)
+        assert "no like-for-like trend" in section, label
+        assert "↗" not in section and "↘" not in section and "(was" not in section
+    # vision: only pc.vision.aligned was asked the same way both times, and it stayed at 4;
+    # over every question it would read as a rise from 2.5 to 4.7
+    vision = section_about(details, "Vision & alignment")
+    assert "Acme *4.7* (2 answered) → (was 4.0) · Northwind *4.7* (2 answered) → (was 4.0)" in (
+        vision
+    )
+    assert "compares only the questions asked the same way both times" in vision
+    trust_section = section_about(details, "Trust")  # unchanged questions: a plain trend
+    assert "↗ (was 4.0)" in trust_section and "reworded" not in trust_section
+    # each answer keeps the wording it was given to
+    first, second = data["checks"]
+    asked_first = {
+        (a["question_id"], a["question_version"], a["question_text"]) for a in first["answers"]
+    }
+    for question_id, text in BEFORE_THE_SPLIT.items():
+        assert (question_id, 1, text) in asked_first
+        new = bank.questions[question_id]
+        assert any(
+            (a["question_id"], a["question_version"], a["question_text"])
+            == (question_id, 2, new.text)
+            for a in second["answers"]
+        )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -15,8 +16,10 @@ from bot.domain.check_schedule import first_run, next_run
 from bot.serving.bolt_app import build_client, prepare_services
 from bot.usecases.checks import close_check
 from bot.usecases.schedules import run_due_schedules
+from questions.bank import load_bank
 from tests.e2e.checkflow import CHANNEL, LEAD, start_check
-from tests.support.harness import Harness
+from tests.support.fake_slack import FakeSlack
+from tests.support.harness import Harness, make_harness
 
 CLEO = "U0CLEO"
 LONDON, NEW_YORK, TOKYO = (ZoneInfo(z) for z in ("Europe/London", "America/New_York", "Asia/Tokyo"))
@@ -173,3 +176,29 @@ async def test_schedule_subcommand_answers(harness: Harness) -> None:
     assert "There was no recurring check" in await schedule(h, "off")
     h.clock.set(utc(2027, 6, 1))
     assert await run_due_schedules(h.services) == 0
+
+
+async def test_a_practices_own_our_side_template_cannot_be_scheduled_in_the_channel(
+    database: tuple[str, str | None], fake_slack: FakeSlack
+) -> None:
+    """Only the self-check has a private route; any other template asked of our side only
+    would have to run in the shared channel, so it is not offered."""
+    url, schema = database
+    bank = load_bank()
+    ours = replace(
+        bank.templates["self_check"], id="our_retro", name="Our retro", headline=(), custom=True
+    )
+    h = await make_harness(
+        url,
+        fake_slack,
+        schema=schema,
+        bank=replace(bank, templates={**bank.templates, "our_retro": ours}),
+    )
+    try:
+        h.fake.set_channel_members(CHANNEL, [LEAD])
+        await finished_check(h)
+        said = await schedule(h, "our_retro monthly")
+        assert "I don't know the template `our_retro`" in said and "`self_check`" in said
+        assert "No recurring checks" in await schedule(h, "")
+    finally:
+        await h.stop()

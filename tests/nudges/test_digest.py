@@ -14,6 +14,7 @@ from bot.blocks import ids
 from bot.db.models import Partnership, ScheduledMessage
 from bot.usecases.digest import DIGEST, queue_weekly_digests
 from bot.usecases.nudges import schedule_reflections
+from tests.e2e.test_home import open_home
 from tests.e2e.test_our_side_never_shared import click, dm_button, dms_to
 from tests.support import seeding, signing
 from tests.support.harness import Harness
@@ -193,3 +194,18 @@ async def test_reflection_form_shares_with_our_team_and_skips_comment_boxes(
     option = share["element"]["options"][0]
     assert option["text"]["text"] == "Share with my team"
     assert "never shown to the client" in option["description"]["text"]
+
+
+async def test_the_leads_home_tab_shows_the_digest_so_far(harness: Harness) -> None:
+    """The App Home's our-side section carries the digest: only for the lead, with shared
+    notes quoted by author and private ones left out."""
+    h = harness
+    await a_reflected_meeting(h)
+    home = json.dumps(await open_home(h, LEAD), ensure_ascii=False)
+    assert "Our side only: what you lead" in home
+    assert "1 meeting held · 2 of 2 reflections answered · 1 judged of no value" in home
+    assert f"<@{ANN}>: Bring a draft plan" in home and "PRIVATE-NOTE" not in home
+    for other in (ANN, "U0CLIENT"):
+        h.fake.add_user(other, team_id=TEAM if other == ANN else "T0CLIENT")
+        shown = json.dumps(await open_home(h, other), ensure_ascii=False)
+        assert "what you lead" not in shown and "Bring a draft plan" not in shown
