@@ -27,7 +27,7 @@ from bot.blocks import ids
 from bot.db.models import Answer
 from bot.plumbing.config import normalise_database_url
 from tests.benchmarks import targets
-from tests.benchmarks.bench_front_door import CHANNEL, LEAD, start_live_check
+from tests.benchmarks.bench_front_door import LEAD, start_live_check
 from tests.benchmarks.loadgen import Request, run_load
 from tests.support import signing
 from tests.support.fake_slack import FakeSlack
@@ -36,7 +36,8 @@ REQUESTS = int(os.environ.get("OUTAGE_REQUESTS", "4000"))
 CONCURRENCY = 50
 CUT_AFTER_SECONDS = 2.0
 CUT_SECONDS = 10.0
-CONFIRMED = ("Saved your answer", "Changed your answer")
+CONFIRMED = "✓ "  # the answer's private note: "✓ Agree — change it …", "✓ Changed to …"
+CHANNEL = "C0OUTAGE"
 
 
 class Cut:
@@ -106,7 +107,7 @@ async def run(name: str, url: str, schema: str | None) -> None:
         target = await targets.full_app(name, url, fake.base_url, schema=schema)
         try:
             assert target.services is not None
-            check_id, values = await start_live_check(target.services)
+            check_id, values = await start_live_check(target.services, CHANNEL)
             requests, expected = clicks(check_id, values, REQUESTS)
             fake.set_channel_members(CHANNEL, [LEAD, *expected])  # a new person each click
             cut = Cut(url, schema)
