@@ -241,38 +241,68 @@ async def _read_at_most(request: web.Request, max_bytes: int) -> bytes:
 
 def _parse(body: str, content_type: str) -> tuple[dict[str, Any], str]:
     if content_type == JSON:
-        payload = _json_object(body)
-        kind = payload.get("type")
-        if not isinstance(kind, str) or kind not in EVENT_TYPES:
-            raise Rejected(400, "unknown event type")
-        if kind == "event_callback":
-            _require(payload, event=dict, event_id=str, team_id=str)
-        _conform(payload, EVENT_SHAPE)
-        return payload, kind
+        return _event(_json_object(body))
     try:
         form = _form_fields(body)
     except ValueError:
         raise Rejected(400, "malformed form body") from None
     if "payload" in form:
-        payload = _json_object(form["payload"])
-        kind = payload.get("type")
-        if not isinstance(kind, str) or kind not in INTERACTIVE_TYPES:
-            raise Rejected(400, "unknown payload type")
-        _conform(payload, INTERACTIVE_SHAPE)
-        _require(payload, user=dict)
-        _require(payload["user"], id=str)
-        if kind == "block_actions":
-            actions = payload.get("actions")
-            if not isinstance(actions, list) or not actions:
-                raise Rejected(400, "malformed actions")
-            if not all(
-                isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions
-            ):
-                raise Rejected(400, "malformed actions")
-        if kind in ("view_submission", "view_closed"):
-            _require(payload, view=dict)
-            _require(payload["view"], callback_id=str)
-        return payload, kind
+        return _interactive(_json_object(form["payload"]))
+    return _form(form)
+
+
+def check_socket_payload(envelope_type: str, payload: Any) -> str:
+    """The kind of a Socket Mode envelope's payload (as `Delivery.kind`), after the checks an
+    HTTP body of the same kind meets; raises Rejected. The payload arrives already parsed (a
+    JSON object), so its NUL characters and depth are looked for in the object itself."""
+    if not isinstance(payload, dict):
+        raise Rejected(400, "malformed payload")
+    if _depth(payload) > MAX_DEPTH:
+        raise Rejected(400, "nested too deeply")
+    if NUL_ESCAPE.search(json.dumps(payload)):  # json.dumps writes NUL as \u0000
+        raise Rejected(400, NUL_REFUSED)
+    if envelope_type == "events_api":
+        return _event(payload)[1]
+    if envelope_type == "interactive":
+        return _interactive(payload)[1]
+    if envelope_type == "slash_commands":
+        if not all(isinstance(value, str) for value in payload.values()):
+            raise Rejected(400, "malformed form body")
+        return _form(payload)[1]
+    raise Rejected(400, "unknown envelope type")
+
+
+def _event(payload: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    kind = payload.get("type")
+    if not isinstance(kind, str) or kind not in EVENT_TYPES:
+        raise Rejected(400, "unknown event type")
+    if kind == "event_callback":
+        _require(payload, event=dict, event_id=str, team_id=str)
+    _conform(payload, EVENT_SHAPE)
+    return payload, kind
+
+
+def _interactive(payload: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    kind = payload.get("type")
+    if not isinstance(kind, str) or kind not in INTERACTIVE_TYPES:
+        raise Rejected(400, "unknown payload type")
+    _conform(payload, INTERACTIVE_SHAPE)
+    _require(payload, user=dict)
+    _require(payload["user"], id=str)
+    if kind == "block_actions":
+        actions = payload.get("actions")
+        if not isinstance(actions, list) or not actions:
+            raise Rejected(400, "malformed actions")
+        if not all(isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions):
+            raise Rejected(400, "malformed actions")
+    if kind in ("view_submission", "view_closed"):
+        _require(payload, view=dict)
+        _require(payload["view"], callback_id=str)
+    return payload, kind
+
+
+def _form(form: dict[str, str]) -> tuple[dict[str, Any], str]:
+    """A form body other than an interactive payload: a slash command (or Slack's ssl_check)."""
     if any(field in form for field in FORM_OBJECT_FIELDS):
         raise Rejected(400, "malformed form body")
     if any("\x00" in value for value in form.values()):
