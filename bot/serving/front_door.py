@@ -92,6 +92,7 @@ EVENT: Shape = {
     "previous_message": {"user": str, "thread_ts": str},
     "item": {"channel": str},
     "assistant_thread": {"channel_id": str, "thread_ts": str},
+    "tokens": {"oauth": [str], "bot": [str]},  # tokens_revoked
 }
 RESPONSE_URLS: Shape = [{"response_url": str, "channel_id": str, "block_id": str}]
 FORM_OBJECT_FIELDS = (
@@ -110,6 +111,8 @@ FORM_OBJECT_FIELDS = (
 )
 """Fields Bolt reads as objects or lists: in a form body (a slash command) they can only be
 strings, so a form carrying one is refused."""
+NEVER_NULL = ("event", "view")
+"""Fields Bolt reads as `body.get(field, {}).get(...)`: absent is fine, null is not."""
 INTERACTIVE_SHAPE: Shape = {
     "type": str,
     "user": {"id": str, "team_id": str, "name": str, "username": str},
@@ -367,6 +370,9 @@ def _depth(value: Any) -> int:
 
 
 def _conform(payload: dict[str, Any], shape: Shape) -> None:
+    for field in NEVER_NULL:
+        if field in payload and payload[field] is None:
+            raise Rejected(400, f"malformed field .{field}")
     problem = _misfit(payload, shape, "")
     if problem is not None:
         raise Rejected(400, f"malformed field {problem[:80]}")

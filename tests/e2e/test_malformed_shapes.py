@@ -93,6 +93,32 @@ async def test_a_block_action_with_a_field_of_the_wrong_kind_is_400(
     assert [r for r in caplog.records if r.levelno >= logging.WARNING].__len__() == 1
 
 
+@pytest.mark.parametrize("field", ["event", "view"])
+async def test_a_null_where_bolt_reads_an_object_is_400(
+    live: Harness, field: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Bolt reads these as `body.get(field, {}).get(...)`: a null there was a traceback (found
+    by `make bench ONLY=fuzz`)."""
+    caplog.set_level(logging.INFO)
+    payload = click_payload(live)
+    payload[field] = None
+    await assert_refused(live, form(payload), signing.signed_headers(form(payload)), 400)
+    handshake = {**json.loads(signing.url_verification("c")), field: None}
+    body = json.dumps(handshake)
+    await assert_refused(live, body, signing.signed_headers(body), 400)
+    assert [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR] == []
+
+
+@pytest.mark.parametrize("tokens", ["x", ["U0LEAD"], {"bot": "x"}, {"oauth": 5}])
+async def test_a_tokens_revoked_event_with_tokens_of_the_wrong_kind_is_400(
+    live: Harness, tokens: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    body = signing.event_callback({"type": "tokens_revoked", "tokens": tokens}, event_id="Ev0T")
+    await assert_refused(live, body, signing.signed_headers(body), 400)
+    assert [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR] == []
+
+
 @pytest.mark.parametrize("values", [{ids.COMMENT_BLOCK: None}, {ids.COMMENT_BLOCK: {"x": None}}])
 async def test_a_form_with_a_null_block_is_400(live: Harness, values: dict[str, Any]) -> None:
     body = signing.view_submission(callback_id=ids.COMMENT_VIEW, values={}, private_metadata="1:0")
