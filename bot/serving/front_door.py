@@ -39,30 +39,39 @@ NUL_REFUSED = "NUL character in the request"
 """Slack's deepest payloads (a view's blocks and state) stay well under this."""
 TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
+MAX_ID_CHARS = 32
+"""Slack's ids (users, workspaces, channels, views…) are about a dozen characters; the columns
+that store them take 32. A longer one is not from Slack."""
+
+
+class SlackId(str):
+    """In a shape: a string of at most MAX_ID_CHARS."""
+
+
 # The shapes of the fields that Bolt and our handlers read, by payload kind. A field may be
 # absent or null; when present it must have this shape. A dict is an object with those keys
 # (others are free), `[shape]` a list of that shape, `{ANY: shape}` an object of any keys.
 ANY = "*"
 Shape = type | tuple[type, ...] | dict[str, "Shape"] | list["Shape"]
-ID = {"id": str}
+ID = {"id": SlackId}
 OPTION = {"value": str}
 ELEMENT: Shape = {
     "type": str,
     "value": str,
     "selected_option": OPTION,
     "selected_options": [OPTION],
-    "selected_user": str,
-    "selected_users": [str],
-    "selected_conversation": str,
-    "selected_channel": str,
+    "selected_user": SlackId,
+    "selected_users": [SlackId],
+    "selected_conversation": SlackId,
+    "selected_channel": SlackId,
     "selected_date": str,
     "selected_time": str,
     "selected_date_time": int,
 }
 VIEW: Shape = {
-    "id": str,
-    "team_id": str,
-    "app_installed_team_id": str,
+    "id": SlackId,
+    "team_id": SlackId,
+    "app_installed_team_id": SlackId,
     "callback_id": str,
     "private_metadata": str,
     "external_id": str,
@@ -72,14 +81,19 @@ VIEW: Shape = {
     "state": {"values": {ANY: {ANY: ELEMENT}}},
 }
 AUTHORIZATIONS: Shape = [
-    {"enterprise_id": str, "team_id": str, "user_id": str, "is_enterprise_install": bool}
+    {
+        "enterprise_id": SlackId,
+        "team_id": SlackId,
+        "user_id": SlackId,
+        "is_enterprise_install": bool,
+    }
 ]
 EVENT: Shape = {
     "type": str,
     "subtype": str,
     "user": (str, dict),
-    "user_team": str,
-    "team": str,
+    "user_team": SlackId,
+    "team": SlackId,
     "channel": (str, dict),
     "tab": str,
     "ts": str,
@@ -94,7 +108,7 @@ EVENT: Shape = {
     "assistant_thread": {"channel_id": str, "thread_ts": str},
     "tokens": {"oauth": [str], "bot": [str]},  # tokens_revoked
 }
-RESPONSE_URLS: Shape = [{"response_url": str, "channel_id": str, "block_id": str}]
+RESPONSE_URLS: Shape = [{"response_url": str, "channel_id": SlackId, "block_id": str}]
 FORM_OBJECT_FIELDS = (
     "event",
     "authorizations",
@@ -111,15 +125,17 @@ FORM_OBJECT_FIELDS = (
 )
 """Fields Bolt reads as objects or lists: in a form body (a slash command) they can only be
 strings, so a form carrying one is refused."""
+FORM_IDS = ("user_id", "channel_id", "team_id", "enterprise_id", "user_team_id")
+"""A slash command's fields holding Slack ids."""
 NEVER_NULL = ("event", "view")
 """Fields Bolt reads as `body.get(field, {}).get(...)`: absent is fine, null is not."""
 INTERACTIVE_SHAPE: Shape = {
     "type": str,
-    "user": {"id": str, "team_id": str, "name": str, "username": str},
-    "team": {"id": str, "domain": str, "enterprise_id": str},
+    "user": {"id": SlackId, "team_id": SlackId, "name": str, "username": str},
+    "team": {"id": SlackId, "domain": str, "enterprise_id": SlackId},
     "enterprise": ID,
     "channel": ID,
-    "container": {"type": str, "channel_id": str, "message_ts": str, "view_id": str},
+    "container": {"type": str, "channel_id": SlackId, "message_ts": str, "view_id": SlackId},
     "actions": [
         {
             "type": str,
@@ -151,11 +167,11 @@ EVENT_SHAPE: Shape = {
     "type": str,
     "token": str,
     "challenge": str,
-    "team_id": str,
+    "team_id": SlackId,
     "api_app_id": str,
-    "enterprise_id": str,
-    "context_team_id": str,
-    "context_enterprise_id": str,
+    "enterprise_id": SlackId,
+    "context_team_id": SlackId,
+    "context_enterprise_id": SlackId,
     "event_id": str,
     "event_time": int,
     "is_ext_shared_channel": bool,
@@ -312,6 +328,9 @@ def _form(form: dict[str, str]) -> tuple[dict[str, Any], str]:
         raise Rejected(400, NUL_REFUSED)
     if "command" in form:
         _require(form, command=str, user_id=str, channel_id=str, team_id=str)
+        for name in FORM_IDS:
+            if len(form.get(name, "")) > MAX_ID_CHARS:
+                raise Rejected(400, f"malformed field {name}")
         return dict(form), "command"
     if form.get("ssl_check") == "1":
         return dict(form), "ssl_check"
@@ -407,6 +426,8 @@ def _misfit(value: Any, shape: Shape, path: str) -> str | None:
             if problem := _misfit(value[key], inner, f"{path}.{name}"):
                 return problem
         return None
+    if shape is SlackId:
+        return None if isinstance(value, str) and len(value) <= MAX_ID_CHARS else path
     if (
         isinstance(value, bool)
         and shape is not bool
