@@ -6,7 +6,8 @@ SQLite is cut by another connection holding its write lock (BEGIN EXCLUSIVE); Po
 another connection holding an ACCESS EXCLUSIVE lock on the answers table. The full app runs as
 `partnercheck serve` builds it; the fake Slack runs in the same process so every confirmation
 it received can be read back. Reported: requests sent, statuses, answers later than 3 s (goal
-0), /healthz during the cut, and whether every click confirmed "Saved" is in the database.
+0), /healthz during the cut, and whether every click confirmed as saved ("✓ …") is in the
+database.
 """
 
 from __future__ import annotations
@@ -149,7 +150,7 @@ async def run(name: str, url: str, schema: str | None) -> None:
     print(f"answered after more than 3 s: {slow}; slowest {max(result.latencies_ms):.0f} ms")
     print(f"/healthz during the cut: {[(s, round(ms)) for s, ms in probes]} (status, ms)")
     print(
-        f"confirmed 'Saved': {len(confirmed)}; told to try again: {told_retry}; "
+        f"confirmed saved: {len(confirmed)}; told to try again: {told_retry}; "
         f"stored: {len(stored)}; confirmed but missing or wrong: {len(lost)}"
     )
 
