@@ -118,7 +118,7 @@ def register(app: AsyncApp, services: Services) -> None:
             question_text=text,
             current=stored_comment if comment else value,
         )
-        await services.gateway.open_view(str(body["trigger_id"]), view)
+        await services.gateway.open_view(str(body.get("trigger_id", "")), view)
 
     @app.action(ids.WRITE_ANSWER)
     async def on_write_answer(ack: Ack, body: dict[str, Any]) -> None:
@@ -158,4 +158,4 @@ def register(app: AsyncApp, services: Services) -> None:
             user_id=user_id_of(body),
             user_team_id=user_team_of(body),
         )
-        await services.gateway.open_view(str(body["trigger_id"]), view)
+        await services.gateway.open_view(str(body.get("trigger_id", "")), view)

@@ -39,7 +39,7 @@ def register(app: AsyncApp, services: Services) -> None:
         view = await next_steps.next_step_form(
             services, check_id=_number(action_value(body)), user_id=user_id_of(body)
         )
-        await services.gateway.open_view(str(body["trigger_id"]), view)
+        await services.gateway.open_view(str(body.get("trigger_id", "")), view)
 
     @app.action(ids.MARK_STEP_DONE)
     async def on_mark_done(ack: Ack, body: dict[str, Any]) -> None:

@@ -39,30 +39,39 @@ NUL_REFUSED = "NUL character in the request"
 """Slack's deepest payloads (a view's blocks and state) stay well under this."""
 TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
+MAX_ID_CHARS = 32
+"""Slack's ids (users, workspaces, channels, views…) are about a dozen characters; the columns
+that store them take 32. A longer one is not from Slack."""
+
+
+class SlackId(str):
+    """In a shape: a string of at most MAX_ID_CHARS."""
+
+
 # The shapes of the fields that Bolt and our handlers read, by payload kind. A field may be
 # absent or null; when present it must have this shape. A dict is an object with those keys
 # (others are free), `[shape]` a list of that shape, `{ANY: shape}` an object of any keys.
 ANY = "*"
 Shape = type | tuple[type, ...] | dict[str, "Shape"] | list["Shape"]
-ID = {"id": str}
+ID = {"id": SlackId}
 OPTION = {"value": str}
 ELEMENT: Shape = {
     "type": str,
     "value": str,
     "selected_option": OPTION,
     "selected_options": [OPTION],
-    "selected_user": str,
-    "selected_users": [str],
-    "selected_conversation": str,
-    "selected_channel": str,
+    "selected_user": SlackId,
+    "selected_users": [SlackId],
+    "selected_conversation": SlackId,
+    "selected_channel": SlackId,
     "selected_date": str,
     "selected_time": str,
     "selected_date_time": int,
 }
 VIEW: Shape = {
-    "id": str,
-    "team_id": str,
-    "app_installed_team_id": str,
+    "id": SlackId,
+    "team_id": SlackId,
+    "app_installed_team_id": SlackId,
     "callback_id": str,
     "private_metadata": str,
     "external_id": str,
@@ -72,14 +81,19 @@ VIEW: Shape = {
     "state": {"values": {ANY: {ANY: ELEMENT}}},
 }
 AUTHORIZATIONS: Shape = [
-    {"enterprise_id": str, "team_id": str, "user_id": str, "is_enterprise_install": bool}
+    {
+        "enterprise_id": SlackId,
+        "team_id": SlackId,
+        "user_id": SlackId,
+        "is_enterprise_install": bool,
+    }
 ]
 EVENT: Shape = {
     "type": str,
     "subtype": str,
     "user": (str, dict),
-    "user_team": str,
-    "team": str,
+    "user_team": SlackId,
+    "team": SlackId,
     "channel": (str, dict),
     "tab": str,
     "ts": str,
@@ -92,8 +106,9 @@ EVENT: Shape = {
     "previous_message": {"user": str, "thread_ts": str},
     "item": {"channel": str},
     "assistant_thread": {"channel_id": str, "thread_ts": str},
+    "tokens": {"oauth": [str], "bot": [str]},  # tokens_revoked
 }
-RESPONSE_URLS: Shape = [{"response_url": str, "channel_id": str, "block_id": str}]
+RESPONSE_URLS: Shape = [{"response_url": str, "channel_id": SlackId, "block_id": str}]
 FORM_OBJECT_FIELDS = (
     "event",
     "authorizations",
@@ -110,13 +125,17 @@ FORM_OBJECT_FIELDS = (
 )
 """Fields Bolt reads as objects or lists: in a form body (a slash command) they can only be
 strings, so a form carrying one is refused."""
+FORM_IDS = ("user_id", "channel_id", "team_id", "enterprise_id", "user_team_id")
+"""A slash command's fields holding Slack ids."""
+NEVER_NULL = ("event", "view")
+"""Fields Bolt reads as `body.get(field, {}).get(...)`: absent is fine, null is not."""
 INTERACTIVE_SHAPE: Shape = {
     "type": str,
-    "user": {"id": str, "team_id": str, "name": str, "username": str},
-    "team": {"id": str, "domain": str, "enterprise_id": str},
+    "user": {"id": SlackId, "team_id": SlackId, "name": str, "username": str},
+    "team": {"id": SlackId, "domain": str, "enterprise_id": SlackId},
     "enterprise": ID,
     "channel": ID,
-    "container": {"type": str, "channel_id": str, "message_ts": str, "view_id": str},
+    "container": {"type": str, "channel_id": SlackId, "message_ts": str, "view_id": SlackId},
     "actions": [
         {
             "type": str,
@@ -148,11 +167,11 @@ EVENT_SHAPE: Shape = {
     "type": str,
     "token": str,
     "challenge": str,
-    "team_id": str,
+    "team_id": SlackId,
     "api_app_id": str,
-    "enterprise_id": str,
-    "context_team_id": str,
-    "context_enterprise_id": str,
+    "enterprise_id": SlackId,
+    "context_team_id": SlackId,
+    "context_enterprise_id": SlackId,
     "event_id": str,
     "event_time": int,
     "is_ext_shared_channel": bool,
@@ -241,44 +260,77 @@ async def _read_at_most(request: web.Request, max_bytes: int) -> bytes:
 
 def _parse(body: str, content_type: str) -> tuple[dict[str, Any], str]:
     if content_type == JSON:
-        payload = _json_object(body)
-        kind = payload.get("type")
-        if not isinstance(kind, str) or kind not in EVENT_TYPES:
-            raise Rejected(400, "unknown event type")
-        if kind == "event_callback":
-            _require(payload, event=dict, event_id=str, team_id=str)
-        _conform(payload, EVENT_SHAPE)
-        return payload, kind
+        return _event(_json_object(body))
     try:
         form = _form_fields(body)
     except ValueError:
         raise Rejected(400, "malformed form body") from None
     if "payload" in form:
-        payload = _json_object(form["payload"])
-        kind = payload.get("type")
-        if not isinstance(kind, str) or kind not in INTERACTIVE_TYPES:
-            raise Rejected(400, "unknown payload type")
-        _conform(payload, INTERACTIVE_SHAPE)
-        _require(payload, user=dict)
-        _require(payload["user"], id=str)
-        if kind == "block_actions":
-            actions = payload.get("actions")
-            if not isinstance(actions, list) or not actions:
-                raise Rejected(400, "malformed actions")
-            if not all(
-                isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions
-            ):
-                raise Rejected(400, "malformed actions")
-        if kind in ("view_submission", "view_closed"):
-            _require(payload, view=dict)
-            _require(payload["view"], callback_id=str)
-        return payload, kind
+        return _interactive(_json_object(form["payload"]))
+    return _form(form)
+
+
+def check_socket_payload(envelope_type: str, payload: Any) -> str:
+    """The kind of a Socket Mode envelope's payload (as `Delivery.kind`), after the checks an
+    HTTP body of the same kind meets; raises Rejected. The payload arrives already parsed (a
+    JSON object), so its NUL characters and depth are looked for in the object itself."""
+    if not isinstance(payload, dict):
+        raise Rejected(400, "malformed payload")
+    if _depth(payload) > MAX_DEPTH:
+        raise Rejected(400, "nested too deeply")
+    if NUL_ESCAPE.search(json.dumps(payload)):  # json.dumps writes NUL as \u0000
+        raise Rejected(400, NUL_REFUSED)
+    if envelope_type == "events_api":
+        return _event(payload)[1]
+    if envelope_type == "interactive":
+        return _interactive(payload)[1]
+    if envelope_type == "slash_commands":
+        if not all(isinstance(value, str) for value in payload.values()):
+            raise Rejected(400, "malformed form body")
+        return _form(payload)[1]
+    raise Rejected(400, "unknown envelope type")
+
+
+def _event(payload: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    kind = payload.get("type")
+    if not isinstance(kind, str) or kind not in EVENT_TYPES:
+        raise Rejected(400, "unknown event type")
+    if kind == "event_callback":
+        _require(payload, event=dict, event_id=str, team_id=str)
+    _conform(payload, EVENT_SHAPE)
+    return payload, kind
+
+
+def _interactive(payload: dict[str, Any]) -> tuple[dict[str, Any], str]:
+    kind = payload.get("type")
+    if not isinstance(kind, str) or kind not in INTERACTIVE_TYPES:
+        raise Rejected(400, "unknown payload type")
+    _conform(payload, INTERACTIVE_SHAPE)
+    _require(payload, user=dict)
+    _require(payload["user"], id=str)
+    if kind == "block_actions":
+        actions = payload.get("actions")
+        if not isinstance(actions, list) or not actions:
+            raise Rejected(400, "malformed actions")
+        if not all(isinstance(a, dict) and isinstance(a.get("action_id"), str) for a in actions):
+            raise Rejected(400, "malformed actions")
+    if kind in ("view_submission", "view_closed"):
+        _require(payload, view=dict)
+        _require(payload["view"], callback_id=str)
+    return payload, kind
+
+
+def _form(form: dict[str, str]) -> tuple[dict[str, Any], str]:
+    """A form body other than an interactive payload: a slash command (or Slack's ssl_check)."""
     if any(field in form for field in FORM_OBJECT_FIELDS):
         raise Rejected(400, "malformed form body")
     if any("\x00" in value for value in form.values()):
         raise Rejected(400, NUL_REFUSED)
     if "command" in form:
         _require(form, command=str, user_id=str, channel_id=str, team_id=str)
+        for name in FORM_IDS:
+            if len(form.get(name, "")) > MAX_ID_CHARS:
+                raise Rejected(400, f"malformed field {name}")
         return dict(form), "command"
     if form.get("ssl_check") == "1":
         return dict(form), "ssl_check"
@@ -337,6 +389,9 @@ def _depth(value: Any) -> int:
 
 
 def _conform(payload: dict[str, Any], shape: Shape) -> None:
+    for field in NEVER_NULL:
+        if field in payload and payload[field] is None:
+            raise Rejected(400, f"malformed field .{field}")
     problem = _misfit(payload, shape, "")
     if problem is not None:
         raise Rejected(400, f"malformed field {problem[:80]}")
@@ -371,6 +426,8 @@ def _misfit(value: Any, shape: Shape, path: str) -> str | None:
             if problem := _misfit(value[key], inner, f"{path}.{name}"):
                 return problem
         return None
+    if shape is SlackId:
+        return None if isinstance(value, str) and len(value) <= MAX_ID_CHARS else path
     if (
         isinstance(value, bool)
         and shape is not bool

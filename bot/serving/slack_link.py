@@ -30,6 +30,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.plumbing.config import ConfigError, Settings
 from bot.services import Services
+from bot.serving.front_door import Rejected, check_socket_payload
 from bot.serving.in_time import TOO_SLOW_COMMAND_ANSWER, within_budget
 from bot.serving.metrics import count_request
 from bot.slack.state import SlackState
@@ -128,11 +129,14 @@ class SocketModeRequests(AsyncSocketModeHandler):
 
     async def handle(self, client: AsyncBaseSocketModeClient, req: SocketModeRequest) -> None:  # type: ignore[override]
         started = time.time()
-        kind = (
-            "command"
-            if req.type == "slash_commands"
-            else str((req.payload or {}).get("type") or req.type)
-        )
+        try:  # the checks the HTTP front door makes, so the same shapes are refused
+            kind = check_socket_payload(req.type, req.payload)
+        except Rejected as refusal:
+            # acknowledged all the same, or Slack sends the envelope again
+            log.warning("Refused a malformed Socket Mode request: %s", refusal.reason)
+            await send_async_response(client, req, BoltResponse(status=200, body=""), started)
+            count_request("rejected", refusal.status, time.time() - started)
+            return
         try:
             answered = await within_budget(
                 self.services, run_async_bolt_app(self.app, req), kind=kind, payload=req.payload

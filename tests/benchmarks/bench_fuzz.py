@@ -2,10 +2,11 @@
 
     make bench ONLY=fuzz        (FUZZ_REQUESTS=20000 FUZZ_SEED=7 to change the run)
 
-The full app (as `partnercheck serve` builds it, on SQLite, with a live check running) is sent
+The full app (as `partnercheck serve` builds it, with a live check running) is sent
 requests made by tests/support/mutations.py: wrong types, missing and extra keys, deep nesting,
 huge arrays, one in ten left as Slack sends it. Goal: 0 answers of 5xx, 0 tracebacks (or error
-lines) in the log, and no answer later than 3 seconds.
+lines) in the log, and no answer later than 3 seconds. It runs on SQLite, then on PostgreSQL
+when BENCH_DATABASE_URL or TEST_DATABASE_URL is set (in a schema of its own, dropped after).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from tests.benchmarks import targets
-from tests.benchmarks.bench_front_door import CHANNEL, LEAD, start_live_check
+from tests.benchmarks.bench_front_door import LEAD, start_live_check
 from tests.benchmarks.fake_slack_server import RemoteFakeSlack
 from tests.benchmarks.loadgen import Request, run_load
 from tests.support import signing
@@ -30,6 +31,7 @@ REQUESTS = int(os.environ.get("FUZZ_REQUESTS", "10000"))
 SEED = int(os.environ.get("FUZZ_SEED", "10"))
 CONCURRENCY = 10
 BATCH = 2000  # signed just before sending, so no timestamp goes stale
+CHANNEL = "C0FUZZ"
 
 
 class Problems(logging.Handler):
@@ -64,37 +66,34 @@ def requests(count: int, chooser: RandomChooser, check_id: int) -> list[Request]
     return out
 
 
-async def main() -> None:
+async def run(name: str, url: str, schema: str | None) -> None:
     problems = Problems()
     logging.getLogger().addHandler(problems)
-    logging.getLogger().setLevel(logging.INFO)
-    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     statuses: Counter[int] = Counter()
     latencies: list[float] = []
-    with tempfile.TemporaryDirectory() as folder:
-        async with RemoteFakeSlack() as fake:
-            await fake.set_channel_members(CHANNEL, [LEAD])
-            url = f"sqlite:///{Path(folder) / 'fuzz.db'}"
-            target = await targets.full_app("full app, SQLite", url, fake.base_url, schema=None)
-            try:
-                assert target.services is not None
-                check_id, _ = await start_live_check(target.services)
-                chooser = RandomChooser(SEED)
-                loop = asyncio.get_running_loop()
-                with ProcessPoolExecutor(1) as pool:
-                    for start in range(0, REQUESTS, BATCH):
-                        batch = requests(min(BATCH, REQUESTS - start), chooser, check_id)
-                        result = await loop.run_in_executor(
-                            pool, run_load, target.url, batch, CONCURRENCY
-                        )
-                        statuses.update(result.statuses)
-                        latencies += result.latencies_ms
-                await target.services.background.drain()
-                await asyncio.sleep(1)  # listeners Bolt runs after the acknowledgement
-            finally:
-                await target.stop()
+    async with RemoteFakeSlack() as fake:
+        await fake.set_channel_members(CHANNEL, [LEAD])
+        target = await targets.full_app(f"full app, {name}", url, fake.base_url, schema=schema)
+        try:
+            assert target.services is not None
+            check_id, _ = await start_live_check(target.services, CHANNEL)
+            chooser = RandomChooser(SEED)
+            loop = asyncio.get_running_loop()
+            with ProcessPoolExecutor(1) as pool:
+                for start in range(0, REQUESTS, BATCH):
+                    batch = requests(min(BATCH, REQUESTS - start), chooser, check_id)
+                    result = await loop.run_in_executor(
+                        pool, run_load, target.url, batch, CONCURRENCY
+                    )
+                    statuses.update(result.statuses)
+                    latencies += result.latencies_ms
+            await target.services.background.drain()
+            await asyncio.sleep(1)  # listeners Bolt runs after the acknowledgement
+        finally:
+            await target.stop()
     logging.getLogger().removeHandler(problems)
     server_errors = sum(n for status, n in statuses.items() if status >= 500)
+    print(f"-- {name} (load average {_load()})")
     print(f"requests sent: {sum(statuses.values())} (seed {SEED}, concurrency {CONCURRENCY})")
     print(f"statuses: {dict(sorted(statuses.items()))}")
     print(f"5xx answers: {server_errors}")
@@ -106,3 +105,26 @@ async def main() -> None:
     print(f"lines at ERROR: {sum(problems.errors.values())}")
     for line, count in problems.errors.most_common():
         print(f"  {count} × {line}")
+
+
+def _load() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "unknown"
+
+
+async def main() -> None:
+    logging.getLogger().setLevel(logging.INFO)
+    logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
+    with tempfile.TemporaryDirectory() as folder:
+        await run("SQLite", f"sqlite:///{Path(folder) / 'fuzz.db'}", None)
+    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
+    if url:
+        schema, drop = await targets.postgres_schema(url)
+        try:
+            await run("PostgreSQL", url, schema)
+        finally:
+            await drop()
+    else:
+        print("(PostgreSQL skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL)")

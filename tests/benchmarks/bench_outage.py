@@ -6,7 +6,8 @@ SQLite is cut by another connection holding its write lock (BEGIN EXCLUSIVE); Po
 another connection holding an ACCESS EXCLUSIVE lock on the answers table. The full app runs as
 `partnercheck serve` builds it; the fake Slack runs in the same process so every confirmation
 it received can be read back. Reported: requests sent, statuses, answers later than 3 s (goal
-0), /healthz during the cut, and whether every click confirmed "Saved" is in the database.
+0), /healthz during the cut, and whether every click confirmed as saved ("✓ …") is in the
+database.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from bot.blocks import ids
 from bot.db.models import Answer
 from bot.plumbing.config import normalise_database_url
 from tests.benchmarks import targets
-from tests.benchmarks.bench_front_door import CHANNEL, LEAD, start_live_check
+from tests.benchmarks.bench_front_door import LEAD, start_live_check
 from tests.benchmarks.loadgen import Request, run_load
 from tests.support import signing
 from tests.support.fake_slack import FakeSlack
@@ -36,7 +37,8 @@ REQUESTS = int(os.environ.get("OUTAGE_REQUESTS", "4000"))
 CONCURRENCY = 50
 CUT_AFTER_SECONDS = 2.0
 CUT_SECONDS = 10.0
-CONFIRMED = ("Saved your answer", "Changed your answer")
+CONFIRMED = "✓ "  # the answer's private note: "✓ Agree — change it …", "✓ Changed to …"
+CHANNEL = "C0OUTAGE"
 
 
 class Cut:
@@ -106,7 +108,7 @@ async def run(name: str, url: str, schema: str | None) -> None:
         target = await targets.full_app(name, url, fake.base_url, schema=schema)
         try:
             assert target.services is not None
-            check_id, values = await start_live_check(target.services)
+            check_id, values = await start_live_check(target.services, CHANNEL)
             requests, expected = clicks(check_id, values, REQUESTS)
             fake.set_channel_members(CHANNEL, [LEAD, *expected])  # a new person each click
             cut = Cut(url, schema)
@@ -148,7 +150,7 @@ async def run(name: str, url: str, schema: str | None) -> None:
     print(f"answered after more than 3 s: {slow}; slowest {max(result.latencies_ms):.0f} ms")
     print(f"/healthz during the cut: {[(s, round(ms)) for s, ms in probes]} (status, ms)")
     print(
-        f"confirmed 'Saved': {len(confirmed)}; told to try again: {told_retry}; "
+        f"confirmed saved: {len(confirmed)}; told to try again: {told_retry}; "
         f"stored: {len(stored)}; confirmed but missing or wrong: {len(lost)}"
     )
 

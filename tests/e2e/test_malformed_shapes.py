@@ -93,6 +93,87 @@ async def test_a_block_action_with_a_field_of_the_wrong_kind_is_400(
     assert [r for r in caplog.records if r.levelno >= logging.WARNING].__len__() == 1
 
 
+@pytest.mark.parametrize("field", ["event", "view"])
+async def test_a_null_where_bolt_reads_an_object_is_400(
+    live: Harness, field: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Bolt reads these as `body.get(field, {}).get(...)`: a null there was a traceback (found
+    by `make bench ONLY=fuzz`)."""
+    caplog.set_level(logging.INFO)
+    payload = click_payload(live)
+    payload[field] = None
+    await assert_refused(live, form(payload), signing.signed_headers(form(payload)), 400)
+    handshake = {**json.loads(signing.url_verification("c")), field: None}
+    body = json.dumps(handshake)
+    await assert_refused(live, body, signing.signed_headers(body), 400)
+    assert [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR] == []
+
+
+@pytest.mark.parametrize("tokens", ["x", ["U0LEAD"], {"bot": "x"}, {"oauth": 5}])
+async def test_a_tokens_revoked_event_with_tokens_of_the_wrong_kind_is_400(
+    live: Harness, tokens: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    body = signing.event_callback({"type": "tokens_revoked", "tokens": tokens}, event_id="Ev0T")
+    await assert_refused(live, body, signing.signed_headers(body), 400)
+    assert [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR] == []
+
+
+LONG_ID = "U" + "X" * 32  # Slack's ids are short; the columns holding them take 32
+
+
+def _long_ids(live: Harness) -> list[str]:
+    click = click_payload(live)
+    clicks = []
+    for path in (("user", "id"), ("user", "team_id"), ("team", "id"), ("channel", "id")):
+        changed = json.loads(json.dumps(click))
+        changed[path[0]][path[1]] = LONG_ID
+        clicks.append(form(changed))
+    step = signing.view_submission(
+        callback_id=ids.NEXT_STEP_VIEW,
+        values={
+            ids.STEP_TEXT_BLOCK: {ids.STEP_TEXT_INPUT: signing.plain_input("Send the plan")},
+            ids.STEP_OWNER_BLOCK: {ids.STEP_OWNER_INPUT: signing.users_select(LONG_ID)},
+        },
+        private_metadata="1",
+        user_id=LEAD,
+    )
+    commands = [
+        signing.slash_command("settings", user_id=LONG_ID, channel_id=CHANNEL),
+        signing.slash_command("summary", user_id=LEAD, channel_id=LONG_ID),
+        signing.slash_command("summary", user_id=LEAD, channel_id=CHANNEL, team_id=LONG_ID),
+    ]
+    return [*clicks, step, *commands]
+
+
+async def test_an_id_longer_than_any_slack_id_is_400(
+    live: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """On PostgreSQL it reached a VARCHAR(32) column: "value too long", logged as the database
+    being unavailable (found by `make bench ONLY=fuzz`)."""
+    caplog.set_level(logging.INFO)
+    for body in _long_ids(live):
+        await assert_refused(live, body, signing.signed_headers(body), 400)
+    assert [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR] == []
+
+
+@pytest.mark.parametrize("action_id", [ids.ADD_COMMENT, ids.WRITE_ANSWER, ids.ANSWER_NOW])
+async def test_a_button_without_a_trigger_id_is_not_an_unexpected_error(
+    live: Harness, action_id: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    payload = click_payload(live)
+    del payload["trigger_id"]
+    payload["actions"][0].update(
+        action_id=action_id, value="1:0" if action_id != ids.ANSWER_NOW else "1"
+    )
+    reply = await live.post(form(payload))
+    assert reply.status == 200, reply.text
+    await live.settle()
+    assert [r for r in caplog.records if r.exc_info or r.levelno >= logging.ERROR] == []
+    assert live.fake.last("chat.postEphemeral").args["text"] != UNEXPECTED
+
+
 @pytest.mark.parametrize("values", [{ids.COMMENT_BLOCK: None}, {ids.COMMENT_BLOCK: {"x": None}}])
 async def test_a_form_with_a_null_block_is_400(live: Harness, values: dict[str, Any]) -> None:
     body = signing.view_submission(callback_id=ids.COMMENT_VIEW, values={}, private_metadata="1:0")

@@ -7,12 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from bot.background.delivery import Dispatcher
 from bot.db import checks as check_store
 from bot.db.engine import Database
 from bot.db.models import CalendarFeed, Meeting, ReflectionRequest, ScheduledMessage, Signal
 from bot.serving.bolt_app import build_client, prepare_services
 from bot.usecases.calendar import poll_calendars
 from bot.usecases.meetings import cancel_meeting
+from tests.e2e.test_escaping import PLANT, RAW, slack_texts
 from tests.meetings.feeds import (
     BROKEN,
     CANCELLED,
@@ -310,3 +312,23 @@ async def test_the_feed_brings_back_its_own_cancellation_with_nudges_never_a_per
     kept = after[key(15, 12)]
     assert (kept.status, kept.cancelled_by) == ("cancelled", LEAD)
     assert [n.status for n in await nudges_of(app, by_lead)] == ["cancelled"]
+
+
+async def test_a_meeting_title_from_the_calendar_is_escaped_wherever_it_is_shown(
+    app: Harness, feeds: FeedServer
+) -> None:
+    """The calendar's SUMMARY is written by someone at the client: in the reflection message
+    (its notification `text` and blocks) and in the meetings list it is text, never a ping."""
+    planted = SERIES.replace("SUMMARY:Weekly steering", f"SUMMARY:{PLANT}")
+    await follow(app, feeds, calendar(planted))
+    today = (await meetings_by_key(app))[key(24)]
+    assert today.title == PLANT
+    [nudge] = await nudges_of(app, today.id)
+    app.clock.advance(nudge.due_at - app.clock.now() + timedelta(minutes=1))
+    await Dispatcher(app.services).run_once()
+    [message] = [c for c in app.fake.delivered("chat.postMessage") if c.args["channel"] == ANN]
+    listing = await app.command("meetings", user_id=LEAD, channel_id=CHANNEL)
+    texts = slack_texts(message.args) + slack_texts(listing.json())
+    assert [t for t in texts if "U123" in t], texts  # the title really is in them
+    assert [t[:160] for t in texts if any(raw in t for raw in RAW)] == []
+    assert any("&lt;!channel&gt;" in t for t in slack_texts({"text": message.args["text"]}))

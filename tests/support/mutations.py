@@ -237,6 +237,17 @@ def real_requests(
         event_id="Ev0FUZZ",
     )
     shapes.append(Shape("app_home_opened", "json", json.loads(home)))
+    # the app leaving a workspace: another one's, or a user token (nothing the app holds), so
+    # the unchanged ones leave the workspace under test installed
+    gone = signing.event_callback(
+        {"type": "app_uninstalled", "event_ts": "1.3"}, event_id="Ev0GONE", team_id="T0GONE"
+    )
+    shapes.append(Shape("app_uninstalled", "json", json.loads(gone)))
+    revoked = signing.event_callback(
+        {"type": "tokens_revoked", "tokens": {"oauth": [lead]}, "event_ts": "1.4"},
+        event_id="Ev0REVOKED",
+    )
+    shapes.append(Shape("tokens_revoked", "json", json.loads(revoked)))
     shapes.append(
         Shape("url_verification", "json", json.loads(signing.url_verification("fuzz-challenge")))
     )

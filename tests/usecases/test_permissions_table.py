@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -75,3 +77,38 @@ async def test_no_action_without_a_row(harness: Harness) -> None:
     missing += sorted(v for v in declared if v.startswith("pc.") and v not in RULES)
     assert missing == []
     assert set(RULES) == set(EXPECTED)
+
+
+README = Path(__file__).parents[2] / "README.md"
+SLACK_ONLY = {"event app_uninstalled", "event tokens_revoked"}
+"""Rows the README leaves without marks: only Slack sends them (signed), for no person."""
+README_NAMES = {
+    "/partnership my data": "/partnership my",
+    "/partnership forget me": "/partnership forget",
+    **{name: f"event {name}" for name in ("app_home_opened", "app_uninstalled", "tokens_revoked")},
+}
+
+
+def readme_table() -> dict[str, str]:
+    """The README's "Who may do what" table: action key → marks (✓ allowed, · refused)."""
+    text = README.read_text(encoding="utf-8")
+    lines = text[text.index("| action | rule | lead |") :].splitlines()[2:]
+    table: dict[str, str] = {}
+    for line in itertools.takewhile(lambda line: line.startswith("|"), lines):
+        first, _rule, *marks = (cell.strip() for cell in line.strip("|").split("|"))
+        for name in re.findall(r"`([^`]+)`", first):
+            key = README_NAMES.get(name, name)
+            if key in RULES:
+                table[key] = "".join({"✓": "✓", "—": "·"}.get(mark, "?") for mark in marks)
+    return table
+
+
+def test_the_readme_table_is_the_same_table() -> None:
+    readme = readme_table()
+    assert set(readme) == set(EXPECTED)
+    differing = {
+        action: (readme[action], EXPECTED[action])
+        for action in EXPECTED
+        if readme[action] != EXPECTED[action] and action not in SLACK_ONLY
+    }
+    assert differing == {}
