@@ -17,8 +17,23 @@ from typing import Any
 import pytest
 
 import bot.blocks
-from bot.blocks import checks, home, meetings, modals, next_steps, nudges, summary
+from bot.blocks import (
+    bank as bank_blocks,
+)
+from bot.blocks import (
+    checks,
+    digest,
+    home,
+    meetings,
+    modals,
+    next_steps,
+    nudges,
+    our_side,
+    person_data,
+    summary,
+)
 from bot.blocks import text as text_module
+from bot.domain.digest import MeetingHeld, Note, Notes, compile_digest
 from bot.domain.summary import QuestionFacts, StepLine, compute_summary
 from questions.bank import DIMENSIONS, Bank, Question, load_bank
 from tests.support.answer_tallies import AnswerFacts, tally
@@ -277,11 +292,148 @@ def summary_surfaces(bank: Bank, name: str) -> Iterator[Surface]:
     )
 
 
+def our_side_surfaces(bank: Bank, name: str) -> Iterator[Surface]:
+    """The self-check, the lead's digest, the internal channel, a person's own data, the
+    lead's and the admin's Home tab, the texts of meetings, calendars and schedules (help is
+    tested with every subcommand registered: tests/e2e/test_live_check.py)."""
+    for for_lead in (False, True):
+        yield (
+            "self-check invitation",
+            *our_side.self_check_invitation(
+                check_id=1,
+                partnership_name=name,
+                template_name="Consultant self-check",
+                total=8,
+                deadline_at=NOW,
+                lead_user_id="U0LEAD",
+                for_lead=for_lead,
+            ),
+        )
+    for missed in ((), ("U0OURS3",)):
+        yield (
+            "self-check started",
+            our_side.self_check_started_text(
+                channel_id="C0SHARED",
+                reached=["U0LEAD", "U0OURS2"],
+                missed=missed,
+                deadline_at=NOW,
+                summary_to="<#C0INTERNAL>",
+            ),
+            [],
+        )
+    yield ("our side summary intro", None, [our_side.our_side_summary_intro(name, "Self-check")])
+    for channel in (None, "C0INTERNAL"):
+        yield ("internal channel", our_side.internal_channel_text(channel, name), [])
+    yield ("internal channel welcome", *our_side.internal_channel_welcome(name, "U0LEAD"))
+    held = [MeetingHeld("Quarterly review with the Northwind board", NOW, 3, 2)]
+    full = compile_digest(partnership_name=name, since=NOW, until=NOW, meetings=held, answers=[])
+    full = type(full)(
+        **{
+            **full.__dict__,
+            "reflections": 2,
+            "judged": 1,
+            "no_value": 1,
+            "concerns": {"shifting": 1, "same": 1},
+            "differently": Notes((Note("U0OURS2", "Send the agenda a day ahead"),), 1),
+            "share_back": Notes((Note("U0LEAD", "Our notes on their hiring plan"),), 0),
+        }
+    )
+    empty = compile_digest(partnership_name=name, since=NOW, until=NOW, meetings=[], answers=[])
+    for shown in (full, empty):
+        for weekly in (True, False):
+            yield ("digest", *digest.digest_message(shown, weekly=weekly))
+    yield ("forget me form", None, person_data.forget_me_modal())
+    yield (
+        "forgotten",
+        person_data.forgotten_text(answers=1, comments=2, reflections=0, meetings=3, messages=1),
+        [],
+    )
+    yield ("self-check how-to", None, home.self_check_modal())
+    result = next(iter(summary_surfaces(bank, name)))  # a summary's blocks, in the window
+    yield ("summary window", None, home.summary_modal(result[2]))
+    questions = [
+        bank_blocks.QuestionLine(q.id, q.text, custom=False, retired=i % 5 == 0)
+        for i, q in enumerate(bank.questions.values())
+    ]
+    view = bank_blocks.BankView(
+        templates=[
+            bank_blocks.TemplateLine(
+                t.id,
+                t.name,
+                custom=False,
+                questions=[
+                    q for q in questions if q.id in {x.id for x in bank.template_questions(t.id)}
+                ],
+            )
+            for t in bank.templates.values()
+        ]
+    )
+    reflection = nudges.NudgeInfo(
+        3, "Quarterly review with the Northwind board", name, "C0SHARED", NOW
+    )
+    card = home.PartnershipCard(
+        name=name,
+        channel_id="C0SHARED",
+        latest=home.CheckLine("Partnership check", "open", "async", NOW, NOW),
+        open_steps=1,
+        led=True,
+    )
+    lead_card = home.LeadCard(name=name, channel_id="C0SHARED", digest=full)
+    yield (
+        "home of a lead and admin",
+        None,
+        home.home_view(
+            home.HomeInfo(
+                whole_workspace=True,
+                partnerships=[card],
+                more_partnerships=0,
+                reflections=[reflection] * 12,
+                more_reflections=3,
+                bank=view,
+                led=[lead_card],
+                our_side=True,
+            )
+        ),
+    )
+    yield (
+        "meeting logged",
+        meetings.meeting_logged_text(
+            title="Quarterly review", starts_at=NOW, ends_at=NOW, attendees=["U0LEAD"], now=NOW
+        ),
+        [],
+    )
+    row = meetings.ScheduleRow("Partnership check", "monthly", NOW, "U0LEAD")
+    for text in (
+        meetings.feed_failed_text("C0SHARED", "the address answered 404"),
+        meetings.feed_recovered_text("C0SHARED"),
+        meetings.feed_followed_text(added=3, upcoming=2, poll_minutes=30),
+        meetings.feed_status_text(url_host=None, added_by=None, last_ok_at=None, error=None),
+        meetings.feed_status_text(
+            url_host="calendar.example.com", added_by="U0LEAD", last_ok_at=NOW, error="timeout"
+        ),
+        meetings.schedules_text([]),
+        meetings.schedules_text([row]),
+        meetings.schedule_set_text(row),
+        meetings.scheduled_check_started_text(
+            channel_id="C0SHARED", template_name="Partnership check", deadline=NOW, next_due_at=NOW
+        ),
+        meetings.next_run_text(NOW),
+        meetings.scheduled_check_failed_text(
+            channel_id="C0SHARED",
+            template_name="Partnership check",
+            reason="the channel is archived.",
+            next_due_at=NOW,
+        ),
+    ):
+        yield ("meetings and schedules text", text, [])
+
+
 def every_surface(name: str) -> Iterator[Surface]:
     bank = load_bank()
     yield from check_surfaces(bank, name)
     yield from meeting_surfaces(bank, name)
     yield from summary_surfaces(bank, name)
+    yield from our_side_surfaces(bank, name)
 
 
 @pytest.mark.parametrize("name", [NAME, LONGEST_NAME])
