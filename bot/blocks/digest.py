@@ -40,7 +40,7 @@ def headline_text(digest: Digest) -> str:
     return (
         f"Reflections on {escape(digest.partnership_name)}: "
         f"{count_phrase(len(digest.meetings), 'meeting')} held, "
-        f"{digest.answered} of {digest.asked} reflections answered"
+        f"{digest.answered} of {count_phrase(digest.asked, 'reflection')} answered"
     )
 
 
@@ -80,7 +80,7 @@ def home_lines(digest: Digest) -> str:
         return "Nothing new in our reflections since the last digest."
     lines = [
         f"{count_phrase(len(digest.meetings), 'meeting')} held · "
-        f"{digest.answered} of {digest.asked} reflections answered · "
+        f"{digest.answered} of {count_phrase(digest.asked, 'reflection')} answered · "
         f"{digest.no_value} judged of no value to the client",
         _concerns_phrase(digest),
     ]

@@ -63,8 +63,7 @@ def self_check_started_text(
 ) -> str:
     """What the person who ran `/partnership self-check` is told (only they see it)."""
     lines = [
-        f"I sent the self-check privately to {len(reached)} "
-        f"{'person' if len(reached) == 1 else 'people'} on our "
+        f"I sent the self-check privately to {count_phrase(len(reached), 'person')} on our "
         f"side ({mentions(reached)}), to answer by {slack_date(deadline_at)}. Nothing about "
         f"it is posted in <#{channel_id}>; its summary goes to {summary_to}."
     ]
