@@ -100,6 +100,24 @@ async def test_a_confirmation_slack_could_not_take_is_sent_again(harness: Harnes
     assert notes[-1].args["user"] == OURS_2 and notes[-1].args["text"]
 
 
+HELP_VERBS = {
+    "Start",
+    "See",
+    "Repeat",
+    "Send",
+    "send",
+    "Log",
+    "Follow",
+    "see",
+    "Set",
+    "choose",
+    "Name",
+    "Get",
+    "Delete",
+    "Show",
+}
+
+
 async def test_help_and_unknown_subcommands_answer_ephemerally(harness: Harness) -> None:
     reply = await harness.command("help")
     assert reply.json()["response_type"] == "ephemeral"
@@ -114,6 +132,9 @@ async def test_help_and_unknown_subcommands_answer_ephemerally(harness: Harness)
         assert "<" not in line, line  # Slack would read a <placeholder> as a link
         summary = line.split("`: ", 1)[1]
         assert summary.endswith(".") and ". " not in summary and len(summary) <= 90, line
+        # a sentence that says what you do: it starts with its verb
+        verb = summary.removeprefix("Our side only: ").split()[0]
+        assert verb in HELP_VERBS, line
     reply = await harness.command("frobnicate now")
     assert reply.json()["response_type"] == "ephemeral"
     assert "I don't know `/partnership frobnicate`" in reply.json()["text"]
