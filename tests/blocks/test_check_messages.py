@@ -88,6 +88,18 @@ def test_what_cant_be_undone_asks_first_and_the_rest_does_not() -> None:
     by_id = {e["action_id"]: e for e in elements(panel)}
     assert "confirm" in by_id[ids.CLOSE_CHECK]
     assert "confirm" not in by_id[ids.NEXT_QUESTION]
+    _, invitation = our_side.self_check_invitation(
+        check_id=1,
+        partnership_name="Acme",
+        template_name="Consultant self-check",
+        total=8,
+        deadline_at=datetime(2026, 11, 30, tzinfo=UTC),
+        lead_user_id="U0LEAD",
+        for_lead=True,
+    )
+    by_id = {e["action_id"]: e for e in elements(invitation)}
+    assert "confirm" in by_id[ids.CLOSE_CHECK]  # the self-check's Close now
+    assert "confirm" not in by_id[ids.ANSWER_NOW]
     nudge = nudges.NudgeInfo(1, "Review", "Acme", "C0SHARED", datetime(2026, 11, 30, tzinfo=UTC))
     _, blocks = nudges.nudge_message(nudge)
     by_id = {e["action_id"]: e for e in elements(blocks)}
