@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.blocks.meetings import TITLE_MAX  # what the meeting form accepts: shown whole
 from bot.blocks.our_side import OUR_SIDE_NOTE
 from bot.blocks.text import (
     context,
@@ -26,7 +27,6 @@ Message = tuple[str, list[dict[str, Any]]]
 MEETINGS_LISTED = 8
 NOTES_LISTED = 8
 NOTE_MAX = 300
-TITLE_MAX = 120
 CONCERN_LABELS = {
     "same": "the same as before",
     "shifting": "starting to shift",

@@ -240,7 +240,7 @@ def _meeting_line(row: MeetingRow, now: datetime) -> str:
         status = " · done"
     elif row.starts_at <= now:
         status = " · on now"
-    title = escape(trim(row.title, 150))
+    title = escape(trim(row.title, TITLE_MAX))
     return f"*{title}*\n{slack_date(row.starts_at)} · {minutes} min · {where}{status}"
 
 

@@ -1,6 +1,7 @@
 """Every form and message the app builds is written to fit Slack's limits: rendered with the
-real question bank and ordinary data (names and titles of a usual length), none of its texts
-is cut short by bot.blocks.text.trim, and none ends in the "…" a cut leaves.
+real question bank and ordinary data (names and titles of a usual length), and again with the
+longest partnership name, meeting title and next step the forms accept, none of its texts is
+cut short by bot.blocks.text.trim, and none ends in the "…" a cut leaves.
 
 Person-written text longer than a limit (a 2000-character comment in a summary) may still be
 shortened; that is tested with the summary (tests/blocks/test_summary_blocks.py).
@@ -34,6 +35,7 @@ from bot.blocks import (
 )
 from bot.blocks import text as text_module
 from bot.domain.digest import MeetingHeld, Note, Notes, compile_digest
+from bot.domain.next_steps import STEP_TEXT_MAX
 from bot.domain.summary import QuestionFacts, StepLine, compute_summary
 from questions.bank import DIMENSIONS, Bank, Question, load_bank
 from tests.support.answer_tallies import AnswerFacts, tally
@@ -42,6 +44,19 @@ from tests.support.blockkit import check_message, check_view
 NOW = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
 NAME = "Acme × Northwind"  # a partnership name of a usual length
 LONGEST_NAME = "N" * modals.PARTNERSHIP_NAME_MAX
+TITLE = "Quarterly review with the Northwind board"
+STEP = "Send the revised plan to Northwind"
+
+
+def title_for(name: str) -> str:
+    """A usual meeting title, or with the longest name the longest the meeting form takes."""
+    return TITLE if name == NAME else "T" * meetings.TITLE_MAX
+
+
+def step_for(name: str) -> str:
+    return STEP if name == NAME else "S" * STEP_TEXT_MAX
+
+
 PEOPLE = ("U0LEAD", "U0OURS2", "U0CLIENT1", "U0CLIENT2")
 
 Surface = tuple[str, str | None, Any]  # (what, notification text, blocks or a view)
@@ -157,7 +172,7 @@ def check_surfaces(bank: Bank, name: str) -> Iterator[Surface]:
 def meeting_surfaces(bank: Bank, name: str) -> Iterator[Surface]:
     nudge = nudges.NudgeInfo(
         request_id=3,
-        meeting_title="Quarterly review with the Northwind board",
+        meeting_title=title_for(name),
         partnership_name=name,
         channel_id="C0SHARED",
         ended_at=NOW,
@@ -211,9 +226,7 @@ def meeting_surfaces(bank: Bank, name: str) -> Iterator[Surface]:
     )
     yield ("next step form", None, next_steps.next_step_modal(check_id=1, partnership_name=name))
     steps = [
-        next_steps.StepInfo(
-            i, "Send the revised plan to Northwind", "U0LEAD", date(2026, 12, 4), i == 1
-        )
+        next_steps.StepInfo(i, step_for(name), "U0LEAD", date(2026, 12, 4), i == 1)
         for i in range(3)
     ]
     yield ("step added", *next_steps.step_added_message(steps[0], "U0LEAD"))
@@ -325,7 +338,7 @@ def our_side_surfaces(bank: Bank, name: str) -> Iterator[Surface]:
     for channel in (None, "C0INTERNAL"):
         yield ("internal channel", our_side.internal_channel_text(channel, name), [])
     yield ("internal channel welcome", *our_side.internal_channel_welcome(name, "U0LEAD"))
-    held = [MeetingHeld("Quarterly review with the Northwind board", NOW, 3, 2)]
+    held = [MeetingHeld(title_for(name), NOW, 3, 2)]
     full = compile_digest(partnership_name=name, since=NOW, until=NOW, meetings=held, answers=[])
     full = type(full)(
         **{
@@ -368,9 +381,7 @@ def our_side_surfaces(bank: Bank, name: str) -> Iterator[Surface]:
             for t in bank.templates.values()
         ]
     )
-    reflection = nudges.NudgeInfo(
-        3, "Quarterly review with the Northwind board", name, "C0SHARED", NOW
-    )
+    reflection = nudges.NudgeInfo(3, title_for(name), name, "C0SHARED", NOW)
     card = home.PartnershipCard(
         name=name,
         channel_id="C0SHARED",
