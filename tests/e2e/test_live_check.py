@@ -75,6 +75,30 @@ async def test_only_the_lead_moves_the_check_on(harness: Harness) -> None:
     assert "close this check" in h.fake.last("chat.postEphemeral").args["text"]
 
 
+async def test_the_leads_controls_reach_the_lead_only(harness: Harness) -> None:
+    """Next question and Close check never sit in a message the channel sees: they come in
+    the lead's own panel, posted to the lead alone, anew for each question."""
+    h = harness
+    await start_check(h, client=[CLIENT_1])
+    await press(h, answer_button(h, "4"), user=CLIENT_1)
+    await press(h, button(h, ids.NEXT_QUESTION))
+    await press(h, answer_button(h, "2"), user=OURS_2)
+    await press(h, button(h, ids.CLOSE_CHECK))
+
+    def controls(call) -> set[str]:
+        return {
+            element.get("action_id", "")
+            for block in call.args.get("blocks") or []
+            for element in block.get("elements") or []
+        } & {ids.NEXT_QUESTION, ids.CLOSE_CHECK}
+
+    shared = h.fake.calls_to("chat.postMessage") + h.fake.calls_to("chat.update")
+    assert [c.args["text"] for c in shared if controls(c)] == []
+    panels = [c for c in h.fake.calls_to("chat.postEphemeral") if controls(c)]
+    assert [c.args["user"] for c in panels] == [LEAD, LEAD]  # one for each question shown
+    assert all(c.args["channel"] == CHANNEL for c in panels)
+
+
 async def test_answer_is_confirmed_to_the_person_only(harness: Harness) -> None:
     h = harness
     await start_check(h)
