@@ -6,7 +6,15 @@ import json
 
 from bot.blocks import ids
 from bot.usecases.export import export_partnership, render_csv
-from tests.e2e.checkflow import CHANNEL, LEAD, answer_button, button, press, start_check
+from tests.e2e.checkflow import (
+    CHANNEL,
+    LEAD,
+    answer_button,
+    button,
+    lead_button,
+    press,
+    start_check,
+)
 from tests.support.harness import Harness
 
 OURS_2 = "U0OURS2"
@@ -97,6 +105,43 @@ async def test_the_leads_controls_reach_the_lead_only(harness: Harness) -> None:
     panels = [c for c in h.fake.calls_to("chat.postEphemeral") if controls(c)]
     assert [c.args["user"] for c in panels] == [LEAD, LEAD]  # one for each question shown
     assert all(c.args["channel"] == CHANNEL for c in panels)
+
+
+async def test_a_spent_lead_panel_is_taken_away(harness: Harness) -> None:
+    """Next question pressed in the lead's panel (an ephemeral message) deletes that panel
+    through the click's response_url: the new question brings a panel of its own, so only one
+    stays. A stale panel's button is taken away too; a refused click leaves the panel be."""
+    h = harness
+    await start_check(h, client=[CLIENT_1])
+
+    async def from_panel(key: str, action_id: str, *, user: str = LEAD) -> None:
+        element = lead_button(h, action_id)
+        reply = await h.click(
+            action_id,
+            element["value"],
+            user_id=user,
+            channel_id=CHANNEL,
+            message_ts=None,  # an ephemeral message
+            response_url=h.fake.response_url(key),
+        )
+        assert reply.status == 200
+
+    stale = lead_button(h, ids.NEXT_QUESTION)
+    await from_panel("client", ids.NEXT_QUESTION, user=CLIENT_1)  # refused
+    await from_panel("first", ids.NEXT_QUESTION)
+    assert h.fake.responses_by_key == {"first": [{"delete_original": True}]}
+    reply = await h.click(
+        ids.NEXT_QUESTION,
+        stale["value"],
+        channel_id=CHANNEL,
+        message_ts=None,
+        response_url=h.fake.response_url("stale"),
+    )
+    assert reply.status == 200
+    assert h.fake.responses_by_key["stale"] == [{"delete_original": True}]
+    assert "already moved past" in h.fake.last("chat.postEphemeral").args["text"]
+    await press(h, button(h, ids.CLOSE_CHECK))  # a click from a channel message: no response
+    assert set(h.fake.responses_by_key) == {"first", "stale"}
 
 
 async def test_answer_is_confirmed_to_the_person_only(harness: Harness) -> None:
