@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from bot.db.engine import MigrationFailed, migrated
+from bot.domain.wording import count_phrase
 from bot.plumbing.config import ConfigError, Settings, log_settings
 from bot.plumbing.errors import UserError
 from bot.plumbing.logs import configure_logging
@@ -204,7 +205,7 @@ def _questions(args: argparse.Namespace) -> int:
         for problem in problems:
             print(problem, file=sys.stderr)
         if problems:
-            print(f"{len(problems)} problem(s) found.", file=sys.stderr)
+            print(f"{count_phrase(len(problems), 'problem')} found.", file=sys.stderr)
             return EXIT_FAILED
         print("The question bank is valid.")
         return EXIT_OK

@@ -97,6 +97,16 @@ def answer_saved_note(label: str, *, changed: bool) -> str:
     return f"✓ {escape(label)} — change it any time before the check closes."
 
 
+def drop_spent_panel(services: Services, body: dict[str, Any]) -> None:
+    """After the lead's Next question or Close check, the panel they pressed it in (an
+    ephemeral message) is gone, so only the newest panel, below the newest question, stays.
+    Only for a click that came from an ephemeral message; in the background."""
+    container = body.get("container") or {}
+    url = body.get("response_url")
+    if container.get("is_ephemeral") is True and isinstance(url, str):
+        services.background.spawn(services.gateway.delete_ephemeral(url))
+
+
 def register(app: AsyncApp, services: Services) -> None:
     async def on_answer(ack: Ack, body: dict[str, Any]) -> None:
         # reached over Socket Mode; HTTP clicks take the same path from bot/serving/web_app.py
@@ -137,6 +147,7 @@ def register(app: AsyncApp, services: Services) -> None:
         moved = await checks.next_question(
             services, check_id=check_id, expected_position=position, user_id=user_id_of(body)
         )
+        drop_spent_panel(services, body)  # the next question came with a panel of its own
         if not moved:
             await tell(services, body, "The check has already moved past that question.")
 
@@ -146,6 +157,7 @@ def register(app: AsyncApp, services: Services) -> None:
         closed = await checks.close_check(
             services, check_id=_check_id(body), user_id=user_id_of(body)
         )
+        drop_spent_panel(services, body)
         if not closed:
             await tell(services, body, "This check is already closed.")
 

@@ -95,13 +95,13 @@ def register(app: AsyncApp, services: Services) -> None:
         Subcommand(
             "internal",
             "/partnership internal [#CHANNEL|off]",
-            "Our side only: a channel of ours for our summaries and digest.",
+            "Our side only: choose a channel of ours for our summaries and digest.",
             _internal,
         ),
         Subcommand(
             "digest",
             "/partnership digest",
-            "Our side only: what our meeting reflections add up to.",
+            "Our side only: see what our meeting reflections add up to.",
             _digest,
         ),
     ):

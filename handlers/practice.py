@@ -29,7 +29,7 @@ def register(app: AsyncApp, services: Services) -> None:
         Subcommand(
             "admins",
             "/partnership admins [add|remove @person]",
-            "Practice leads, who see every partnership in the Home tab (workspace admins only).",
+            "Name the practice leads, who see every partnership in Home (admins only).",
             _admins,
         )
     )

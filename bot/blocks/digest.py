@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.blocks.meetings import TITLE_MAX  # what the meeting form accepts: shown whole
 from bot.blocks.our_side import OUR_SIDE_NOTE
 from bot.blocks.text import (
     context,
@@ -26,7 +27,6 @@ Message = tuple[str, list[dict[str, Any]]]
 MEETINGS_LISTED = 8
 NOTES_LISTED = 8
 NOTE_MAX = 300
-TITLE_MAX = 120
 CONCERN_LABELS = {
     "same": "the same as before",
     "shifting": "starting to shift",
@@ -40,7 +40,7 @@ def headline_text(digest: Digest) -> str:
     return (
         f"Reflections on {escape(digest.partnership_name)}: "
         f"{count_phrase(len(digest.meetings), 'meeting')} held, "
-        f"{digest.answered} of {digest.asked} reflections answered"
+        f"{digest.answered} of {count_phrase(digest.asked, 'reflection')} answered"
     )
 
 
@@ -80,7 +80,7 @@ def home_lines(digest: Digest) -> str:
         return "Nothing new in our reflections since the last digest."
     lines = [
         f"{count_phrase(len(digest.meetings), 'meeting')} held · "
-        f"{digest.answered} of {digest.asked} reflections answered · "
+        f"{digest.answered} of {count_phrase(digest.asked, 'reflection')} answered · "
         f"{digest.no_value} judged of no value to the client",
         _concerns_phrase(digest),
     ]

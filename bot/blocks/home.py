@@ -92,6 +92,12 @@ class HomeInfo:
     more_reflections: int
     bank: BankView | None = None  # workspace admins manage the question bank
     led: Sequence[LeadCard] = ()  # only for the partnerships' lead (always our side)
+    our_side: bool = False  # a person of this workspace: logs meetings, runs self-checks
+
+    @property
+    def acts_for_us(self) -> bool:
+        """Sees the buttons only our side may use (the client never sees one that refuses)."""
+        return self.our_side or self.whole_workspace or bool(self.led)
 
 
 def home_view(info: HomeInfo) -> dict[str, Any]:
@@ -126,7 +132,7 @@ def _welcome(info: HomeInfo) -> list[dict[str, Any]]:
             "`/partnership help` lists the rest."
         ),
     ]
-    if info.led or info.whole_workspace:  # our side only: the client never sees a self-check
+    if info.acts_for_us:  # our side only: the client never sees a self-check
         blocks.append(
             {
                 "type": "actions",
@@ -153,7 +159,10 @@ def _partnership_blocks(info: HomeInfo) -> list[dict[str, Any]]:
         return blocks
     shown = info.partnerships[:PARTNERSHIPS_SHOWN]
     for card in shown:
-        blocks += [section(_partnership_text(card)), _card_actions(card, info.whole_workspace)]
+        blocks.append(section(_partnership_text(card)))
+        actions = _card_actions(card, info)
+        if actions["elements"]:
+            blocks.append(actions)
     more = info.more_partnerships + len(info.partnerships) - len(shown)
     if more > 0:
         blocks.append(
@@ -213,12 +222,14 @@ def _partnership_text(card: PartnershipCard) -> str:
     return "\n".join(lines)
 
 
-def _card_actions(card: PartnershipCard, admin: bool) -> dict[str, Any]:
-    """What a person can do about one partnership from Home."""
-    elements = [button("Log a meeting", ids.HOME_LOG_MEETING, card.channel_id)]
+def _card_actions(card: PartnershipCard, info: HomeInfo) -> dict[str, Any]:
+    """What a person can do about one partnership from Home: only what they may do."""
+    elements = []
+    if info.acts_for_us:
+        elements.append(button("Log a meeting", ids.HOME_LOG_MEETING, card.channel_id))
     if card.summary is not None:
         elements.append(button("Open latest summary", ids.HOME_OPEN_SUMMARY, card.channel_id))
-    if admin or card.led:
+    if info.whole_workspace or card.led:
         elements.append(button("Export", ids.HOME_EXPORT, card.channel_id))
     return {"type": "actions", "block_id": f"card:{card.channel_id}", "elements": elements}
 

@@ -11,6 +11,7 @@ from bot.blocks import ids
 from bot.blocks.text import (
     confirm_dialog,
     context,
+    count_phrase,
     escape,
     mention,
     mentions,
@@ -149,14 +150,14 @@ def meeting_modal(
 
 
 def _length_option(minutes: int) -> dict[str, Any]:
-    label = f"{minutes} minutes" if minutes < 60 else _hours(minutes)
+    label = count_phrase(minutes, "minute") if minutes < 60 else _hours(minutes)
     return {"text": plain(label), "value": str(minutes)}
 
 
 def _hours(minutes: int) -> str:
     hours, rest = divmod(minutes, 60)
-    text = "1 hour" if hours == 1 else f"{hours} hours"
-    return f"{text} {rest} minutes" if rest else text
+    text = count_phrase(hours, "hour")
+    return f"{text} {count_phrase(rest, 'minute')}" if rest else text
 
 
 def meeting_logged_text(
@@ -239,7 +240,7 @@ def _meeting_line(row: MeetingRow, now: datetime) -> str:
         status = " · done"
     elif row.starts_at <= now:
         status = " · on now"
-    title = escape(trim(row.title, 150))
+    title = escape(trim(row.title, TITLE_MAX))
     return f"*{title}*\n{slack_date(row.starts_at)} · {minutes} min · {where}{status}"
 
 
@@ -317,10 +318,10 @@ def feed_recovered_text(channel_id: str) -> str:
 
 
 def feed_followed_text(*, added: int, upcoming: int, poll_minutes: int) -> str:
-    meetings = "meeting" if upcoming == 1 else "meetings"
     return (
-        f"Following that calendar: {upcoming} upcoming {meetings} so far ({added} new here). "
-        f"I read it again every {poll_minutes} minutes; moved and cancelled meetings are noted "
+        f"Following that calendar: {count_phrase(upcoming, 'upcoming meeting')} so far "
+        f"({added} new here). I read it again every {count_phrase(poll_minutes, 'minute')}; "
+        "moved and cancelled meetings are noted "
         "for the partnership's summary. Stop with `/partnership calendar off`."
     )
 

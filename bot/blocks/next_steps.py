@@ -74,7 +74,7 @@ def next_step_modal(*, check_id: int, partnership_name: str) -> dict[str, Any]:
 
 
 def step_added_message(step: StepInfo, added_by: str) -> tuple[str, list[dict[str, Any]]]:
-    text = f"Next step added: {escape(trim(step.text, 200))}"
+    text = f"Next step added: {escape(trim(step.text, STEP_TEXT_MAX))}"
     return text, [context(f":pushpin: {mention(added_by)} added a next step: {describe(step)}")]
 
 
@@ -119,4 +119,4 @@ def carried_forward_message(
 def describe(step: StepInfo) -> str:
     owner = mention(step.owner_user_id) if step.owner_user_id else "no owner yet"
     due = f", due {step.due.strftime('%a %-d %b %Y')}" if step.due else ""
-    return f"{escape(trim(step.text, 300))} — {owner}{due}"
+    return f"{escape(trim(step.text, STEP_TEXT_MAX))} — {owner}{due}"

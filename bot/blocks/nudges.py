@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.blocks import ids, modals
 from bot.blocks.checks import QuestionInfo
+from bot.blocks.meetings import TITLE_MAX  # what the meeting form accepts: shown whole
 from bot.blocks.text import (
     button,
     confirm_dialog,
@@ -19,8 +20,6 @@ from bot.blocks.text import (
     slack_date,
     trim,
 )
-
-TITLE_MAX = 120
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,16 @@ from datetime import datetime
 from typing import Any
 
 from bot.blocks import ids
-from bot.blocks.text import button, context, count_phrase, escape, mentions, section, slack_date
+from bot.blocks.text import (
+    button,
+    confirm_dialog,
+    context,
+    count_phrase,
+    escape,
+    mentions,
+    section,
+    slack_date,
+)
 
 Message = tuple[str, list[dict[str, Any]]]
 
@@ -36,7 +45,17 @@ def self_check_invitation(
     )
     elements = [button("Answer now", ids.ANSWER_NOW, str(check_id), style="primary")]
     if for_lead:
-        elements.append(button("Close now", ids.CLOSE_CHECK, str(check_id)))
+        elements.append(
+            {
+                **button("Close now", ids.CLOSE_CHECK, str(check_id)),
+                "confirm": confirm_dialog(
+                    title="Close the self-check?",
+                    text="Answers can't change after this, and its summary goes to our side.",
+                    yes="Close it",
+                    no="Keep it open",
+                ),
+            }
+        )
     blocks = [
         section(
             f"*{escape(template_name)}* for *{name}*, started by {mentions([lead_user_id])}: "
@@ -63,8 +82,7 @@ def self_check_started_text(
 ) -> str:
     """What the person who ran `/partnership self-check` is told (only they see it)."""
     lines = [
-        f"I sent the self-check privately to {len(reached)} "
-        f"{'person' if len(reached) == 1 else 'people'} on our "
+        f"I sent the self-check privately to {count_phrase(len(reached), 'person')} on our "
         f"side ({mentions(reached)}), to answer by {slack_date(deadline_at)}. Nothing about "
         f"it is posted in <#{channel_id}>; its summary goes to {summary_to}."
     ]

@@ -265,7 +265,7 @@ def _warning_blocks(summary: Summary) -> list[dict[str, Any]]:
 
 def _warning_text(summary: Summary, warning: WarningLine) -> str:
     count = warning.ours + warning.client
-    people = f"{count} {'person' if count == 1 else 'people'}"
+    people = count_phrase(count, "person")
     if warning.sides_shown:
         at = [
             f"{n} at {escape(summary.name_of(side))}"

@@ -143,6 +143,8 @@ class FakeSlack:
         self.uploads: dict[str, bytes] = {}
         self.responses: list[dict[str, Any]] = []
         self.responses_by_key: dict[str, list[dict[str, Any]]] = {}
+        # response_url key -> the ephemeral message it answers for: {"channel", "user", "ts"}
+        self.response_targets: dict[str, dict[str, str]] = {}
         # Answers wait this long; the call's work (e.g. a posted message) is done first, so
         # a client that times out may still have "delivered".
         self.delay_seconds: float = 0.0
@@ -357,6 +359,7 @@ class FakeSlack:
         self.uploads.clear()
         self.responses.clear()
         self.responses_by_key.clear()
+        self.response_targets.clear()
         self.ephemerals.clear()
         self.views.clear()
         self.modal_stacks.clear()
@@ -684,9 +687,24 @@ class FakeSlack:
             payload = {"_raw": raw}
         if not isinstance(payload, dict):
             payload = {"_raw": payload}
+        key = request.match_info["key"]
         self.responses.append(payload)
-        self.responses_by_key.setdefault(request.match_info["key"], []).append(payload)
+        self.responses_by_key.setdefault(key, []).append(payload)
+        target = self.response_targets.get(key)
+        if target is not None and payload.get("delete_original") in (True, "true"):
+            # as Slack does: an ephemeral message can be deleted through its response_url
+            self.ephemerals = [
+                e
+                for e in self.ephemerals
+                if (e["channel"], e["user"], e["ts"])
+                != (target["channel"], target["user"], target["ts"])
+            ]
         return web.Response(text="ok", content_type="text/plain")
+
+    def ephemeral_response_url(self, key: str, *, channel: str, user: str, ts: str) -> str:
+        """A response_url for a click in an ephemeral message, which it can then delete."""
+        self.response_targets[key] = {"channel": self._dm_key(channel), "user": user, "ts": ts}
+        return self.response_url(key)
 
     # ------------------------------------------------------------------ method logic
 

@@ -171,7 +171,12 @@ def block_action(
         found = [m for m in slack.messages.get(channel, []) if m["ts"] == ts]
         if found:
             payload["message"] = found[0]
-    payload["response_url"] = slack.response_url(f"action-{next(_counter)}")
+    key = f"action-{next(_counter)}"
+    payload["response_url"] = (
+        slack.ephemeral_response_url(key, channel=channel, user=person.id, ts=ts)
+        if ephemeral
+        else slack.response_url(key)
+    )
     return _form(payload)
 
 

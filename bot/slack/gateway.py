@@ -70,11 +70,44 @@ class ChannelInfo:
     is_shared: bool
 
 
+SLACK_RESPONSE_ORIGIN = "https://hooks.slack.com/"
+DEFAULT_API_BASE = "https://slack.com/api/"
+
+
 class SlackGateway:
     def __init__(self, client: AsyncWebClient, *, keepalive: KeepAliveClient | None = None) -> None:
         self.client = client
         # answer confirmations' plain-text ephemeral notes (see _post_ephemeral_lean)
         self.keepalive = keepalive
+
+    async def delete_ephemeral(self, response_url: str) -> None:
+        """Take away the ephemeral message a click came from, through that click's
+        response_url: Slack's only way to remove one. A URL that isn't Slack's (or, in tests
+        and the sandbox, the local Slack's) is left alone; a failure is logged (never the URL,
+        which carries a token) and dropped: the message only stays."""
+        if not response_url.startswith(self._response_origins()):
+            return
+        try:
+            if self.client.session is not None:
+                await self._delete_original(self.client.session, response_url)
+                return
+            timeout = aiohttp.ClientTimeout(total=self.client.timeout)
+            async with aiohttp.ClientSession(timeout=timeout) as session:
+                await self._delete_original(session, response_url)
+        except (TimeoutError, OSError, aiohttp.ClientError) as error:
+            log.warning("Slack response_url failed: %s", type(error).__name__)
+
+    @staticmethod
+    async def _delete_original(session: aiohttp.ClientSession, url: str) -> None:
+        async with session.post(url, json={"delete_original": True}) as answer:
+            if answer.status != 200:
+                log.warning("Slack response_url answered %s", answer.status)
+
+    def _response_origins(self) -> tuple[str, ...]:
+        base = str(self.client.base_url)
+        if base == DEFAULT_API_BASE:
+            return (SLACK_RESPONSE_ORIGIN,)
+        return (SLACK_RESPONSE_ORIGIN, base.removesuffix("api/"))
 
     async def post_message(
         self,

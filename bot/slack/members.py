@@ -6,7 +6,7 @@ import asyncio
 from datetime import datetime, timedelta
 
 from bot.plumbing.clock import Clock
-from bot.slack.gateway import SlackCallFailed, SlackGateway, SlackUser
+from bot.slack.gateway import SlackGateway, SlackUser
 
 MEMBERS_TTL = timedelta(minutes=2)
 MAX_MEMBERS = 50_000
@@ -66,12 +66,3 @@ def admin_of(person: SlackUser | None, team_id: str) -> bool:
     """An admin or owner of the workspace `team_id` itself: not a guest, nor an admin of the
     client's workspace met in a shared channel."""
     return person is not None and person.is_admin and of_workspace(person, team_id)
-
-
-async def is_workspace_admin(gateway: SlackGateway, user_id: str, team_id: str) -> bool:
-    """admin_of, asking Slack who `user_id` is; False when Slack cannot say."""
-    try:
-        person = await gateway.user(user_id)
-    except SlackCallFailed:
-        return False
-    return admin_of(person, team_id)

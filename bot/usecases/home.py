@@ -37,6 +37,7 @@ async def show_home(services: Services, *, user_id: str, team_id: str) -> None:
     partnership of `team_id` (and can export them); a workspace admin also sees the bank."""
     who = await practice.viewer(services, user_id=user_id, team_id=team_id)
     info = await load_home(services, user_id=user_id, team_id=team_id, admin=who.whole_workspace)
+    info = replace(info, our_side=who.ours)
     if who.admin:
         info = replace(info, bank=await practice.bank_view(services, team_id=team_id))
     try:

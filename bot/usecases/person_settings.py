@@ -13,6 +13,7 @@ from bot.domain.nudge_timing import (
     parse_days,
     parse_hours,
 )
+from bot.domain.wording import count_phrase
 from bot.plumbing.errors import UserError
 from bot.services import Services
 from bot.usecases.nudges import OPTED_OUT, REFLECTION_KINDS, default_hours
@@ -41,7 +42,7 @@ class PersonView:
                 f"*{self.hours.describe()}* in {zone}."
             )
         if self.cancelled:
-            state += f" I cancelled {self.cancelled} nudge(s) that were waiting for you."
+            state += f" I cancelled {count_phrase(self.cancelled, 'nudge')} waiting for you."
         return state + "\n" + USAGE
 
 

@@ -15,8 +15,8 @@ from bot.blocks.text import mention, mentions
 from bot.db import practice as store
 from bot.plumbing.errors import UserError
 from bot.services import Services
-from bot.slack.gateway import SlackCallFailed
-from bot.slack.members import is_workspace_admin, of_workspace
+from bot.slack.gateway import SlackCallFailed, SlackUser
+from bot.slack.members import admin_of, of_workspace
 from bot.usecases import permissions
 from questions.bank import Question
 
@@ -37,6 +37,7 @@ class Viewer:
 
     admin: bool  # a workspace admin or owner: every partnership, the bank, the leads
     lead: bool  # a practice lead: every partnership, and exports of them
+    ours: bool = False  # a person of this workspace (our side): logs meetings, self-checks
 
     @property
     def whole_workspace(self) -> bool:
@@ -44,11 +45,17 @@ class Viewer:
 
 
 async def viewer(services: Services, *, user_id: str, team_id: str) -> Viewer:
-    if await is_workspace_admin(services.gateway, user_id, team_id):
-        return Viewer(admin=True, lead=False)
+    """Who is looking, from one users.info: when Slack can't say, neither admin nor ours."""
+    try:
+        person: SlackUser | None = await services.gateway.user(user_id)
+    except SlackCallFailed:
+        person = None
+    ours = person is not None and of_workspace(person, team_id)
+    if admin_of(person, team_id):
+        return Viewer(admin=True, lead=False, ours=ours)
     async with services.db.reading() as session:
         lead = await store.is_lead(session=session, team_id=team_id, user_id=user_id)
-    return Viewer(admin=False, lead=lead)
+    return Viewer(admin=False, lead=lead, ours=ours)
 
 
 async def admins_command(services: Services, *, user_id: str, team_id: str, text: str) -> str:

@@ -3,16 +3,20 @@ question before anything that can't be undone, and counts that read as English."
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
-from bot.blocks import checks, ids, meetings, nudges
+from bot.blocks import checks, digest, ids, meetings, nudges, our_side, summary
+from bot.domain import summary as summary_facts
+from bot.domain.digest import MeetingHeld, compile_digest
 from bot.domain.wording import all_of, count_phrase, plural, side_name, side_tag, sides_name
 from handlers.actions import answer_saved_note
 from questions.bank import load_bank
 from tests.blocks.test_nothing_cut_off import question_info
+from tests.support.answer_tallies import tally
 
 BANK = load_bank()
 EVERY_QUESTION = [
@@ -84,6 +88,18 @@ def test_what_cant_be_undone_asks_first_and_the_rest_does_not() -> None:
     by_id = {e["action_id"]: e for e in elements(panel)}
     assert "confirm" in by_id[ids.CLOSE_CHECK]
     assert "confirm" not in by_id[ids.NEXT_QUESTION]
+    _, invitation = our_side.self_check_invitation(
+        check_id=1,
+        partnership_name="Acme",
+        template_name="Consultant self-check",
+        total=8,
+        deadline_at=datetime(2026, 11, 30, tzinfo=UTC),
+        lead_user_id="U0LEAD",
+        for_lead=True,
+    )
+    by_id = {e["action_id"]: e for e in elements(invitation)}
+    assert "confirm" in by_id[ids.CLOSE_CHECK]  # the self-check's Close now
+    assert "confirm" not in by_id[ids.ANSWER_NOW]
     nudge = nudges.NudgeInfo(1, "Review", "Acme", "C0SHARED", datetime(2026, 11, 30, tzinfo=UTC))
     _, blocks = nudges.nudge_message(nudge)
     by_id = {e["action_id"]: e for e in elements(blocks)}
@@ -147,3 +163,57 @@ def test_a_question_for_one_side_names_that_organisation() -> None:
     shown = " ".join(b["elements"][0]["text"] for b in blocks if b["type"] == "context")
     assert f"For {check.our_name} only." in shown
     assert "the our" not in shown and "our side" not in shown
+
+
+ONE_AND_PLURAL = re.compile(
+    r"\b1 (?:[a-z]+ )?(?:people|persons|needs|minutes|hours|meetings|reflections|nudges|"
+    r"questions|answers|problems)\b"
+)
+
+
+def test_a_count_of_one_reads_as_english_wherever_it_is_written() -> None:
+    """Counts written outside the check messages: each takes its noun from wording.py."""
+    now = datetime(2026, 11, 30, tzinfo=UTC)
+    held = [MeetingHeld("Review", now, 1, 1)]
+    one = compile_digest(partnership_name="Acme", since=now, until=now, meetings=held, answers=[])
+    form = meetings.meeting_modal(
+        channel_id="C0SHARED", partnership_name="Acme", proposed_attendees=[], default_start=now
+    )
+    lengths = [
+        option["text"]["text"]
+        for block in form["blocks"]
+        for option in block.get("element", {}).get("options", [])
+    ]
+    facts = summary_facts.WarningLine("Goals", "A deal breaker?", "Yes", ours=1, client=0)
+    written = [
+        meetings.feed_followed_text(added=1, upcoming=1, poll_minutes=1),
+        our_side.self_check_started_text(
+            channel_id="C0SHARED",
+            reached=["U0LEAD"],
+            missed=[],
+            deadline_at=now,
+            summary_to="you",
+        ),
+        digest.headline_text(one),
+        digest.home_lines(one),
+        summary._warning_text(
+            summary_facts.compute_summary(
+                check_id=1,
+                channel_id="C0SHARED",
+                partnership_name="Acme",
+                template_id="partnership_check",
+                template_name="Partnership check",
+                anonymous=False,
+                closed_at=None,
+                questions=[],
+                tallies=tally([], []),
+            ),
+            facts,
+        ),
+        *lengths,
+    ]
+    assert "1 upcoming meeting so far" in written[0] and "every 1 minute;" in written[0]
+    assert "privately to 1 person on our side" in written[1]
+    assert "1 of 1 reflection answered" in written[2]
+    assert "1 hour 30 minutes" in lengths or "1 hour" in lengths
+    assert [text for text in written if ONE_AND_PLURAL.search(text)] == []

@@ -1,6 +1,7 @@
 """Every form and message the app builds is written to fit Slack's limits: rendered with the
-real question bank and ordinary data (names and titles of a usual length), none of its texts
-is cut short by bot.blocks.text.trim, and none ends in the "…" a cut leaves.
+real question bank and ordinary data (names and titles of a usual length), and again with the
+longest partnership name, meeting title and next step the forms accept, none of its texts is
+cut short by bot.blocks.text.trim, and none ends in the "…" a cut leaves.
 
 Person-written text longer than a limit (a 2000-character comment in a summary) may still be
 shortened; that is tested with the summary (tests/blocks/test_summary_blocks.py).
@@ -17,8 +18,24 @@ from typing import Any
 import pytest
 
 import bot.blocks
-from bot.blocks import checks, home, meetings, modals, next_steps, nudges, summary
+from bot.blocks import (
+    bank as bank_blocks,
+)
+from bot.blocks import (
+    checks,
+    digest,
+    home,
+    meetings,
+    modals,
+    next_steps,
+    nudges,
+    our_side,
+    person_data,
+    summary,
+)
 from bot.blocks import text as text_module
+from bot.domain.digest import MeetingHeld, Note, Notes, compile_digest
+from bot.domain.next_steps import STEP_TEXT_MAX
 from bot.domain.summary import QuestionFacts, StepLine, compute_summary
 from questions.bank import DIMENSIONS, Bank, Question, load_bank
 from tests.support.answer_tallies import AnswerFacts, tally
@@ -27,6 +44,19 @@ from tests.support.blockkit import check_message, check_view
 NOW = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
 NAME = "Acme × Northwind"  # a partnership name of a usual length
 LONGEST_NAME = "N" * modals.PARTNERSHIP_NAME_MAX
+TITLE = "Quarterly review with the Northwind board"
+STEP = "Send the revised plan to Northwind"
+
+
+def title_for(name: str) -> str:
+    """A usual meeting title, or with the longest name the longest the meeting form takes."""
+    return TITLE if name == NAME else "T" * meetings.TITLE_MAX
+
+
+def step_for(name: str) -> str:
+    return STEP if name == NAME else "S" * STEP_TEXT_MAX
+
+
 PEOPLE = ("U0LEAD", "U0OURS2", "U0CLIENT1", "U0CLIENT2")
 
 Surface = tuple[str, str | None, Any]  # (what, notification text, blocks or a view)
@@ -142,7 +172,7 @@ def check_surfaces(bank: Bank, name: str) -> Iterator[Surface]:
 def meeting_surfaces(bank: Bank, name: str) -> Iterator[Surface]:
     nudge = nudges.NudgeInfo(
         request_id=3,
-        meeting_title="Quarterly review with the Northwind board",
+        meeting_title=title_for(name),
         partnership_name=name,
         channel_id="C0SHARED",
         ended_at=NOW,
@@ -196,9 +226,7 @@ def meeting_surfaces(bank: Bank, name: str) -> Iterator[Surface]:
     )
     yield ("next step form", None, next_steps.next_step_modal(check_id=1, partnership_name=name))
     steps = [
-        next_steps.StepInfo(
-            i, "Send the revised plan to Northwind", "U0LEAD", date(2026, 12, 4), i == 1
-        )
+        next_steps.StepInfo(i, step_for(name), "U0LEAD", date(2026, 12, 4), i == 1)
         for i in range(3)
     ]
     yield ("step added", *next_steps.step_added_message(steps[0], "U0LEAD"))
@@ -277,11 +305,146 @@ def summary_surfaces(bank: Bank, name: str) -> Iterator[Surface]:
     )
 
 
+def our_side_surfaces(bank: Bank, name: str) -> Iterator[Surface]:
+    """The self-check, the lead's digest, the internal channel, a person's own data, the
+    lead's and the admin's Home tab, the texts of meetings, calendars and schedules (help is
+    tested with every subcommand registered: tests/e2e/test_live_check.py)."""
+    for for_lead in (False, True):
+        yield (
+            "self-check invitation",
+            *our_side.self_check_invitation(
+                check_id=1,
+                partnership_name=name,
+                template_name="Consultant self-check",
+                total=8,
+                deadline_at=NOW,
+                lead_user_id="U0LEAD",
+                for_lead=for_lead,
+            ),
+        )
+    for missed in ((), ("U0OURS3",)):
+        yield (
+            "self-check started",
+            our_side.self_check_started_text(
+                channel_id="C0SHARED",
+                reached=["U0LEAD", "U0OURS2"],
+                missed=missed,
+                deadline_at=NOW,
+                summary_to="<#C0INTERNAL>",
+            ),
+            [],
+        )
+    yield ("our side summary intro", None, [our_side.our_side_summary_intro(name, "Self-check")])
+    for channel in (None, "C0INTERNAL"):
+        yield ("internal channel", our_side.internal_channel_text(channel, name), [])
+    yield ("internal channel welcome", *our_side.internal_channel_welcome(name, "U0LEAD"))
+    held = [MeetingHeld(title_for(name), NOW, 3, 2)]
+    full = compile_digest(partnership_name=name, since=NOW, until=NOW, meetings=held, answers=[])
+    full = type(full)(
+        **{
+            **full.__dict__,
+            "reflections": 2,
+            "judged": 1,
+            "no_value": 1,
+            "concerns": {"shifting": 1, "same": 1},
+            "differently": Notes((Note("U0OURS2", "Send the agenda a day ahead"),), 1),
+            "share_back": Notes((Note("U0LEAD", "Our notes on their hiring plan"),), 0),
+        }
+    )
+    empty = compile_digest(partnership_name=name, since=NOW, until=NOW, meetings=[], answers=[])
+    for shown in (full, empty):
+        for weekly in (True, False):
+            yield ("digest", *digest.digest_message(shown, weekly=weekly))
+    yield ("forget me form", None, person_data.forget_me_modal())
+    yield (
+        "forgotten",
+        person_data.forgotten_text(answers=1, comments=2, reflections=0, meetings=3, messages=1),
+        [],
+    )
+    yield ("self-check how-to", None, home.self_check_modal())
+    result = next(iter(summary_surfaces(bank, name)))  # a summary's blocks, in the window
+    yield ("summary window", None, home.summary_modal(result[2]))
+    questions = [
+        bank_blocks.QuestionLine(q.id, q.text, custom=False, retired=i % 5 == 0)
+        for i, q in enumerate(bank.questions.values())
+    ]
+    view = bank_blocks.BankView(
+        templates=[
+            bank_blocks.TemplateLine(
+                t.id,
+                t.name,
+                custom=False,
+                questions=[
+                    q for q in questions if q.id in {x.id for x in bank.template_questions(t.id)}
+                ],
+            )
+            for t in bank.templates.values()
+        ]
+    )
+    reflection = nudges.NudgeInfo(3, title_for(name), name, "C0SHARED", NOW)
+    card = home.PartnershipCard(
+        name=name,
+        channel_id="C0SHARED",
+        latest=home.CheckLine("Partnership check", "open", "async", NOW, NOW),
+        open_steps=1,
+        led=True,
+    )
+    lead_card = home.LeadCard(name=name, channel_id="C0SHARED", digest=full)
+    yield (
+        "home of a lead and admin",
+        None,
+        home.home_view(
+            home.HomeInfo(
+                whole_workspace=True,
+                partnerships=[card],
+                more_partnerships=0,
+                reflections=[reflection] * 12,
+                more_reflections=3,
+                bank=view,
+                led=[lead_card],
+                our_side=True,
+            )
+        ),
+    )
+    yield (
+        "meeting logged",
+        meetings.meeting_logged_text(
+            title="Quarterly review", starts_at=NOW, ends_at=NOW, attendees=["U0LEAD"], now=NOW
+        ),
+        [],
+    )
+    row = meetings.ScheduleRow("Partnership check", "monthly", NOW, "U0LEAD")
+    for text in (
+        meetings.feed_failed_text("C0SHARED", "the address answered 404"),
+        meetings.feed_recovered_text("C0SHARED"),
+        meetings.feed_followed_text(added=3, upcoming=2, poll_minutes=30),
+        meetings.feed_status_text(url_host=None, added_by=None, last_ok_at=None, error=None),
+        meetings.feed_status_text(
+            url_host="calendar.example.com", added_by="U0LEAD", last_ok_at=NOW, error="timeout"
+        ),
+        meetings.schedules_text([]),
+        meetings.schedules_text([row]),
+        meetings.schedule_set_text(row),
+        meetings.scheduled_check_started_text(
+            channel_id="C0SHARED", template_name="Partnership check", deadline=NOW, next_due_at=NOW
+        ),
+        meetings.next_run_text(NOW),
+        meetings.scheduled_check_failed_text(
+            channel_id="C0SHARED",
+            template_name="Partnership check",
+            reason="the channel is archived.",
+            next_due_at=NOW,
+        ),
+    ):
+        yield ("meetings and schedules text", text, [])
+
+
 def every_surface(name: str) -> Iterator[Surface]:
     bank = load_bank()
     yield from check_surfaces(bank, name)
     yield from meeting_surfaces(bank, name)
     yield from summary_surfaces(bank, name)
+    yield from our_side_surfaces(bank, name)
 
 
 @pytest.mark.parametrize("name", [NAME, LONGEST_NAME])

@@ -25,7 +25,7 @@ from bot.db.models import (
     ReflectionRequest,
 )
 from bot.domain.summary import DimensionResult, SideFigure, Summary
-from tests.e2e.checkflow import CHANNEL, answer_button, press, start_check
+from tests.e2e.checkflow import CHANNEL, answer_button, lead_button, press, start_check
 from tests.support import signing
 from tests.support.harness import START, Harness
 
@@ -627,6 +627,37 @@ async def test_home_opens_the_summary_the_meeting_form_and_the_self_check_how_to
     await click_in_home(h, buttons[ids.HOME_LOG_MEETING], "UCLIENT")
     assert len(h.fake.calls_to("views.open")) == opened_before
     assert "Only our side" in h.fake.last("chat.postMessage").args["text"]
+    h.assert_payloads_valid()
+
+
+async def test_a_consultant_who_answered_two_checks_sees_the_partnership_and_its_buttons(
+    harness: Harness,
+) -> None:
+    """The issue's case: a consultant (our side, not the lead) answered two checks. Their Home
+    lists the partnership with what they may do from there; a guest who answered for the
+    client sees the partnership but no button that would only refuse them."""
+    h = harness
+    h.fake.add_user("U0EXT1", is_restricted=True)  # a guest of ours, the client's person
+    for round_, view_id in enumerate(("V0START1", "V0START2")):
+        await start_check(h, name="Twice & Co", view_id=view_id)
+        await press(h, answer_button(h, "4"), user="U0OURS2")
+        if round_:
+            await press(h, answer_button(h, "2"), user="U0EXT1")
+        await press(h, lead_button(h, ids.CLOSE_CHECK))
+    view = await open_home(h, "U0OURS2")
+    [text] = texts_under(view, YOURS)
+    assert "*Twice &amp; Co*" in text
+    assert "Latest summary of the partnership check" in text
+    assert "You aren't part of any partnership yet" not in all_text(view)
+    assert set(home_buttons(view)) == {
+        ids.HOME_SELF_CHECK,
+        ids.HOME_LOG_MEETING,
+        ids.HOME_OPEN_SUMMARY,
+    }
+
+    guest = await open_home(h, "U0EXT1")
+    assert [t.split("*")[1] for t in texts_under(guest, YOURS)] == ["Twice &amp; Co"]
+    assert set(home_buttons(guest)) == {ids.HOME_OPEN_SUMMARY}
     h.assert_payloads_valid()
 
 

@@ -6,7 +6,15 @@ import json
 
 from bot.blocks import ids
 from bot.usecases.export import export_partnership, render_csv
-from tests.e2e.checkflow import CHANNEL, LEAD, answer_button, button, press, start_check
+from tests.e2e.checkflow import (
+    CHANNEL,
+    LEAD,
+    answer_button,
+    button,
+    lead_button,
+    press,
+    start_check,
+)
 from tests.support.harness import Harness
 
 OURS_2 = "U0OURS2"
@@ -75,6 +83,67 @@ async def test_only_the_lead_moves_the_check_on(harness: Harness) -> None:
     assert "close this check" in h.fake.last("chat.postEphemeral").args["text"]
 
 
+async def test_the_leads_controls_reach_the_lead_only(harness: Harness) -> None:
+    """Next question and Close check never sit in a message the channel sees: they come in
+    the lead's own panel, posted to the lead alone, anew for each question."""
+    h = harness
+    await start_check(h, client=[CLIENT_1])
+    await press(h, answer_button(h, "4"), user=CLIENT_1)
+    await press(h, button(h, ids.NEXT_QUESTION))
+    await press(h, answer_button(h, "2"), user=OURS_2)
+    await press(h, button(h, ids.CLOSE_CHECK))
+
+    def controls(call) -> set[str]:
+        return {
+            element.get("action_id", "")
+            for block in call.args.get("blocks") or []
+            for element in block.get("elements") or []
+        } & {ids.NEXT_QUESTION, ids.CLOSE_CHECK}
+
+    shared = h.fake.calls_to("chat.postMessage") + h.fake.calls_to("chat.update")
+    assert [c.args["text"] for c in shared if controls(c)] == []
+    panels = [c for c in h.fake.calls_to("chat.postEphemeral") if controls(c)]
+    assert [c.args["user"] for c in panels] == [LEAD, LEAD]  # one for each question shown
+    assert all(c.args["channel"] == CHANNEL for c in panels)
+
+
+async def test_a_spent_lead_panel_is_taken_away(harness: Harness) -> None:
+    """Next question pressed in the lead's panel (an ephemeral message) deletes that panel
+    through the click's response_url: the new question brings a panel of its own, so only one
+    stays. A stale panel's button is taken away too; a refused click leaves the panel be."""
+    h = harness
+    await start_check(h, client=[CLIENT_1])
+
+    async def from_panel(key: str, action_id: str, *, user: str = LEAD) -> None:
+        element = lead_button(h, action_id)
+        reply = await h.click(
+            action_id,
+            element["value"],
+            user_id=user,
+            channel_id=CHANNEL,
+            message_ts=None,  # an ephemeral message
+            response_url=h.fake.response_url(key),
+        )
+        assert reply.status == 200
+
+    stale = lead_button(h, ids.NEXT_QUESTION)
+    await from_panel("client", ids.NEXT_QUESTION, user=CLIENT_1)  # refused
+    await from_panel("first", ids.NEXT_QUESTION)
+    assert h.fake.responses_by_key == {"first": [{"delete_original": True}]}
+    reply = await h.click(
+        ids.NEXT_QUESTION,
+        stale["value"],
+        channel_id=CHANNEL,
+        message_ts=None,
+        response_url=h.fake.response_url("stale"),
+    )
+    assert reply.status == 200
+    assert h.fake.responses_by_key["stale"] == [{"delete_original": True}]
+    assert "already moved past" in h.fake.last("chat.postEphemeral").args["text"]
+    await press(h, button(h, ids.CLOSE_CHECK))  # a click from a channel message: no response
+    assert set(h.fake.responses_by_key) == {"first", "stale"}
+
+
 async def test_answer_is_confirmed_to_the_person_only(harness: Harness) -> None:
     h = harness
     await start_check(h)
@@ -100,6 +169,24 @@ async def test_a_confirmation_slack_could_not_take_is_sent_again(harness: Harnes
     assert notes[-1].args["user"] == OURS_2 and notes[-1].args["text"]
 
 
+HELP_VERBS = {
+    "Start",
+    "See",
+    "Repeat",
+    "Send",
+    "send",
+    "Log",
+    "Follow",
+    "see",
+    "Set",
+    "choose",
+    "Name",
+    "Get",
+    "Delete",
+    "Show",
+}
+
+
 async def test_help_and_unknown_subcommands_answer_ephemerally(harness: Harness) -> None:
     reply = await harness.command("help")
     assert reply.json()["response_type"] == "ephemeral"
@@ -114,6 +201,9 @@ async def test_help_and_unknown_subcommands_answer_ephemerally(harness: Harness)
         assert "<" not in line, line  # Slack would read a <placeholder> as a link
         summary = line.split("`: ", 1)[1]
         assert summary.endswith(".") and ". " not in summary and len(summary) <= 90, line
+        # a sentence that says what you do: it starts with its verb
+        verb = summary.removeprefix("Our side only: ").split()[0]
+        assert verb in HELP_VERBS, line
     reply = await harness.command("frobnicate now")
     assert reply.json()["response_type"] == "ephemeral"
     assert "I don't know `/partnership frobnicate`" in reply.json()["text"]

@@ -9,6 +9,7 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.slack.gateway import SlackGateway
 from tests.support.fake_slack import FakeSlack
 
 BLOCKS = [{"type": "section", "block_id": "s1", "text": {"type": "mrkdwn", "text": "*hi*"}}]
@@ -421,3 +422,19 @@ async def test_a_delayed_answer_still_delivers(fake: FakeSlack) -> None:
     with pytest.raises(TimeoutError):
         await client.chat_postMessage(channel="C1", text="late")
     assert [m["text"] for m in fake.messages["C1"]] == ["late"]
+
+
+async def test_an_ephemeral_message_is_deleted_through_its_response_url(
+    fake: FakeSlack, client: AsyncWebClient
+) -> None:
+    posted = await client.chat_postEphemeral(channel="C0SHARED", user="U0LEAD", text="panel")
+    await client.chat_postEphemeral(channel="C0SHARED", user="U0LEAD", text="another")
+    url = fake.ephemeral_response_url(
+        "r8", channel="C0SHARED", user="U0LEAD", ts=str(posted["message_ts"])
+    )
+    gateway = SlackGateway(client)
+    await gateway.delete_ephemeral(url)
+    assert [e["text"] for e in fake.ephemerals] == ["another"]
+    assert fake.responses_by_key == {"r8": [{"delete_original": True}]}
+    await gateway.delete_ephemeral("https://example.com/not-slack")  # not Slack's: left alone
+    assert len(fake.responses) == 1
