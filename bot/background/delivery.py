@@ -65,7 +65,11 @@ MAX_RATE_LIMITED = 25  # 429 answers before we give up on one message
 SEND_LEASE = timedelta(seconds=DELIVERY_TIMEOUT_SECONDS + 5)  # a live sender is never this late
 SAME_CHANNEL_GAP = timedelta(seconds=1)  # between two messages to one DM (Slack: ~1/s)
 TZ_LOOKUP_CONCURRENCY = 8
-CLAIM_AHEAD = timedelta(seconds=10)
+# a claim takes what the workspace's whole pace sends in this long: the next claim comes when
+# QUEUED_AHEAD is left, so this stays above it; small, so that every copy of the app gets rows
+# (with 10 s, two copies took all of 200 due messages at 10/s and two more sat idle) and a
+# copy sharing the pace with others still sends its rows well within the claim lease
+CLAIM_AHEAD = timedelta(seconds=2)
 # each sender holds one claimed row and its reserved moment: enough senders that the moments
 # reserved reach this far ahead, so a slow reservation leaves none unused
 SEND_LEAD = timedelta(seconds=1)
