@@ -13,6 +13,7 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 from aiohttp import WSMsgType, web
 
@@ -97,9 +98,16 @@ def free_port() -> int:
 class Served:
     """A `partnercheck serve` child whose log lines are read as they come."""
 
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
+    def __init__(self, process: asyncio.subprocess.Process, port: int = 0) -> None:
         self.process = process
+        self.port = port
         self.lines: list[str] = []
+
+    async def health(self) -> tuple[int, dict]:
+        """GET /healthz: the status and the JSON body."""
+        url = f"http://127.0.0.1:{self.port}/healthz"
+        async with aiohttp.ClientSession() as http, http.get(url) as answer:
+            return answer.status, await answer.json()
 
     async def wait_for_line(self, text: str, *, after: int = 0) -> int:
         """Index of the first log line from `after` on that contains `text`."""
@@ -131,6 +139,7 @@ async def serve(tmp_path: Path) -> AsyncIterator:
     children: list[asyncio.subprocess.Process] = []
 
     async def start(api_base: str, *extra: str) -> Served:
+        port = free_port()
         env = app_env(
             SLACK_BOT_TOKEN="xoxb-test-token",
             SLACK_APP_TOKEN="xapp-test-token",
@@ -138,7 +147,7 @@ async def serve(tmp_path: Path) -> AsyncIterator:
             SLACK_API_BASE_URL=api_base,
             DATABASE_URL=f"sqlite:///{tmp_path / 'pc.db'}",
             PARTNERCHECK_TICK_SECONDS="3600",
-            PORT=str(free_port()),
+            PORT=str(port),
         )
         process = await asyncio.create_subprocess_exec(
             *partnercheck("serve", *extra),
@@ -148,7 +157,7 @@ async def serve(tmp_path: Path) -> AsyncIterator:
             stderr=asyncio.subprocess.PIPE,
         )
         children.append(process)
-        return Served(process)
+        return Served(process, port)
 
     yield start
     for process in children:
@@ -213,6 +222,8 @@ async def test_socket_mode_stops_while_connecting_to_an_unreachable_slack(
     served = await serve(unreachable_api(), "--socket")
     first = await served.wait_for_line("Socket Mode: could not connect to Slack")
     await served.wait_for_line("Socket Mode: could not connect to Slack", after=first + 1)
+    # health rests on the database alone; Slack's state is said beside it
+    assert await served.health() == (200, {"ok": True, "database": "ok", "slack": "reconnecting"})
     took = await served.stop_with(signum)
     stopped_in(served, took, signum, "connecting (connection refused)")
     tries = [line for line in served.lines if "could not connect" in line]
@@ -236,6 +247,7 @@ async def test_socket_mode_stops_when_connected(
     served = await serve(socket_slack.base + "api/", "--socket")
     await served.wait_for_line("Connected to Slack in Socket Mode")
     assert len(socket_slack.sockets) == 1
+    assert await served.health() == (200, {"ok": True, "database": "ok", "slack": "connected"})
     took = await served.stop_with(signum)
     stopped_in(served, took, signum, "connected")
 
@@ -253,6 +265,15 @@ async def test_socket_mode_reconnects_and_stops_while_reconnecting(
     stopped_in(served, took, signum, "reconnecting")
     tries = [line for line in served.lines[dropped + 1 :] if "could not connect" in line]
     assert all("next in" in line for line in tries)  # one line per try, with the backoff
+
+
+async def test_slack_unreachable_at_start_serves_and_says_so_beside_the_database(serve) -> None:
+    served = await serve(unreachable_api())
+    await served.wait_for_line("Could not reach Slack at")
+    await served.wait_for_line("Listening on port")
+    assert await served.health() == (200, {"ok": True, "database": "ok", "slack": "unreachable"})
+    await served.stop_with(signal.SIGTERM)
+    assert "Traceback" not in "".join(served.lines)
 
 
 @pytest.mark.parametrize(
