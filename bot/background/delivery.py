@@ -111,7 +111,8 @@ def worker_id() -> str:
 def delivery_gateway(services: Services) -> SlackGateway:
     """A client without automatic retries: the dispatcher decides what is safe to repeat.
     It shares the app's HTTP session when there is one (kept-alive connections: no new
-    connection per message); its timeout, SLACK_TIMEOUT_SECONDS, is the same 10 s."""
+    connection per message); its timeout, SLACK_TIMEOUT_SECONDS, is the same 10 s
+    (bot.slack.client)."""
     settings = services.settings
     client = AsyncWebClient(
         token=None if settings.oauth else settings.slack_bot_token,
