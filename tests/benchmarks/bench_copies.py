@@ -4,8 +4,8 @@ message went exactly once, and the combined send rate against PARTNERCHECK_SLACK
 
 Environment (optional): BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test;
 each run gets a new database on that server), BENCH_MESSAGES (200), BENCH_RATE (10),
-BENCH_SCRAPE (a file: the first copy's /metrics, scraped when half the messages have arrived,
-is written there, one scrape per run, each under a comment line naming the run). So that every
+BENCH_SCRAPE (a file: every copy's /metrics, scraped when half the messages have arrived, is
+written there, each under a comment line naming the run and the copy). So that every
 metric shows in the scrape, that mode also sends the first copy a slash command and a badly
 signed request, and has the fake Slack answer the first sends with two 429s and two 500s
 (retried, so still delivered once; the 429s hold every copy back for a second, so the rate
@@ -94,14 +94,15 @@ async def requests_to(port: int) -> None:
             await answer.read()
 
 
-async def save_scrape(port: int, run: str) -> bool:
-    """Append the copy's /metrics, mid-run, to BENCH_SCRAPE."""
+async def save_scrape(ports: list[int], run: str) -> bool:
+    """Append every copy's /metrics, mid-run, to BENCH_SCRAPE."""
     assert SCRAPE is not None
-    await requests_to(port)
-    text = await scrape(port)
-    with open(SCRAPE, "a", encoding="utf-8") as out:
-        out.write(f"# ---- {run}: the first copy's /metrics, half the messages sent ----\n")
-        out.write(text or "# (the copy did not answer)\n")
+    await requests_to(ports[0])
+    for n, port in enumerate(ports, start=1):
+        text = await scrape(port)
+        with open(SCRAPE, "a", encoding="utf-8") as out:
+            out.write(f"# ---- {run}: copy {n}'s /metrics, half the messages sent ----\n")
+            out.write(text or "# (the copy did not answer)\n")
     return True
 
 
@@ -161,7 +162,7 @@ async def run(copies: int) -> None:
             scraped = SCRAPE is None
             while len(fake.delivered("chat.postMessage")) < made and time.monotonic() < deadline:
                 if not scraped and len(fake.delivered("chat.postMessage")) >= made // 2:
-                    scraped = await save_scrape(ports[0], f"{copies} copies")
+                    scraped = await save_scrape(ports, f"{copies} copies")
                 await asyncio.sleep(0.5)
             sends = [await sent_by(port) for port in ports]
             for process in processes:
