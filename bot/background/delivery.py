@@ -65,7 +65,11 @@ MAX_RATE_LIMITED = 25  # 429 answers before we give up on one message
 SEND_LEASE = timedelta(seconds=DELIVERY_TIMEOUT_SECONDS + 5)  # a live sender is never this late
 SAME_CHANNEL_GAP = timedelta(seconds=1)  # between two messages to one DM (Slack: ~1/s)
 TZ_LOOKUP_CONCURRENCY = 8
-CLAIM_AHEAD = timedelta(seconds=10)
+# a claim takes what the workspace's whole pace sends in this long: the next claim comes when
+# QUEUED_AHEAD is left, so this stays above it; small, so that every copy of the app gets rows
+# (with 10 s, two copies took all of 200 due messages at 10/s and two more sat idle) and a
+# copy sharing the pace with others still sends its rows well within the claim lease
+CLAIM_AHEAD = timedelta(seconds=2)
 # each sender holds one claimed row and its reserved moment: enough senders that the moments
 # reserved reach this far ahead, so a slow reservation leaves none unused
 SEND_LEAD = timedelta(seconds=1)
@@ -107,7 +111,8 @@ def worker_id() -> str:
 def delivery_gateway(services: Services) -> SlackGateway:
     """A client without automatic retries: the dispatcher decides what is safe to repeat.
     It shares the app's HTTP session when there is one (kept-alive connections: no new
-    connection per message); its timeout, SLACK_TIMEOUT_SECONDS, is the same 10 s."""
+    connection per message); its timeout, SLACK_TIMEOUT_SECONDS, is the same 10 s
+    (bot.slack.client)."""
     settings = services.settings
     client = AsyncWebClient(
         token=None if settings.oauth else settings.slack_bot_token,

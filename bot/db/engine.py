@@ -128,6 +128,7 @@ class Database:
             )
             event.listen(writer, "connect", functools.partial(_sqlite_pragmas, busy_timeout_ms))
             event.listen(writer, "begin", _sqlite_begin_immediate)
+            event.listen(writer, "handle_error", _count_error)  # most of SQLite's writes
             self._sync_writer = (writer, ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer"))
         for engine in {self.engine, self.read_engine}:
             event.listen(engine.sync_engine, "handle_error", _count_error)

@@ -6,18 +6,12 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
-from slack_sdk.http_retry.builtin_async_handlers import (
-    AsyncConnectionErrorRetryHandler,
-    AsyncRateLimitErrorRetryHandler,
-    AsyncServerErrorRetryHandler,
-)
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.db.engine import Database
@@ -28,6 +22,7 @@ from bot.plumbing.config import Settings
 from bot.plumbing.logs import keep_bodies_out_of_logs
 from bot.plumbing.workspace import Workspace, enter_workspace
 from bot.services import Services
+from bot.slack.client import SLACK_TIMEOUT_SECONDS, build_client, slack_session
 from bot.slack.gateway import SlackGateway
 from bot.slack.installations import BOT_SCOPES, Installations, oauth_states
 from bot.slack.keepalive import KeepAliveClient
@@ -39,36 +34,8 @@ from questions.bank import Bank, load_bank
 log = logging.getLogger(__name__)
 
 
-SLACK_TIMEOUT_SECONDS = 10
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
-
-
-def build_client(
-    settings: Settings, *, session: aiohttp.ClientSession | None = None
-) -> AsyncWebClient:
-    """The app's Web API client; with `session`, every call reuses its connections.
-
-    Without one, slack_sdk opens (and closes) a new aiohttp session for every call. The
-    session's own timeout applies then, so open it with `slack_session()`.
-    """
-    return AsyncWebClient(
-        # OAuth mode: no token here, each workspace's comes with the work (bot.plumbing.workspace)
-        token=None if settings.oauth else settings.slack_bot_token,
-        base_url=settings.slack_api_base_url,
-        timeout=SLACK_TIMEOUT_SECONDS,
-        session=session,
-        retry_handlers=[
-            AsyncConnectionErrorRetryHandler(max_retry_count=2),
-            AsyncRateLimitErrorRetryHandler(max_retry_count=2),
-            AsyncServerErrorRetryHandler(max_retry_count=2),
-        ],
-    )
-
-
-def slack_session() -> aiohttp.ClientSession:
-    """One HTTP session for all the app's Slack calls; open it inside the running loop."""
-    return aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=SLACK_TIMEOUT_SECONDS))
 
 
 async def prepare_services(

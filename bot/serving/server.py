@@ -75,9 +75,11 @@ def keep_start_up_out_of_gc() -> None:
     gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
 
 
-def scheduled_jobs(services: Services) -> list[tuple[str, Job]]:
+def scheduled_jobs(
+    services: Services, dispatcher: Dispatcher | None = None
+) -> list[tuple[str, Job]]:
     """Every job the tick runs; each one asks the database what is due."""
-    dispatcher = Dispatcher(services)
+    dispatcher = dispatcher or Dispatcher(services)
     return [
         ("close_due_checks", lambda: close_due_checks(services)),
         ("prune_deliveries", lambda: prune_deliveries(services)),
@@ -125,7 +127,8 @@ async def serve(
             await services.db.dispose()
             raise
     bolt = build_app(services)
-    jobs = scheduled_jobs(services)
+    dispatcher = Dispatcher(services)
+    jobs = scheduled_jobs(services, dispatcher)
     ticker = Ticker(settings.tick_seconds, jobs)
 
     web_app = build_web_app(bolt, services)
@@ -155,6 +158,9 @@ async def serve(
     finally:
         stop.set()
         deadline = loop.time() + SHUTDOWN_GRACE_SECONDS
+        # the due messages in hand are sent; the rest stay for the next copy (or the next
+        # start): a long queue would otherwise keep this copy sending past the grace
+        dispatcher.stop()
         ticker.stop()
         if socket_link is not None:
             await asyncio.gather(socket_link, return_exceptions=True)

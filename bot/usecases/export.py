@@ -28,6 +28,7 @@ from bot.plumbing.clock import Clock, SystemClock
 from bot.plumbing.config import Settings
 from bot.plumbing.errors import UserError
 from bot.services import Services
+from bot.slack.client import build_client
 from bot.slack.gateway import SlackCallFailed, SlackGateway
 from bot.usecases.partnerships import partnerships_named, unknown_channel
 from bot.usecases.people import Named, names_for
@@ -93,8 +94,6 @@ async def export_command(settings: Settings, request: ExportRequest) -> str:
     request.check()
     gateway = None
     if settings.slack_bot_token:
-        from bot.serving.bolt_app import build_client
-
         gateway = SlackGateway(build_client(settings))
     async with existing(settings.database_url) as db:
         data = await export_data(db, request, gateway=gateway, clock=SystemClock())

@@ -3,7 +3,13 @@ fake Slack, started at once, sending 200 due messages: how many copies came up, 
 message went exactly once, and the combined send rate against PARTNERCHECK_SLACK_RATE.
 
 Environment (optional): BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/test;
-each run gets a new database on that server), BENCH_MESSAGES (200), BENCH_RATE (10).
+each run gets a new database on that server), BENCH_MESSAGES (200), BENCH_RATE (10),
+BENCH_SCRAPE (a file: every copy's /metrics, scraped when half the messages have arrived, is
+written there, each under a comment line naming the run and the copy). So that every
+metric shows in the scrape, that mode also sends the first copy a slash command and a badly
+signed request, and has the fake Slack answer the first sends with two 429s and two 500s
+(retried, so still delivered once; the 429s hold every copy back for a second, so the rate
+figures of a scrape run are not the clean ones).
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ ROOT = Path(__file__).parents[2]
 SERVER = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 MESSAGES = int(os.environ.get("BENCH_MESSAGES", "200"))
 RATE = float(os.environ.get("BENCH_RATE", "10"))
+SCRAPE = os.environ.get("BENCH_SCRAPE")
 TEAM = "T0OURS"
 
 
@@ -54,18 +61,49 @@ async def started(process: asyncio.subprocess.Process) -> bool:
     return False
 
 
-async def sent_by(port: int) -> int:
-    """partnercheck_slack_sends_total{outcome="sent"} of the copy on `port`."""
+async def scrape(port: int) -> str | None:
+    """The /metrics page of the copy on `port` (None: the copy is not answering)."""
     url = f"http://127.0.0.1:{port}/metrics"
     try:
         async with aiohttp.ClientSession() as http, http.get(url) as scraped:
-            text = await scraped.text()
+            return await scraped.text()
     except aiohttp.ClientError:
-        return -1  # the copy is not answering
+        return None
+
+
+async def sent_by(port: int) -> int:
+    """partnercheck_slack_sends_total{outcome="sent"} of the copy on `port`."""
+    text = await scrape(port)
+    if text is None:
+        return -1
     for line in text.splitlines():
         if line.startswith('partnercheck_slack_sends_total{outcome="sent"}'):
             return int(float(line.split()[-1]))
     return 0
+
+
+async def requests_to(port: int) -> None:
+    """A slash command and a badly signed request: the requests and ack metrics have rows."""
+    url = f"http://127.0.0.1:{port}/slack/events"
+    body = signing.slash_command("help")
+    async with aiohttp.ClientSession() as http:
+        async with http.post(url, data=body, headers=signing.signed_headers(body)) as answer:
+            await answer.read()
+        forged = signing.signed_headers(body, secret="not-the-secret")
+        async with http.post(url, data=body, headers=forged) as answer:
+            await answer.read()
+
+
+async def save_scrape(ports: list[int], run: str) -> bool:
+    """Append every copy's /metrics, mid-run, to BENCH_SCRAPE."""
+    assert SCRAPE is not None
+    await requests_to(ports[0])
+    for n, port in enumerate(ports, start=1):
+        text = await scrape(port)
+        with open(SCRAPE, "a", encoding="utf-8") as out:
+            out.write(f"# ---- {run}: copy {n}'s /metrics, half the messages sent ----\n")
+            out.write(text or "# (the copy did not answer)\n")
+    return True
 
 
 async def run(copies: int) -> None:
@@ -101,6 +139,9 @@ async def run(copies: int) -> None:
                     )
                 )
             came_up = await asyncio.gather(*(started(p) for p in processes))
+            if SCRAPE is not None:
+                fake.fail_next("chat.postMessage", status=429, times=2)
+                fake.fail_next("chat.postMessage", status=500, times=2)
             failures = came_up.count(False)
             settings = settings_for(url, fake)
             services = await prepare_services(
@@ -118,7 +159,10 @@ async def run(copies: int) -> None:
             )
             await services.db.dispose()
             deadline = time.monotonic() + MESSAGES / RATE * 3 + 60
+            scraped = SCRAPE is None
             while len(fake.delivered("chat.postMessage")) < made and time.monotonic() < deadline:
+                if not scraped and len(fake.delivered("chat.postMessage")) >= made // 2:
+                    scraped = await save_scrape(ports, f"{copies} copies")
                 await asyncio.sleep(0.5)
             sends = [await sent_by(port) for port in ports]
             for process in processes:

@@ -13,6 +13,7 @@ from bot.db.models import Answer, Check
 from bot.plumbing.errors import UserError
 from bot.usecases.deliveries import first_delivery
 from tests.e2e.checkflow import CHANNEL, start_check
+from tests.support import metrics
 from tests.support.harness import Harness
 
 
@@ -160,7 +161,12 @@ async def test_many_concurrent_clicks_store_exactly_one_row_each(harness: Harnes
         clicks.append(_click(h, check, user, value, f"key-{n}"))
         expected[(q0, user)] = value
     clicks += [_click(h, check, "U0", v[0], "key-7")]  # a late retry: no effect
+    batches = metrics.sample("partnercheck_answer_batch_size_count")
+    stored = metrics.sample("partnercheck_answer_batch_size_sum")
     outcomes = await asyncio.gather(*(writer.write(click) for click in clicks))
+    # partnercheck_answer_batch_size: every click in some batch, fewer batches than clicks
+    assert metrics.sample("partnercheck_answer_batch_size_sum") - stored == len(clicks)
+    assert 1 <= metrics.sample("partnercheck_answer_batch_size_count") - batches < len(clicks)
     assert outcomes[:40] == [Stored(changed=False)] * 40
     assert outcomes[40:120] == [Stored(changed=True)] * 80
     assert outcomes[120] is None

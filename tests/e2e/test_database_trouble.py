@@ -15,6 +15,7 @@ from bot.db.models import Answer
 from handlers.errors import DATABASE_TROUBLE
 from tests.conftest import POSTGRES_URL
 from tests.e2e.checkflow import LEAD, answer_button, press, start_check
+from tests.support import metrics
 from tests.support.fake_slack import FakeSlack
 from tests.support.harness import Harness, make_harness
 
@@ -69,10 +70,12 @@ async def test_answers_during_an_outage_are_refused_politely_and_then_work(
     await start_check(h)
     await press(h, answer_button(h, "4"))
     outage = Outage(*database)
+    errors = metrics.sample("partnercheck_database_errors_total")
     await outage.begin()
     try:
         caplog.set_level(logging.ERROR)
         await press(h, answer_button(h, "2"))
+        assert metrics.sample("partnercheck_database_errors_total") > errors
         note = h.fake.last("chat.postEphemeral")
         assert note.args["text"] == DATABASE_TROUBLE
         assert note.args["user"] == LEAD

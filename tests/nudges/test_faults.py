@@ -18,6 +18,7 @@ from bot.serving.bolt_app import build_client, prepare_services
 from bot.slack.gateway import SlackGateway
 from bot.usecases.nudges import nudge_states, save_tz
 from tests.nudges.conftest import START, TEAM, plan_meeting
+from tests.support import metrics
 
 PEOPLE = [f"U{n:04d}" for n in range(12)]
 
@@ -54,6 +55,7 @@ async def test_429_with_retry_after_and_500s_end_with_each_nudge_sent_once(servi
     await plan_meeting(services, attendees=PEOPLE, ends_at=START - timedelta(minutes=30))
     fake_slack.fail_next("chat.postMessage", status=429, retry_after=7, times=3)
     fake_slack.fail_next("chat.postMessage", status=500, times=4)
+    counted = metrics.sends()
     dispatcher = Dispatcher(services)
     first = await dispatcher.run_once()
     assert first.retried >= 1  # the 429 paused the workspace: the rest wait for Retry-After
@@ -62,6 +64,12 @@ async def test_429_with_retry_after_and_500s_end_with_each_nudge_sent_once(servi
     assert await statuses(services) == Counter({"sent": len(PEOPLE)})
     rate_limited = [c for c in fake_slack.calls_to("chat.postMessage") if c.status == 429]
     assert len(rate_limited) == 3  # honoured: no call went out again before Retry-After
+    # and each outcome counted in partnercheck_slack_sends_total
+    assert metrics.grown(counted, metrics.sends()) == {
+        "sent": len(PEOPLE),
+        "rate_limited": 3,
+        "retried": 4,
+    }
 
 
 async def test_a_nudge_slack_keeps_refusing_is_failed_with_the_error_for_the_lead(
@@ -83,7 +91,9 @@ async def test_permanent_error_fails_at_once(services, fake_slack):
     meeting = await plan_meeting(services, attendees=["UGONE"], ends_at=START)
     services.clock.advance(timedelta(minutes=30))
     fake_slack.error_next("chat.postMessage", "account_inactive")
+    counted = metrics.sends()
     await settle(services, Dispatcher(services))
+    assert metrics.grown(counted, metrics.sends()) == {"failed": 1}
     async with services.db.unit_of_work() as session:
         (state,) = (await nudge_states(session, meeting_ids=[meeting.id]))[meeting.id]
     assert state.label == "failed"

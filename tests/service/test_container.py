@@ -29,6 +29,14 @@ def compose() -> dict:
     return yaml.safe_load((DEPLOY / "compose.yml").read_text())
 
 
+def env_file(path: Path) -> dict[str, str]:
+    """KEY=value lines as compose reads an env_file (blank values stay, as empty strings)."""
+    lines = [line.strip() for line in path.read_text().splitlines()]
+    return dict(
+        line.split("=", 1) for line in lines if line and not line.startswith("#") and "=" in line
+    )
+
+
 def seconds(duration: str) -> float:
     match = re.fullmatch(r"(\d+)(s|m)", duration)
     assert match, duration
@@ -87,7 +95,9 @@ async def test_the_dockerfiles_wheel_serves_with_the_compose_environment(
     )
     assert installed.returncode == 0, installed.stderr
 
-    environment = dict(compose()["services"]["app"]["environment"])
+    app = compose()["services"]["app"]
+    assert app["env_file"] == ".env"  # made from deploy/.env.example: its values come first
+    environment = {**env_file(DEPLOY / ".env.example"), **app["environment"]}
     assert environment["DATABASE_URL"].startswith("postgresql://")
     environment["DATABASE_URL"] = fresh_database_url  # the compose `db` service, here
     port = free_port()

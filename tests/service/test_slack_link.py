@@ -1,6 +1,6 @@
 """`partnercheck serve` as a real process: credentials checked at start-up, and Socket Mode
-that stops on SIGTERM or SIGINT in every state (connecting with Slack unreachable, connected,
-reconnecting). Slack is a fake Web API plus a fake Socket Mode websocket on 127.0.0.1."""
+that stops on SIGTERM or SIGINT in every state (connecting with Slack refusing or silent,
+connected, reconnecting). Slack is a fake Web API plus a fake Socket Mode websocket on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import aiohttp
 import pytest
 from aiohttp import WSMsgType, web
 
@@ -97,9 +98,16 @@ def free_port() -> int:
 class Served:
     """A `partnercheck serve` child whose log lines are read as they come."""
 
-    def __init__(self, process: asyncio.subprocess.Process) -> None:
+    def __init__(self, process: asyncio.subprocess.Process, port: int = 0) -> None:
         self.process = process
+        self.port = port
         self.lines: list[str] = []
+
+    async def health(self) -> tuple[int, dict]:
+        """GET /healthz: the status and the JSON body."""
+        url = f"http://127.0.0.1:{self.port}/healthz"
+        async with aiohttp.ClientSession() as http, http.get(url) as answer:
+            return answer.status, await answer.json()
 
     async def wait_for_line(self, text: str, *, after: int = 0) -> int:
         """Index of the first log line from `after` on that contains `text`."""
@@ -131,6 +139,7 @@ async def serve(tmp_path: Path) -> AsyncIterator:
     children: list[asyncio.subprocess.Process] = []
 
     async def start(api_base: str, *extra: str) -> Served:
+        port = free_port()
         env = app_env(
             SLACK_BOT_TOKEN="xoxb-test-token",
             SLACK_APP_TOKEN="xapp-test-token",
@@ -138,7 +147,7 @@ async def serve(tmp_path: Path) -> AsyncIterator:
             SLACK_API_BASE_URL=api_base,
             DATABASE_URL=f"sqlite:///{tmp_path / 'pc.db'}",
             PARTNERCHECK_TICK_SECONDS="3600",
-            PORT=str(free_port()),
+            PORT=str(port),
         )
         process = await asyncio.create_subprocess_exec(
             *partnercheck("serve", *extra),
@@ -148,7 +157,7 @@ async def serve(tmp_path: Path) -> AsyncIterator:
             stderr=asyncio.subprocess.PIPE,
         )
         children.append(process)
-        return Served(process)
+        return Served(process, port)
 
     yield start
     for process in children:
@@ -161,38 +170,110 @@ def unreachable_api() -> str:
     return f"http://127.0.0.1:{free_port()}/api/"  # nothing listens there
 
 
-async def test_socket_mode_stops_while_connecting_to_an_unreachable_slack(serve) -> None:
+STOP_SIGNALS = pytest.mark.parametrize(
+    "signum", [signal.SIGTERM, signal.SIGINT], ids=lambda s: s.name
+)
+
+
+class SilentSlack:
+    """A port that accepts connections and never answers: Slack hanging, not refusing."""
+
+    def __init__(self) -> None:
+        self.accepted = 0
+        self.arrived = asyncio.Condition()
+        self._server: asyncio.Server | None = None
+        self._held: list[asyncio.StreamWriter] = []
+        self.base = ""
+
+    async def __aenter__(self) -> SilentSlack:
+        self._server = await asyncio.start_server(self._hold, "127.0.0.1", 0)
+        port = self._server.sockets[0].getsockname()[1]
+        self.base = f"http://127.0.0.1:{port}/api/"
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        for writer in self._held:
+            writer.close()
+        assert self._server is not None
+        self._server.close()
+
+    async def _hold(self, _reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._held.append(writer)
+        async with self.arrived:
+            self.accepted += 1
+            self.arrived.notify_all()
+
+    async def wait_for(self, connections: int) -> None:
+        async with self.arrived:
+            await asyncio.wait_for(
+                self.arrived.wait_for(lambda: self.accepted >= connections), STARTED_WITHIN
+            )
+
+
+def stopped_in(served: Served, took: float, signum: signal.Signals, state: str) -> None:
+    print(f"stopped {took:.2f} s after {signum.name} while {state}", file=sys.stderr)
+    assert "Traceback" not in "".join(served.lines), "".join(served.lines)
+
+
+@STOP_SIGNALS
+async def test_socket_mode_stops_while_connecting_to_an_unreachable_slack(
+    serve, signum: signal.Signals
+) -> None:
     served = await serve(unreachable_api(), "--socket")
     first = await served.wait_for_line("Socket Mode: could not connect to Slack")
     await served.wait_for_line("Socket Mode: could not connect to Slack", after=first + 1)
-    took = await served.stop_with(signal.SIGTERM)
-    print(f"stopped {took:.1f} s after SIGTERM while connecting", file=sys.stderr)
-    log = "".join(served.lines)
-    assert "Traceback" not in log
+    # health rests on the database alone; Slack's state is said beside it
+    assert await served.health() == (200, {"ok": True, "database": "ok", "slack": "reconnecting"})
+    took = await served.stop_with(signum)
+    stopped_in(served, took, signum, "connecting (connection refused)")
     tries = [line for line in served.lines if "could not connect" in line]
     assert all("next in" in line for line in tries)  # one line per try, with the backoff
 
 
-async def test_socket_mode_stops_when_connected(serve, socket_slack: FakeSocketMode) -> None:
+@STOP_SIGNALS
+async def test_socket_mode_stops_while_slack_does_not_answer(serve, signum: signal.Signals) -> None:
+    """The connection is taken and no answer comes: the stop does not wait for the timeout."""
+    async with SilentSlack() as silent:
+        served = await serve(silent.base, "--socket")
+        await silent.wait_for(2)  # auth.test timed out; apps.connections.open is hanging now
+        took = await served.stop_with(signum)
+    stopped_in(served, took, signum, "connecting (Slack silent)")
+
+
+@STOP_SIGNALS
+async def test_socket_mode_stops_when_connected(
+    serve, socket_slack: FakeSocketMode, signum: signal.Signals
+) -> None:
     served = await serve(socket_slack.base + "api/", "--socket")
     await served.wait_for_line("Connected to Slack in Socket Mode")
     assert len(socket_slack.sockets) == 1
-    took = await served.stop_with(signal.SIGINT)
-    print(f"stopped {took:.1f} s after SIGINT while connected", file=sys.stderr)
-    assert "Traceback" not in "".join(served.lines), "".join(served.lines)
+    assert await served.health() == (200, {"ok": True, "database": "ok", "slack": "connected"})
+    took = await served.stop_with(signum)
+    stopped_in(served, took, signum, "connected")
 
 
+@STOP_SIGNALS
 async def test_socket_mode_reconnects_and_stops_while_reconnecting(
-    serve, socket_slack: FakeSocketMode
+    serve, socket_slack: FakeSocketMode, signum: signal.Signals
 ) -> None:
     served = await serve(socket_slack.base + "api/", "--socket")
     await served.wait_for_line("Connected to Slack in Socket Mode")
     await socket_slack.drop()
     dropped = await served.wait_for_line("connection to Slack dropped; reconnecting")
     await served.wait_for_line("could not connect to Slack (service_unavailable)", after=dropped)
-    took = await served.stop_with(signal.SIGTERM)
-    print(f"stopped {took:.1f} s after SIGTERM while reconnecting", file=sys.stderr)
-    assert "Traceback" not in "".join(served.lines), "".join(served.lines)
+    took = await served.stop_with(signum)
+    stopped_in(served, took, signum, "reconnecting")
+    tries = [line for line in served.lines[dropped + 1 :] if "could not connect" in line]
+    assert all("next in" in line for line in tries)  # one line per try, with the backoff
+
+
+async def test_slack_unreachable_at_start_serves_and_says_so_beside_the_database(serve) -> None:
+    served = await serve(unreachable_api())
+    await served.wait_for_line("Could not reach Slack at")
+    await served.wait_for_line("Listening on port")
+    assert await served.health() == (200, {"ok": True, "database": "ok", "slack": "unreachable"})
+    await served.stop_with(signal.SIGTERM)
+    assert "Traceback" not in "".join(served.lines)
 
 
 @pytest.mark.parametrize(

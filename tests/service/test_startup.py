@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import subprocess
+import uuid
 from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
 
 from bot.db.engine import Database
 from bot.services import Services
 from bot.serving.bolt_app import build_client, prepare_services
+from tests.conftest import POSTGRES_URL
 from tests.service.conftest import app_env, partnercheck
 from tests.support.fake_slack import FakeSlack
 from tests.support.harness import settings_for
@@ -72,6 +78,32 @@ def test_read_only_commands_refuse_an_empty_postgresql_database(fresh_database_u
             partnercheck("partnerships"), env=env, capture_output=True, text=True
         )
         assert listed.returncode == 0 and "No partnership is stored yet" in listed.stdout
+
+
+@pytest.mark.postgres
+def test_read_only_commands_name_a_postgresql_database_that_does_not_exist() -> None:
+    if not POSTGRES_URL:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    name = f"pc_missing_{uuid.uuid4().hex[:8]}"
+    server = make_url(POSTGRES_URL.replace("postgresql+asyncpg://", "postgresql://"))
+    url = server.set(database=name).render_as_string(hide_password=False)
+    for command in (("partnerships",), ("export", "--channel", "C0123")):
+        result = subprocess.run(
+            partnercheck(*command), env=app_env(DATABASE_URL=url), capture_output=True, text=True
+        )
+        assert result.returncode == 1, command
+        [line] = result.stderr.strip().splitlines()
+        assert line.startswith("partnercheck: Could not open the database")
+        assert f'database "{name}" does not exist' in line
+    assert not asyncio.run(database_exists(server.render_as_string(hide_password=False), name))
+
+
+async def database_exists(server: str, name: str) -> bool:
+    admin = await asyncpg.connect(server)
+    try:
+        return bool(await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name))
+    finally:
+        await admin.close()
 
 
 async def test_copies_preparing_to_serve_at_once_all_succeed(
