@@ -98,3 +98,9 @@ def test_serving_loads_neither_matplotlib_nor_icalendar_until_needed() -> None:
     ).stdout.strip()
     # about 50 MB for the chart, 8 MB for calendar feeds: loaded with the first chart or feed
     assert loaded == "[]"
+
+
+def test_a_self_checks_description_names_our_organisation_only() -> None:
+    drawn = replace(summary("Acme × Northwind", ours="Acme", client="Northwind"), ours_only=True)
+    alt = chart.chart_alt_text(drawn)
+    assert "Trust: Acme" in alt and "Northwind" not in alt

@@ -226,6 +226,8 @@ class Dispatcher:
     async def run_once(self) -> RunReport:
         """Send everything due now; returns what happened (for logs and tests)."""
         report = RunReport()
+        if self._stopping:  # stopping: nothing more is claimed, not even to check with Slack
+            return report
         clock = self.services.clock
         self._last_to_channel = {
             channel: at

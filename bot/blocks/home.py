@@ -70,6 +70,7 @@ class PartnershipCard:
     summarised_at: datetime | None = None
     open_steps: int = 0  # open next steps the viewer owns here
     led: bool = False  # the viewer created it or led one of its checks: may export it
+    client_side: bool = False  # its latest check named the viewer on the client side
 
 
 @dataclass(frozen=True)
@@ -225,7 +226,7 @@ def _partnership_text(card: PartnershipCard) -> str:
 def _card_actions(card: PartnershipCard, info: HomeInfo) -> dict[str, Any]:
     """What a person can do about one partnership from Home: only what they may do."""
     elements = []
-    if info.acts_for_us:
+    if info.acts_for_us and not card.client_side:  # there, they answer for the client
         elements.append(button("Log a meeting", ids.HOME_LOG_MEETING, card.channel_id))
     if card.summary is not None:
         elements.append(button("Open latest summary", ids.HOME_OPEN_SUMMARY, card.channel_id))

@@ -20,9 +20,9 @@ from bot.blocks.text import (
     slack_date,
     trim,
 )
+from bot.domain.calendar_feed import TITLE_MAX  # a meeting's title, typed or from a feed
 from bot.plumbing.numbers import row_id
 
-TITLE_MAX = 200
 LENGTHS = (15, 30, 45, 60, 90, 120, 180, 240)
 DEFAULT_LENGTH = 60
 LIST_MAX = 20

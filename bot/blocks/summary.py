@@ -23,6 +23,7 @@ from bot.blocks.text import (
     slack_date,
     trim,
 )
+from bot.domain.calendar_feed import TITLE_MAX  # a meeting's title: shown whole
 from bot.domain.summary import (
     DimensionResult,
     HeadlineSpec,
@@ -303,7 +304,7 @@ def _signal_blocks(summary: Summary) -> list[dict[str, Any]]:
 
 
 def _signal_text(line: SignalLine) -> str:
-    title = escape(trim(line.title, 150))
+    title = escape(trim(line.title, TITLE_MAX))
     when = _when(line.starts_at)
     # a sign our people noted in a reflection is stated as the fact it is: where it came from
     # is our side's own business, and this line is read in the channel shared with the client

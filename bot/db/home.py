@@ -25,6 +25,7 @@ from bot.db.models import (
 )
 from bot.domain.check_flow import Status
 from bot.domain.next_steps import OPEN
+from bot.domain.wording import CLIENT_SIDE
 
 GONE_MEETINGS = ("cancelled", "deleted")
 
@@ -268,3 +269,32 @@ async def waiting_reflections(
         ],
         total=rows[0].total if rows else 0,
     )
+
+
+async def client_side_of(
+    *, session: AsyncSession, user_id: str, partnership_ids: Collection[int]
+) -> set[int]:
+    """The listed partnerships whose latest check named `user_id` on the client side: there
+    they don't act for our side (the rule `previous_client_side` feeds permissions)."""
+    if not partnership_ids:
+        return set()
+    latest = (
+        select(
+            Check.id,
+            func.row_number()
+            .over(
+                partition_by=Check.partnership_id,
+                order_by=(Check.created_at.desc(), Check.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(Check.partnership_id.in_(partnership_ids))
+        .subquery()
+    )
+    found = await session.scalars(
+        select(Check.partnership_id)
+        .join(latest, latest.c.id == Check.id)
+        .join(Participant, Participant.check_id == Check.id)
+        .where(latest.c.rank == 1, Participant.user_id == user_id, Participant.side == CLIENT_SIDE)
+    )
+    return set(found)

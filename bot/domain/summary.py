@@ -39,6 +39,9 @@ SIDE_KEYS = (OUR_SIDE, CLIENT_SIDE)
 
 SUMMARY_FORMAT = 2
 MIN_ANONYMOUS_RESPONDENTS = 2
+# Means are kept to 6 places: rounded for display only when shown (one_decimal), so a figure
+# is never rounded twice (4.048 stored as 4.05 would read 4.1, not 4.0).
+MEAN_PLACES = 6
 COMMENTS_KEPT = 80  # more than a message can show; every comment is in the export
 TREND_STEP = 0.25
 YES = "yes"
@@ -586,7 +589,7 @@ def _figure(total: list[float] | None, answered: int, anonymous: bool) -> SideFi
         return SideFigure(answered=answered)
     if anonymous and answered < MIN_ANONYMOUS_RESPONDENTS:
         return SideFigure(answered=answered, withheld=True)
-    return SideFigure(answered=answered, mean=round(total[0] / total[1], 2))
+    return SideFigure(answered=answered, mean=round(total[0] / total[1], MEAN_PLACES))
 
 
 def _dimension(
@@ -614,7 +617,7 @@ def _dimension(
             side.mean is not None and side.mean >= rules.tick_threshold for side in (ours, client)
         )
     shown = [side.mean for side in (ours, client) if side.mean is not None]
-    score = round(sum(shown) / len(shown), 2) if shown else None
+    score = round(sum(shown) / len(shown), MEAN_PLACES) if shown else None
     gap_reached = (
         ours.mean is not None
         and client.mean is not None
@@ -664,7 +667,7 @@ def _side_trend(
     if not common:
         return SideTrend(Trend.UNKNOWN)
     now = sum(now_means[k] for k in common) / len(common)
-    was = round(sum(then_means[k] for k in common) / len(common), 2)
+    was = round(sum(then_means[k] for k in common) / len(common), MEAN_PLACES)
     return SideTrend(trend_between(was, now, had_previous=True), was)
 
 
@@ -700,7 +703,7 @@ def _per_question(
             if anonymous and people < MIN_ANONYMOUS_RESPONDENTS:
                 continue
             mean = sum(score * count for score, count in scores) / people
-            means.setdefault(question.key, {})[side] = round(mean, 2)
+            means.setdefault(question.key, {})[side] = round(mean, MEAN_PLACES)
     return means
 
 

@@ -64,5 +64,7 @@ def sides_name(sides: Iterable[str]) -> str:
 
 def one_decimal(value: float) -> str:
     """A figure as people round it: "4.3" for 4.25, "2.8" for 2.75 (half up, the way a
-    reader checks it by hand; Python's own rounding gives 4.2 and 2.8)."""
-    return str(Decimal(repr(round(value, 2))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    reader checks it by hand; Python's own rounding gives 4.2 and 2.8). The value is first
+    rounded to 9 places only to clear binary noise (4.25 held as 4.2499999…), never to 2,
+    which would carry 4.048 up to 4.05 and show 4.1."""
+    return str(Decimal(repr(round(value, 9))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))

@@ -29,10 +29,9 @@ from matplotlib.textpath import TextPath
 from matplotlib.transforms import Affine2D
 
 from bot.domain.answers import CLIENT_SIDE, OUR_SIDE
-from bot.domain.summary import CHART_MIN_AXES, Summary
+from bot.domain.summary import Summary
 from bot.domain.wording import one_decimal
 
-MIN_AXES = CHART_MIN_AXES
 OUR_COLOUR = "#24476b"
 CLIENT_COLOUR = "#e07b39"
 WIDTH_INCHES, HEIGHT_INCHES = 6.4, 5.0
@@ -54,8 +53,11 @@ def chart_alt_text(summary: Summary) -> str:
     parts = []
     for d in summary.dimensions:
         ours = one_decimal(d.ours.mean) if d.ours.mean is not None else "not shown"
-        client = one_decimal(d.client.mean) if d.client.mean is not None else "not shown"
         ticked = " (ticked)" if d.need and d.ticked else ""
+        if summary.ours_only:  # a self-check: only our side answered, so only ours is named
+            parts.append(f"{d.label}{ticked}: {summary.our_name} {ours}")
+            continue
+        client = one_decimal(d.client.mean) if d.client.mean is not None else "not shown"
         parts.append(
             f"{d.label}{ticked}: {summary.our_name} {ours}, {summary.client_name} {client}"
         )
@@ -81,14 +83,12 @@ def warm_up(dimension_labels: Iterable[str], tick_threshold: float) -> None:
 def render_radar(summary: Summary) -> bytes:
     """PNG of both sides' means per dimension (withheld figures are left as gaps)."""
     dimensions = summary.dimensions
-    if len(dimensions) < MIN_AXES:
-        raise NoChart(f"a radar needs {MIN_AXES} dimensions, this check has {len(dimensions)}")
+    if not summary.has_chart:  # the one rule, which the headline also reads
+        raise NoChart(f"{len(dimensions)} dimensions, or no figure that can be shown")
     sides = {
         OUR_SIDE: [d.ours.mean for d in dimensions],
         CLIENT_SIDE: [d.client.mean for d in dimensions],
     }
-    if all(value is None for values in sides.values() for value in values):
-        raise NoChart("no figures can be shown")
     count = len(dimensions)
     angles = [math.pi / 2 - 2 * math.pi * i / count for i in range(count)]
 

@@ -70,7 +70,8 @@ class ChannelInfo:
     is_shared: bool
 
 
-SLACK_RESPONSE_ORIGIN = "https://hooks.slack.com/"
+# where Slack's response_urls point: Slack's own, and GovSlack's
+SLACK_RESPONSE_ORIGINS = ("https://hooks.slack.com/", "https://hooks.slack-gov.com/")
 DEFAULT_API_BASE = "https://slack.com/api/"
 
 
@@ -106,8 +107,8 @@ class SlackGateway:
     def _response_origins(self) -> tuple[str, ...]:
         base = str(self.client.base_url)
         if base == DEFAULT_API_BASE:
-            return (SLACK_RESPONSE_ORIGIN,)
-        return (SLACK_RESPONSE_ORIGIN, base.removesuffix("api/"))
+            return SLACK_RESPONSE_ORIGINS
+        return (*SLACK_RESPONSE_ORIGINS, base.removesuffix("api/"))
 
     async def post_message(
         self,

@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from bot.blocks.summary import TREND_ARROWS
 from bot.db import checks as store
 from bot.db import meetings as meeting_store
 from bot.db import partnership_data as partnership_store
 from bot.db.engine import Database, existing
 from bot.db.models import Partnership
 from bot.domain.answers import CLIENT_SIDE, OUR_SIDE, option_label
-from bot.domain.summary import CLIENT_DEFAULT_NAME, OUR_DEFAULT_NAME, WARNING_SIGNALS, Trend
+from bot.domain.summary import CLIENT_DEFAULT_NAME, OUR_DEFAULT_NAME, WARNING_SIGNALS
 from bot.domain.wording import count_phrase, one_decimal
 from bot.plumbing.clock import Clock, SystemClock
 from bot.plumbing.config import Settings
@@ -454,9 +455,6 @@ def _summary_lines(check: dict[str, Any], names: Mapping[str, str]) -> list[str]
     return lines
 
 
-TREND_WORDS = {Trend.UP: "↗", Trend.DOWN: "↘", Trend.SAME: "→"}
-
-
 def _mean(figure: Mapping[str, Any], trend: Mapping[str, Any] | None = None) -> str:
     """ "4.3 (2) ↗ (was 3.7)": a side's average, how many answered, and its own move."""
     if figure.get("withheld"):
@@ -464,7 +462,7 @@ def _mean(figure: Mapping[str, Any], trend: Mapping[str, Any] | None = None) -> 
     if figure.get("mean") is None:
         return "–"
     shown = f"{one_decimal(figure['mean'])} ({figure.get('answered', 0)})"
-    arrow = TREND_WORDS.get((trend or {}).get("trend", ""))
+    arrow = TREND_ARROWS.get((trend or {}).get("trend", ""))
     if arrow:
         was = (trend or {}).get("was")
         shown += f" {arrow}" + (f" (was {one_decimal(was)})" if was is not None else "")

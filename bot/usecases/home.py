@@ -68,11 +68,19 @@ async def load_home(
             limit=cards.REFLECTIONS_SHOWN,
         )
         led = await _led(services, session, user_id, ids)
+        named_client = await store.client_side_of(
+            session=session, user_id=user_id, partnership_ids=ids
+        )
     return cards.HomeInfo(
         led=led,
         whole_workspace=admin,
         partnerships=[
-            _card(row, *checks.get(row.id, (None, None)), steps.get(row.id, 0))
+            _card(
+                row,
+                *checks.get(row.id, (None, None)),
+                steps.get(row.id, 0),
+                client_side=row.id in named_client,
+            )
             for row in listed.rows
         ],
         more_partnerships=listed.more,
@@ -197,6 +205,8 @@ def _card(
     latest: store.CheckRow | None,
     summarised: store.CheckRow | None,
     open_steps: int,
+    *,
+    client_side: bool,
 ) -> cards.PartnershipCard:
     summary = summarised.summary if summarised is not None else None
     return cards.PartnershipCard(
@@ -207,6 +217,7 @@ def _card(
         summarised_at=(summarised.closed_at or summarised.created_at) if summarised else None,
         open_steps=open_steps,
         led=row.led,
+        client_side=client_side,
     )
 
 

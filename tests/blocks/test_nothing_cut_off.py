@@ -36,12 +36,13 @@ from bot.blocks import (
 from bot.blocks import text as text_module
 from bot.domain.digest import MeetingHeld, Note, Notes, compile_digest
 from bot.domain.next_steps import STEP_TEXT_MAX
-from bot.domain.summary import QuestionFacts, StepLine, compute_summary
+from bot.domain.summary import QuestionFacts, SignalLine, StepLine, compute_summary
 from questions.bank import DIMENSIONS, Bank, Question, load_bank
 from tests.support.answer_tallies import AnswerFacts, tally
 from tests.support.blockkit import check_message, check_view
 
 NOW = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
+NOW_ISO = NOW.isoformat()
 NAME = "Acme × Northwind"  # a partnership name of a usual length
 LONGEST_NAME = "N" * modals.PARTNERSHIP_NAME_MAX
 TITLE = "Quarterly review with the Northwind board"
@@ -271,6 +272,10 @@ def summary_surfaces(bank: Bank, name: str) -> Iterator[Surface]:
             questions=questions,
             tallies=tally(questions, answers),
             next_steps=[StepLine("Book the joint workshop", "U0LEAD", "2026-12-15", False, False)],
+            signals=[
+                SignalLine("meeting_moved", title_for(name), NOW_ISO, NOW_ISO, "calendar"),
+                SignalLine("meeting_cancelled", title_for(name), NOW_ISO, None, "manual"),
+            ],
         )
         yield ("summary headline", *summary.headline_message(result))
         yield ("summary details", *summary.details_message(result))

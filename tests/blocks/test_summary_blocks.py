@@ -21,6 +21,7 @@ from bot.domain.summary import (
     Summary,
     compute_summary,
 )
+from bot.domain.wording import one_decimal
 from tests.support.answer_tallies import AnswerFacts, tally
 from tests.support.blockkit import check_message
 
@@ -179,3 +180,34 @@ def test_figures_read_as_people_round_them_and_the_gap_is_their_difference() -> 
     assert "Acme *4.3* (2 answered) · Northwind *2.3* (3 answered)" in text
     # 4.3 − 2.3, as the reader checks it (the unrounded 4.25 − 2.33 would say 1.9)
     assert "The two sides are 2.0 points apart" in text
+
+
+def test_a_figure_is_rounded_once_as_the_reader_rounds_it() -> None:
+    """89 / 22 = 4.045…: a reader rounds it to 4.0. Rounded twice (first to 4.05) it read 4.1."""
+    trust = [q for q in QUESTIONS if q.dimension == "trust"][:2]
+    ours = {f"U{i}": ("4", "4") for i in range(10)} | {"U10": ("5", "4")}  # 89 / 22
+    client = {"C1": ("4", "4"), "C2": ("4", "4")}
+    answers = [
+        AnswerFacts(q.version_id, person, side, values[i], None)
+        for side, people in (("ours", ours), ("client", client))
+        for person, values in people.items()
+        for i, q in enumerate(trust)
+    ]
+    summary = compute_summary(
+        check_id=1,
+        channel_id="C0SHARED",
+        partnership_name="Acme",
+        template_id="partnership_check",
+        template_name="Partnership check",
+        anonymous=False,
+        closed_at=None,
+        questions=trust,
+        tallies=tally(trust, answers),
+        our_name="Acme",
+        client_name="Northwind",
+    )
+    _, blocks = details_message(summary)
+    text = json.dumps(blocks, ensure_ascii=False)
+    assert "Acme *4.0* (11 answered) · Northwind *4.0* (2 answered)" in text
+    assert one_decimal(85 / 21) == "4.0"
+    assert one_decimal(4.25) == "4.3"

@@ -25,7 +25,7 @@ from bot.db.models import (
     ReflectionRequest,
 )
 from bot.domain.summary import DimensionResult, SideFigure, Summary
-from tests.e2e.checkflow import CHANNEL, answer_button, lead_button, press, start_check
+from tests.e2e.checkflow import CHANNEL, LEAD, answer_button, lead_button, press, start_check
 from tests.support import signing
 from tests.support.harness import START, Harness
 
@@ -432,7 +432,9 @@ async def test_many_partnerships_are_capped_with_the_same_statements(harness: Ha
     assert len(big["blocks"]) <= 100
 
     assert len(few) == len(many)
-    assert len(many) <= 10  # practice lead?, four for anyone, five more for a lead's own
+    # practice lead?, five for anyone (the fifth: where they answer for the client), five
+    # more for a lead's own
+    assert len(many) <= 11
     assert all(statement.startswith("SELECT") for statement in many)
 
 
@@ -659,6 +661,20 @@ async def test_a_consultant_who_answered_two_checks_sees_the_partnership_and_its
     assert [t.split("*")[1] for t in texts_under(guest, YOURS)] == ["Twice &amp; Co"]
     assert set(home_buttons(guest)) == {ids.HOME_OPEN_SUMMARY}
     h.assert_payloads_valid()
+
+
+async def test_someone_of_ours_named_for_the_client_gets_no_meeting_button_there(
+    harness: Harness,
+) -> None:
+    """A person of our workspace named on the client side of the latest check answers for the
+    client there: Home offers them no *Log a meeting* for it, which would only refuse them."""
+    h = harness
+    await start_check(h, name="Sister company", client=["U0OURS2"])
+    await press(h, answer_button(h, "4"), user="U0OURS2")
+    buttons = home_buttons(await open_home(h, "U0OURS2"))
+    assert ids.HOME_LOG_MEETING not in buttons
+    assert ids.HOME_SELF_CHECK in buttons  # elsewhere they are still our side
+    assert ids.HOME_LOG_MEETING in home_buttons(await open_home(h, LEAD))
 
 
 async def test_an_admin_exports_a_partnership_to_their_direct_messages(harness: Harness) -> None:

@@ -162,6 +162,19 @@ async def test_timeout_but_the_message_landed_is_found_and_never_resent(services
     assert request.dm_channel_id == "DUANN"
 
 
+async def test_a_stopping_dispatcher_leaves_unsure_messages_to_another_copy(services, fake_slack):
+    await one_nudge_due(services)
+    dispatcher = impatient(services, fake_slack)
+    fake_slack.delay_seconds = 1.0  # Slack has it, but the answer comes too late
+    await dispatcher.run_once()
+    fake_slack.delay_seconds = 0
+    services.clock.advance(timedelta(seconds=30))  # its check with Slack is due
+    dispatcher.stop()
+    assert await dispatcher.run_once() == RunReport()
+    assert fake_slack.calls_to("conversations.history") == []
+    assert (await the_nudge(services)).status == "unsure"  # left for the next copy to check
+
+
 async def test_timeout_and_the_message_did_not_land_is_retried_and_sent_once(services, fake_slack):
     await one_nudge_due(services)
     dispatcher = impatient(services, fake_slack)

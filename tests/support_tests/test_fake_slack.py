@@ -436,5 +436,21 @@ async def test_an_ephemeral_message_is_deleted_through_its_response_url(
     await gateway.delete_ephemeral(url)
     assert [e["text"] for e in fake.ephemerals] == ["another"]
     assert fake.responses_by_key == {"r8": [{"delete_original": True}]}
-    await gateway.delete_ephemeral("https://example.com/not-slack")  # not Slack's: left alone
-    assert len(fake.responses) == 1
+    async with FakeSlack() as elsewhere:  # a server that is not the app's Slack: left alone
+        theirs = await elsewhere_client(elsewhere).chat_postEphemeral(
+            channel="C0SHARED", user="U0LEAD", text="theirs"
+        )
+        foreign = elsewhere.ephemeral_response_url(
+            "r9", channel="C0SHARED", user="U0LEAD", ts=str(theirs["message_ts"])
+        )
+        await gateway.delete_ephemeral(foreign)
+        assert elsewhere.responses == [] and len(fake.responses) == 1
+
+
+def elsewhere_client(server: FakeSlack) -> AsyncWebClient:
+    return AsyncWebClient(token="xoxb-test", base_url=server.base_url)  # type: ignore[arg-type]
+
+
+def test_govslack_response_urls_are_slacks_own() -> None:
+    gateway = SlackGateway(AsyncWebClient(token="xoxb-test", base_url="https://slack-gov.com/api/"))
+    assert "https://hooks.slack-gov.com/" in gateway._response_origins()
