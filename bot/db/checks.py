@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, select, update
+from sqlalchemy import ColumnElement, Subquery, and_, bindparam, func, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import selectinload
@@ -398,4 +398,22 @@ def _answer_upsert(dialect: str) -> Any:
             "side": statement.excluded.side,
             "value": statement.excluded.value,
         },
+    )
+
+
+def latest_per_partnership(*where: ColumnElement[bool]) -> Subquery:
+    """The ids of the checks matching `where`, each ranked within its partnership, newest
+    first (`rank` 1 is the latest): join it and keep `rank == 1`."""
+    return (
+        select(
+            Check.id,
+            func.row_number()
+            .over(
+                partition_by=Check.partnership_id,
+                order_by=(Check.created_at.desc(), Check.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(*where)
+        .subquery()
     )

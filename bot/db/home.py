@@ -14,6 +14,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.checks import latest_per_partnership
 from bot.db.models import (
     Answer,
     Check,
@@ -278,19 +279,7 @@ async def client_side_of(
     they don't act for our side (the rule `previous_client_side` feeds permissions)."""
     if not partnership_ids:
         return set()
-    latest = (
-        select(
-            Check.id,
-            func.row_number()
-            .over(
-                partition_by=Check.partnership_id,
-                order_by=(Check.created_at.desc(), Check.id.desc()),
-            )
-            .label("rank"),
-        )
-        .where(Check.partnership_id.in_(partnership_ids))
-        .subquery()
-    )
+    latest = latest_per_partnership(Check.partnership_id.in_(partnership_ids))
     found = await session.scalars(
         select(Check.partnership_id)
         .join(latest, latest.c.id == Check.id)

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.checks import latest_per_partnership
 from bot.db.models import (
     Check,
     Meeting,
@@ -79,22 +80,10 @@ async def latest_our_side_summaries(
     """Per partnership: the latest summary of a check asked of our side only, and when."""
     if not partnership_ids:
         return {}
-    ranked = (
-        select(
-            Check.id,
-            func.row_number()
-            .over(
-                partition_by=Check.partnership_id,
-                order_by=(Check.created_at.desc(), Check.id.desc()),
-            )
-            .label("rank"),
-        )
-        .where(
-            Check.partnership_id.in_(partnership_ids),
-            Check.ours_only.is_(True),
-            Check.summary.is_not(None),
-        )
-        .subquery()
+    ranked = latest_per_partnership(
+        Check.partnership_id.in_(partnership_ids),
+        Check.ours_only.is_(True),
+        Check.summary.is_not(None),
     )
     rows = await session.execute(
         select(Check.partnership_id, Check.summary, Check.closed_at, Check.created_at)

@@ -150,12 +150,9 @@ def test_organisation_names_and_picked_options_are_inert_and_a_summary_survives_
     assert Summary.from_json(json.loads(json.dumps(summary.to_json()))) == summary
 
 
-def test_figures_read_as_people_round_them_and_the_gap_is_their_difference() -> None:
-    """4.25 shows as 4.3 (Python's own rounding gives 4.2, yet 2.75 gives 2.8), and the gap
-    flagged is the difference of the two figures shown."""
+def trust_details(ours: dict[str, tuple[str, str]], client: dict[str, tuple[str, str]]) -> str:
+    """The summary's thread, as JSON text, when these people rate the two trust questions."""
     trust = [q for q in QUESTIONS if q.dimension == "trust"][:2]
-    ours = {"U1": ("5", "4"), "U2": ("4", "4")}  # 17 / 4 = 4.25
-    client = {"C1": ("3", "2"), "C2": ("2", "2"), "C3": ("3", "2")}  # 14 / 6 = 2.33
     answers = [
         AnswerFacts(q.version_id, person, side, values[i], None)
         for side, people in (("ours", ours), ("client", client))
@@ -176,7 +173,16 @@ def test_figures_read_as_people_round_them_and_the_gap_is_their_difference() -> 
         client_name="Northwind",
     )
     _, blocks = details_message(summary)
-    text = json.dumps(blocks, ensure_ascii=False)
+    return json.dumps(blocks, ensure_ascii=False)
+
+
+def test_figures_read_as_people_round_them_and_the_gap_is_their_difference() -> None:
+    """4.25 shows as 4.3 (Python's own rounding gives 4.2, yet 2.75 gives 2.8), and the gap
+    flagged is the difference of the two figures shown."""
+    text = trust_details(
+        {"U1": ("5", "4"), "U2": ("4", "4")},  # 17 / 4 = 4.25
+        {"C1": ("3", "2"), "C2": ("2", "2"), "C3": ("3", "2")},  # 14 / 6 = 2.33
+    )
     assert "Acme *4.3* (2 answered) · Northwind *2.3* (3 answered)" in text
     # 4.3 − 2.3, as the reader checks it (the unrounded 4.25 − 2.33 would say 1.9)
     assert "The two sides are 2.0 points apart" in text
@@ -184,30 +190,8 @@ def test_figures_read_as_people_round_them_and_the_gap_is_their_difference() -> 
 
 def test_a_figure_is_rounded_once_as_the_reader_rounds_it() -> None:
     """89 / 22 = 4.045…: a reader rounds it to 4.0. Rounded twice (first to 4.05) it read 4.1."""
-    trust = [q for q in QUESTIONS if q.dimension == "trust"][:2]
     ours = {f"U{i}": ("4", "4") for i in range(10)} | {"U10": ("5", "4")}  # 89 / 22
-    client = {"C1": ("4", "4"), "C2": ("4", "4")}
-    answers = [
-        AnswerFacts(q.version_id, person, side, values[i], None)
-        for side, people in (("ours", ours), ("client", client))
-        for person, values in people.items()
-        for i, q in enumerate(trust)
-    ]
-    summary = compute_summary(
-        check_id=1,
-        channel_id="C0SHARED",
-        partnership_name="Acme",
-        template_id="partnership_check",
-        template_name="Partnership check",
-        anonymous=False,
-        closed_at=None,
-        questions=trust,
-        tallies=tally(trust, answers),
-        our_name="Acme",
-        client_name="Northwind",
-    )
-    _, blocks = details_message(summary)
-    text = json.dumps(blocks, ensure_ascii=False)
+    text = trust_details(ours, {"C1": ("4", "4"), "C2": ("4", "4")})
     assert "Acme *4.0* (11 answered) · Northwind *4.0* (2 answered)" in text
     assert one_decimal(85 / 21) == "4.0"
     assert one_decimal(4.25) == "4.3"
