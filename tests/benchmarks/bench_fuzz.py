@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
-import tempfile
 import traceback
 from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
@@ -117,14 +116,4 @@ def _load() -> str:
 async def main() -> None:
     logging.getLogger().setLevel(logging.INFO)
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
-    with tempfile.TemporaryDirectory() as folder:
-        await run("SQLite", f"sqlite:///{Path(folder) / 'fuzz.db'}", None)
-    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
-    if url:
-        schema, drop = await targets.postgres_schema(url)
-        try:
-            await run("PostgreSQL", url, schema)
-        finally:
-            await drop()
-    else:
-        print("(PostgreSQL skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL)")
+    await targets.on_each_backend(run, "fuzz.db")

@@ -15,10 +15,8 @@ from __future__ import annotations
 import asyncio
 import os
 import sqlite3
-import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 
 import aiohttp
 import asyncpg
@@ -156,12 +154,4 @@ async def run(name: str, url: str, schema: str | None) -> None:
 
 
 async def main() -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        await run("SQLite", f"sqlite:///{Path(folder) / 'outage.db'}", None)
-    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
-    if url:
-        schema, drop = await targets.postgres_schema(url)
-        try:
-            await run("PostgreSQL", url, schema)
-        finally:
-            await drop()
+    await targets.on_each_backend(run, "outage.db")

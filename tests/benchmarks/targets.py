@@ -11,10 +11,13 @@ follows its acknowledgements (confirmations, counts refreshes) is done.
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import asyncpg
 from aiohttp import web
@@ -149,3 +152,21 @@ async def postgres_schema(url: str) -> tuple[str, Callable[[], Awaitable[None]]]
         await connection.close()
 
     return schema, drop
+
+
+async def on_each_backend(
+    run: Callable[[str, str, str | None], Awaitable[None]], sqlite_file: str
+) -> None:
+    """`run(backend, url, schema)` on a SQLite file in a temporary folder, then on PostgreSQL
+    (a fresh schema, dropped after) when BENCH_DATABASE_URL or TEST_DATABASE_URL is set."""
+    with tempfile.TemporaryDirectory() as folder:
+        await run("SQLite", f"sqlite:///{Path(folder) / sqlite_file}", None)
+    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        print("(PostgreSQL skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL)")
+        return
+    schema, drop = await postgres_schema(url)
+    try:
+        await run("PostgreSQL", url, schema)
+    finally:
+        await drop()
