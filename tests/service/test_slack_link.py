@@ -1,8 +1,7 @@
 """`partnercheck serve` as a real process: credentials checked at start-up, and Socket Mode
 that stops on SIGTERM or SIGINT in every state (connecting with Slack refusing or silent,
 connected, reconnecting). Slack is the one fake Slack (tests/support/fake_slack.py), its Web API
-and Socket Mode websocket on 127.0.0.1; a port that accepts and never answers stands in for a
-network where Slack hangs."""
+and Socket Mode websocket on 127.0.0.1; answering late (`delay_seconds`), it is Slack hanging."""
 
 from __future__ import annotations
 
@@ -110,41 +109,6 @@ STOP_SIGNALS = pytest.mark.parametrize(
 )
 
 
-class SilentSlack:
-    """A port that accepts connections and never answers: Slack hanging, not refusing."""
-
-    def __init__(self) -> None:
-        self.accepted = 0
-        self.arrived = asyncio.Condition()
-        self._server: asyncio.Server | None = None
-        self._held: list[asyncio.StreamWriter] = []
-        self.base = ""
-
-    async def __aenter__(self) -> SilentSlack:
-        self._server = await asyncio.start_server(self._hold, "127.0.0.1", 0)
-        port = self._server.sockets[0].getsockname()[1]
-        self.base = f"http://127.0.0.1:{port}/api/"
-        return self
-
-    async def __aexit__(self, *_exc: object) -> None:
-        for writer in self._held:
-            writer.close()
-        assert self._server is not None
-        self._server.close()
-
-    async def _hold(self, _reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._held.append(writer)
-        async with self.arrived:
-            self.accepted += 1
-            self.arrived.notify_all()
-
-    async def wait_for(self, connections: int) -> None:
-        async with self.arrived:
-            await asyncio.wait_for(
-                self.arrived.wait_for(lambda: self.accepted >= connections), STARTED_WITHIN
-            )
-
-
 def stopped_in(served: Served, took: float, signum: signal.Signals, state: str) -> None:
     print(f"stopped {took:.2f} s after {signum.name} while {state}", file=sys.stderr)
     assert "Traceback" not in "".join(served.lines), "".join(served.lines)
@@ -166,13 +130,18 @@ async def test_socket_mode_stops_while_connecting_to_an_unreachable_slack(
 
 
 @STOP_SIGNALS
-async def test_socket_mode_stops_while_slack_does_not_answer(serve, signum: signal.Signals) -> None:
-    """The connection is taken and no answer comes: the stop does not wait for the timeout."""
-    async with SilentSlack() as silent:
-        served = await serve(silent.base, "--socket")
-        await silent.wait_for(2)  # auth.test timed out; apps.connections.open is hanging now
-        took = await served.stop_with(signum)
+async def test_socket_mode_stops_while_slack_does_not_answer(
+    serve, fake_slack: FakeSlack, signum: signal.Signals
+) -> None:
+    """The request is taken and no answer comes: the stop does not wait for the timeout."""
+    fake_slack.delay_seconds = 3600  # far beyond every timeout of the app's
+    served = await serve(fake_slack.base_url, "--socket")
+    await served.wait_for_line("Could not reach Slack at")  # auth.test timed out
+    # apps.connections.open is hanging now
+    await fake_slack.wait_for("apps.connections.open", timeout=STARTED_WITHIN)
+    took = await served.stop_with(signum)
     stopped_in(served, took, signum, "connecting (Slack silent)")
+    assert fake_slack.sockets_opened == 0  # it was still waiting for Slack when stopped
 
 
 @STOP_SIGNALS
