@@ -4,8 +4,11 @@
 records every call it receives and supports fault injection and Slack-like rate limiting.
 Point a real `AsyncWebClient(base_url=fake.base_url)` at it. It also keeps what a Slack client
 shows: messages with their threads and files, ephemeral messages, each person's open modals
-and App Home. `partnercheck sandbox` serves it on the app's own port (`add_routes`) with Slack's
-stricter answers turned on (`strict()`): `invalid_blocks`, expired or reused trigger ids.
+and App Home. Socket Mode too: apps.connections.open hands out a ws:// URL on the same server,
+whose websocket says hello, carries the envelopes a test sends (`socket_request`) and returns
+the app's acknowledgements; `drop()` closes every socket and refuses new ones.
+`partnercheck sandbox` serves it on the app's own port (`add_routes`) with Slack's stricter
+answers turned on (`strict()`): `invalid_blocks`, expired or reused trigger ids.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from aiohttp import web
+from aiohttp import WSMsgType, web
 
 from bot.sandbox.blockkit import BlockKitError, check_call
 
@@ -192,6 +195,14 @@ class FakeSlack:
         self._org_wide: set[str] = set()  # enterprise ids whose codes install org-wide
         self._enterprise_of: dict[str, str] = {}  # Grid workspaces installing for themselves
         self._tokens: dict[str, str] = {}
+        # Socket Mode: the open websockets (newest last), how many were ever opened, the
+        # acknowledgements received, and whether apps.connections.open refuses (`drop()`).
+        self.sockets: list[web.WebSocketResponse] = []
+        self.sockets_opened = 0
+        self.acks: list[dict[str, Any]] = []
+        self.refusing = False
+        self._envelope_counter = 0
+        self._waiting_acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self.add_user(bot_user_id, name="partnercheck", tz="UTC", is_bot=True)
 
     # ------------------------------------------------------------------ lifecycle
@@ -211,8 +222,9 @@ class FakeSlack:
         self._root = f"http://{host}:{port}/"
 
     def add_routes(self, app: web.Application) -> None:
-        """Serve the emulation from `app` (/api/, /upload/, /response/, /files/)."""
+        """Serve the emulation from `app` (/api/, /upload/, /response/, /files/, /socket-mode)."""
         app.router.add_route("*", "/api/{method}", self._handle_api)
+        app.router.add_get("/socket-mode", self._handle_socket)
         app.router.add_post("/upload/{file_id}", self._handle_upload)
         app.router.add_post("/response/{key}", self._handle_response_url)
         app.router.add_get("/files/{file_id}", self._handle_file)
@@ -243,6 +255,8 @@ class FakeSlack:
     async def stop(self) -> None:
         if self._runner is not None:
             self._stopping.set()
+            for ws in list(self.sockets):
+                await ws.close()
             await self._runner.cleanup()
             self._runner = None
 
@@ -622,6 +636,8 @@ class FakeSlack:
             body = self._oauth_v2_access(request, args)
         elif not self._has_token(request, args):
             body = {"ok": False, "error": "not_authed"}
+        elif method == "apps.connections.open":
+            body = self._apps_connections_open(call, self._token(request, args))
         elif self._codes_used and self._token(request, args) not in self._tokens:
             body = {"ok": False, "error": "invalid_auth"}
         elif (retry_after := self._rate_limit(method, args)) is not None:
@@ -705,6 +721,93 @@ class FakeSlack:
         """A response_url for a click in an ephemeral message, which it can then delete."""
         self.response_targets[key] = {"channel": self._dm_key(channel), "user": user, "ts": ts}
         return self.response_url(key)
+
+    # ------------------------------------------------------------------ Socket Mode
+
+    async def drop(self) -> None:
+        """Slack going away: close every Socket Mode connection and refuse new ones (until
+        `refusing` is set back to False)."""
+        self.refusing = True
+        for ws in list(self.sockets):
+            await ws.close()
+
+    async def socket_request(
+        self, envelope_type: str, payload: dict[str, Any], *, timeout: float = 30.0
+    ) -> dict[str, Any]:
+        """Send one envelope ("slash_commands", "interactive", "events_api") over the newest
+        Socket Mode connection, as Slack does; returns the app's acknowledgement of it."""
+
+        async def connected() -> web.WebSocketResponse:
+            async with self._arrived:
+                await self._arrived.wait_for(lambda: bool(self.sockets))
+            return self.sockets[-1]
+
+        ws = await asyncio.wait_for(connected(), timeout)
+        self._envelope_counter += 1
+        envelope_id = f"env-{self._envelope_counter}"
+        acked: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._waiting_acks[envelope_id] = acked
+        envelope = {
+            "envelope_id": envelope_id,
+            "type": envelope_type,
+            "payload": payload,
+            "accepts_response_payload": envelope_type != "events_api",
+            "retry_attempt": 0,
+            "retry_reason": "",
+        }
+        try:
+            await ws.send_str(json.dumps(envelope))
+            return await asyncio.wait_for(acked, timeout)
+        finally:
+            self._waiting_acks.pop(envelope_id, None)
+
+    def _apps_connections_open(self, call: Call, token: str) -> dict[str, Any]:
+        if self._errors.get(call.method):
+            return {"ok": False, "error": self._errors[call.method].popleft()}
+        if not token.startswith("xapp-"):  # Slack: an app-level token, not a bot token
+            return {"ok": False, "error": "not_allowed_token_type"}
+        if self.refusing:
+            call.status = 503
+            return {"ok": False, "error": "service_unavailable"}
+        return {"ok": True, "url": "ws" + self.root_url.removeprefix("http") + "socket-mode"}
+
+    async def _handle_socket(self, request: web.Request) -> web.StreamResponse:
+        if self.refusing:
+            return web.Response(status=503, text="service unavailable", content_type="text/plain")
+        ws = web.WebSocketResponse()
+        await ws.prepare(request)
+        self.sockets.append(ws)
+        self.sockets_opened += 1
+        try:
+            hello = {
+                "type": "hello",
+                "num_connections": len(self.sockets),
+                "connection_info": {"app_id": self.app_id},
+                "debug_info": {"host": "fake-slack", "approximate_connection_time": 3600},
+            }
+            await ws.send_str(json.dumps(hello))
+            async with self._arrived:
+                self._arrived.notify_all()
+            async for message in ws:
+                if message.type == WSMsgType.TEXT:
+                    self._acknowledged(message.data)
+                elif message.type == WSMsgType.ERROR:
+                    break
+        finally:
+            self.sockets.remove(ws)
+        return ws
+
+    def _acknowledged(self, raw: str) -> None:
+        try:
+            ack = json.loads(raw)
+        except json.JSONDecodeError:
+            return
+        if not isinstance(ack, dict):
+            return
+        self.acks.append(ack)
+        waiting = self._waiting_acks.get(str(ack.get("envelope_id")))
+        if waiting is not None and not waiting.done():
+            waiting.set_result(ack)
 
     # ------------------------------------------------------------------ method logic
 

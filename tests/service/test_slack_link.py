@@ -1,11 +1,11 @@
 """`partnercheck serve` as a real process: credentials checked at start-up, and Socket Mode
 that stops on SIGTERM or SIGINT in every state (connecting with Slack refusing or silent,
-connected, reconnecting). Slack is a fake Web API plus a fake Socket Mode websocket on 127.0.0.1."""
+connected, reconnecting). Slack is the one fake Slack (tests/support/fake_slack.py), its Web API
+and Socket Mode websocket on 127.0.0.1; answering late (`delay_seconds`), it is Slack hanging."""
 
 from __future__ import annotations
 
 import asyncio
-import json
 import signal
 import socket
 import sys
@@ -15,78 +15,12 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from aiohttp import WSMsgType, web
 
 from tests.service.conftest import app_env, partnercheck
 from tests.support.fake_slack import FakeSlack
 
 STOPPED_WITHIN = 15  # a generous guard for the test; the app allows itself 10 s
 STARTED_WITHIN = 90
-
-
-class FakeSocketMode:
-    """apps.connections.open hands out ws:// URLs of a websocket on 127.0.0.1 that says hello
-    and stays open; `drop()` closes every socket and refuses new ones."""
-
-    def __init__(self) -> None:
-        self.sockets: list[web.WebSocketResponse] = []
-        self.refusing = False
-        self.opened = 0
-        self._runner: web.AppRunner | None = None
-        self.base = ""
-
-    async def start(self) -> None:
-        app = web.Application()
-        app.router.add_post("/api/auth.test", self._auth_test)
-        app.router.add_post("/api/apps.connections.open", self._open)
-        app.router.add_get("/link", self._link)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.base = f"http://{host}:{port}/"
-
-    async def stop(self) -> None:
-        for ws in self.sockets:
-            await ws.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
-
-    async def drop(self) -> None:
-        self.refusing = True
-        for ws in list(self.sockets):
-            await ws.close()
-
-    async def _auth_test(self, _request: web.Request) -> web.Response:
-        return web.json_response({"ok": True, "team_id": "T0OURS", "user_id": "U0BOT"})
-
-    async def _open(self, _request: web.Request) -> web.Response:
-        self.opened += 1
-        if self.refusing:
-            return web.json_response({"ok": False, "error": "service_unavailable"}, status=503)
-        return web.json_response({"ok": True, "url": self.base.replace("http", "ws") + "link"})
-
-    async def _link(self, request: web.Request) -> web.WebSocketResponse:
-        ws = web.WebSocketResponse()
-        await ws.prepare(request)
-        self.sockets.append(ws)
-        await ws.send_str(json.dumps({"type": "hello", "num_connections": 1}))
-        async for message in ws:
-            if message.type == WSMsgType.ERROR:
-                break
-        self.sockets.remove(ws)
-        return ws
-
-
-@pytest.fixture
-async def socket_slack() -> AsyncIterator[FakeSocketMode]:
-    fake = FakeSocketMode()
-    await fake.start()
-    try:
-        yield fake
-    finally:
-        await fake.stop()
 
 
 def free_port() -> int:
@@ -175,41 +109,6 @@ STOP_SIGNALS = pytest.mark.parametrize(
 )
 
 
-class SilentSlack:
-    """A port that accepts connections and never answers: Slack hanging, not refusing."""
-
-    def __init__(self) -> None:
-        self.accepted = 0
-        self.arrived = asyncio.Condition()
-        self._server: asyncio.Server | None = None
-        self._held: list[asyncio.StreamWriter] = []
-        self.base = ""
-
-    async def __aenter__(self) -> SilentSlack:
-        self._server = await asyncio.start_server(self._hold, "127.0.0.1", 0)
-        port = self._server.sockets[0].getsockname()[1]
-        self.base = f"http://127.0.0.1:{port}/api/"
-        return self
-
-    async def __aexit__(self, *_exc: object) -> None:
-        for writer in self._held:
-            writer.close()
-        assert self._server is not None
-        self._server.close()
-
-    async def _hold(self, _reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._held.append(writer)
-        async with self.arrived:
-            self.accepted += 1
-            self.arrived.notify_all()
-
-    async def wait_for(self, connections: int) -> None:
-        async with self.arrived:
-            await asyncio.wait_for(
-                self.arrived.wait_for(lambda: self.accepted >= connections), STARTED_WITHIN
-            )
-
-
 def stopped_in(served: Served, took: float, signum: signal.Signals, state: str) -> None:
     print(f"stopped {took:.2f} s after {signum.name} while {state}", file=sys.stderr)
     assert "Traceback" not in "".join(served.lines), "".join(served.lines)
@@ -231,22 +130,27 @@ async def test_socket_mode_stops_while_connecting_to_an_unreachable_slack(
 
 
 @STOP_SIGNALS
-async def test_socket_mode_stops_while_slack_does_not_answer(serve, signum: signal.Signals) -> None:
-    """The connection is taken and no answer comes: the stop does not wait for the timeout."""
-    async with SilentSlack() as silent:
-        served = await serve(silent.base, "--socket")
-        await silent.wait_for(2)  # auth.test timed out; apps.connections.open is hanging now
-        took = await served.stop_with(signum)
+async def test_socket_mode_stops_while_slack_does_not_answer(
+    serve, fake_slack: FakeSlack, signum: signal.Signals
+) -> None:
+    """The request is taken and no answer comes: the stop does not wait for the timeout."""
+    fake_slack.delay_seconds = 3600  # far beyond every timeout of the app's
+    served = await serve(fake_slack.base_url, "--socket")
+    await served.wait_for_line("Could not reach Slack at")  # auth.test timed out
+    # apps.connections.open is hanging now
+    await fake_slack.wait_for("apps.connections.open", timeout=STARTED_WITHIN)
+    took = await served.stop_with(signum)
     stopped_in(served, took, signum, "connecting (Slack silent)")
+    assert fake_slack.sockets_opened == 0  # it was still waiting for Slack when stopped
 
 
 @STOP_SIGNALS
 async def test_socket_mode_stops_when_connected(
-    serve, socket_slack: FakeSocketMode, signum: signal.Signals
+    serve, fake_slack: FakeSlack, signum: signal.Signals
 ) -> None:
-    served = await serve(socket_slack.base + "api/", "--socket")
+    served = await serve(fake_slack.base_url, "--socket")
     await served.wait_for_line("Connected to Slack in Socket Mode")
-    assert len(socket_slack.sockets) == 1
+    assert len(fake_slack.sockets) == 1
     assert await served.health() == (200, {"ok": True, "database": "ok", "slack": "connected"})
     took = await served.stop_with(signum)
     stopped_in(served, took, signum, "connected")
@@ -254,11 +158,11 @@ async def test_socket_mode_stops_when_connected(
 
 @STOP_SIGNALS
 async def test_socket_mode_reconnects_and_stops_while_reconnecting(
-    serve, socket_slack: FakeSocketMode, signum: signal.Signals
+    serve, fake_slack: FakeSlack, signum: signal.Signals
 ) -> None:
-    served = await serve(socket_slack.base + "api/", "--socket")
+    served = await serve(fake_slack.base_url, "--socket")
     await served.wait_for_line("Connected to Slack in Socket Mode")
-    await socket_slack.drop()
+    await fake_slack.drop()
     dropped = await served.wait_for_line("connection to Slack dropped; reconnecting")
     await served.wait_for_line("could not connect to Slack (service_unavailable)", after=dropped)
     took = await served.stop_with(signum)

@@ -17,11 +17,9 @@ from bot.blocks import ids
 from bot.db.models import Answer
 from bot.plumbing.budget import Budget
 from tests.e2e.checkflow import LEAD, start_check
-from tests.service.test_socket_mode_budget import Socket, click, linked, socket
+from tests.service.test_socket_mode_budget import click, linked
 from tests.support import signing
 from tests.support.fake_slack import FakeSlack
-
-__all__ = ["socket"]  # the fixture, used by name below
 
 
 def comment(text: str) -> dict[str, Any]:
@@ -69,16 +67,15 @@ MALFORMED: list[tuple[str, Any]] = [
 async def test_malformed_envelopes_are_acknowledged_and_refused_without_a_traceback(
     database: tuple[str, str | None],
     fake_slack: FakeSlack,
-    socket: Socket,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    h, handler = await linked(database, fake_slack, socket, Budget())
+    h, handler = await linked(database, fake_slack, Budget())
     try:
         await start_check(h)
         caplog.clear()
         caplog.set_level(logging.INFO)
         for n, (envelope_type, payload) in enumerate(MALFORMED):
-            ack = await socket.request(envelope_type, payload, n)
+            ack = await fake_slack.socket_request(envelope_type, payload)
             assert not ack.get("payload"), (n, ack)
         await h.settle()
         problems = [
@@ -90,7 +87,7 @@ async def test_malformed_envelopes_are_acknowledged_and_refused_without_a_traceb
         async with h.db().unit_of_work() as session:
             assert await session.scalar(select(func.count()).select_from(Answer)) == 0
         # the link still works for a real request after them
-        ack = await socket.request("interactive", comment("after all that"), 99)
+        ack = await fake_slack.socket_request("interactive", comment("after all that"))
         await h.settle()
         async with h.db().unit_of_work() as session:
             assert list(await session.scalars(select(Answer.comment))) == ["after all that"]

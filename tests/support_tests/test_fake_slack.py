@@ -1,11 +1,16 @@
 from __future__ import annotations
 
+import asyncio
 import json
 
 import aiohttp
 import pytest
+from aiohttp import WSMessage
 from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.socket_mode.aiohttp import SocketModeClient
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
@@ -454,3 +459,50 @@ def elsewhere_client(server: FakeSlack) -> AsyncWebClient:
 def test_govslack_response_urls_are_slacks_own() -> None:
     gateway = SlackGateway(AsyncWebClient(token="xoxb-test", base_url="https://slack-gov.com/api/"))
     assert "https://hooks.slack-gov.com/" in gateway._response_origins()
+
+
+async def test_socket_mode_connects_says_hello_and_carries_envelopes_and_acks(
+    fake: FakeSlack,
+) -> None:
+    """slack_sdk's own Socket Mode client: apps.connections.open, hello, an envelope, its ack."""
+    web_client = AsyncWebClient(base_url=fake.base_url)
+    with pytest.raises(SlackApiError) as refused:  # an app-level token, not a bot token
+        await web_client.apps_connections_open(app_token="xoxb-bot")
+    assert refused.value.response["error"] == "not_allowed_token_type"
+
+    client = SocketModeClient(
+        app_token="xapp-1", web_client=web_client, auto_reconnect_enabled=False
+    )
+    hello = asyncio.Event()
+    received: list[SocketModeRequest] = []
+
+    async def on_message(message: WSMessage) -> None:
+        if json.loads(message.data).get("type") == "hello":
+            hello.set()
+
+    async def on_request(socket: SocketModeClient, request: SocketModeRequest) -> None:
+        received.append(request)
+        answer = SocketModeResponse(envelope_id=request.envelope_id, payload={"text": "seen"})
+        await socket.send_socket_mode_response(answer)
+
+    client.on_message_listeners.append(on_message)
+    client.socket_mode_request_listeners.append(on_request)
+    try:
+        await asyncio.wait_for(client.connect(), 10)
+        assert fake.last("apps.connections.open").response["url"].startswith("ws://127.0.0.1:")
+        await asyncio.wait_for(hello.wait(), 10)
+        assert fake.sockets_opened == 1
+
+        ack = await fake.socket_request("slash_commands", {"command": "/partnership"})
+        assert ack == {"envelope_id": received[0].envelope_id, "payload": {"text": "seen"}}
+        assert received[0].type == "slash_commands"
+        assert received[0].payload == {"command": "/partnership"}
+
+        # Slack going away: the socket is closed and new connections are refused
+        await fake.drop()
+        with pytest.raises(SlackApiError) as dropped:
+            await client.issue_new_wss_url()
+        assert dropped.value.response["error"] == "service_unavailable"
+        assert fake.sockets_opened == 1
+    finally:
+        await client.close()
