@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -132,13 +133,20 @@ def _make_run_on_a_fresh_folder(folder: Path, *, pip_exits: int) -> subprocess.C
         'chmod +x "$3/bin/pip" "$3/bin/partnercheck"\n'
     )
     python.chmod(0o755)
+    # as typed in a shell: not inside another make (`make test` runs this test), whose
+    # variables would make this one print "make[1]: Entering directory …"
+    shell = {k: v for k, v in os.environ.items() if k not in PARENT_MAKE}
     return subprocess.run(
         ["make", "run", f"PYTHON={python}"],
         cwd=folder,
+        env=shell,
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+PARENT_MAKE = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKE_TERMOUT", "MAKE_TERMERR")
 
 
 def test_make_run_on_a_fresh_clone_prints_only_the_address(tmp_path: Path) -> None:
