@@ -25,13 +25,14 @@ import urllib.request
 from pathlib import Path
 
 from tests.benchmarks.bench_copies import ROOT, free_port
+from tests.support.shell import outside_make
 
 CHROMIUM = Path(os.environ.get("PARTNERCHECK_CHROMIUM", "/usr/bin/chromium"))
 GUARD_SECONDS = 900  # a guard against a hung set-up, not a measure
 
 
 def environment(port: int) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE_"))}
+    env = {k: v for k, v in outside_make().items() if not k.startswith(("SLACK_", "DATABASE_"))}
     env.pop("VIRTUAL_ENV", None)
     return {**env, "PORT": str(port)}
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -20,6 +19,7 @@ import pytest
 from tests.sandbox.conftest import ROOT, environment, free_port, partnercheck, start, stop
 from tests.support import signing
 from tests.support.fake_slack import FakeSlack
+from tests.support.shell import outside_make
 
 
 def _get(url: str) -> tuple[int, str]:
@@ -133,20 +133,14 @@ def _make_run_on_a_fresh_folder(folder: Path, *, pip_exits: int) -> subprocess.C
         'chmod +x "$3/bin/pip" "$3/bin/partnercheck"\n'
     )
     python.chmod(0o755)
-    # as typed in a shell: not inside another make (`make test` runs this test), whose
-    # variables would make this one print "make[1]: Entering directory …"
-    shell = {k: v for k, v in os.environ.items() if k not in PARENT_MAKE}
     return subprocess.run(
         ["make", "run", f"PYTHON={python}"],
         cwd=folder,
-        env=shell,
+        env=outside_make(),  # `make test` runs this test
         capture_output=True,
         text=True,
         timeout=60,
     )
-
-
-PARENT_MAKE = ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKE_TERMOUT", "MAKE_TERMERR")
 
 
 def test_make_run_on_a_fresh_clone_prints_only_the_address(tmp_path: Path) -> None:
