@@ -853,20 +853,7 @@ class FakeSlack:
         team_id, installer = found
         token = f"xoxb-{team_id.lower()}-{len(self._tokens) + 1}"
         self._tokens[token] = team_id
-        if team_id in self._org_wide:
-            return {
-                "ok": True,
-                "app_id": self.app_id,
-                "authed_user": {"id": installer},
-                "scope": "commands,chat:write",
-                "token_type": "bot",
-                "access_token": token,
-                "bot_user_id": self.bot_user_id,
-                "team": None,
-                "enterprise": {"id": team_id, "name": f"Org {team_id}"},
-                "is_enterprise_install": True,
-            }
-        return {
+        granted = {
             "ok": True,
             "app_id": self.app_id,
             "authed_user": {"id": installer},
@@ -874,6 +861,16 @@ class FakeSlack:
             "token_type": "bot",
             "access_token": token,
             "bot_user_id": self.bot_user_id,
+        }
+        if team_id in self._org_wide:  # an organisation's install: no team, the enterprise
+            return {
+                **granted,
+                "team": None,
+                "enterprise": {"id": team_id, "name": f"Org {team_id}"},
+                "is_enterprise_install": True,
+            }
+        return {
+            **granted,
             "team": {"id": team_id, "name": f"Team {team_id}"},
             "enterprise": (
                 {"id": self._enterprise_of[team_id], "name": "Org"}
