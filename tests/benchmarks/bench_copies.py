@@ -44,6 +44,20 @@ SCRAPE = os.environ.get("BENCH_SCRAPE")
 TEAM = "T0OURS"
 
 
+def serve_env(fake: FakeSlack, database_url: str, **settings: str) -> dict[str, str]:
+    """The environment of a `partnercheck serve` child: this checkout, the fake Slack, the
+    database, and none of this process's own Slack or database settings."""
+    return {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE"))},
+        "PYTHONPATH": str(ROOT),
+        "SLACK_BOT_TOKEN": "xoxb-bench",
+        "SLACK_SIGNING_SECRET": signing.SIGNING_SECRET,
+        "SLACK_API_BASE_URL": fake.base_url,
+        "DATABASE_URL": database_url,
+        **settings,
+    }
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -115,16 +129,9 @@ async def run(copies: int) -> None:
     processes: list[asyncio.subprocess.Process] = []
     try:
         async with FakeSlack(clock=time.time) as fake:
-            env = {
-                **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE"))},
-                "PYTHONPATH": str(ROOT),
-                "SLACK_BOT_TOKEN": "xoxb-bench",
-                "SLACK_SIGNING_SECRET": signing.SIGNING_SECRET,
-                "SLACK_API_BASE_URL": fake.base_url,
-                "DATABASE_URL": url,
-                "PARTNERCHECK_SLACK_RATE": str(RATE),
-                "PARTNERCHECK_TICK_SECONDS": "1",
-            }
+            env = serve_env(
+                fake, url, PARTNERCHECK_SLACK_RATE=str(RATE), PARTNERCHECK_TICK_SECONDS="1"
+            )
             ports = [free_port() for _ in range(copies)]
             for port in ports:
                 processes.append(

@@ -15,8 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from tests.benchmarks.bench_copies import ROOT, free_port, started
-from tests.support import signing
+from tests.benchmarks.bench_copies import free_port, serve_env, started
 from tests.support.fake_slack import FakeSlack
 
 IDLE_SECONDS = float(os.environ.get("BENCH_IDLE_SECONDS", "5"))
@@ -33,15 +32,8 @@ def rss_mb(pid: int) -> float:
 async def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         async with FakeSlack(clock=time.time) as fake:
-            env = {
-                **{k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DATABASE"))},
-                "PYTHONPATH": str(ROOT),
-                "SLACK_BOT_TOKEN": "xoxb-bench",
-                "SLACK_SIGNING_SECRET": signing.SIGNING_SECRET,
-                "SLACK_API_BASE_URL": fake.base_url,
-                "DATABASE_URL": f"sqlite:///{Path(folder) / 'bench.db'}",
-                "PORT": str(free_port()),
-            }
+            database = f"sqlite:///{Path(folder) / 'bench.db'}"
+            env = serve_env(fake, database, PORT=str(free_port()))
             process = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
