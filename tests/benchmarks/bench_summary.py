@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import os
 import statistics
-import tempfile
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, NamedTuple
 
 from slack_sdk.web.async_client import AsyncWebClient
@@ -38,7 +36,7 @@ from bot.serving.bolt_app import prepare_services
 from bot.slack.chart import render_radar, warm_up
 from bot.usecases.summary import summarise
 from questions.bank import DIMENSIONS
-from tests.benchmarks.targets import postgres_schema
+from tests.benchmarks.targets import on_each_backend
 from tests.support.seeding import closed_check, seed_answers
 
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
@@ -107,20 +105,10 @@ async def _measure(services: Services, people: int, *, anonymous: bool) -> Figur
 
 
 async def main() -> None:
-    with tempfile.TemporaryDirectory() as folder:
-        await _run("SQLite", f"sqlite:///{Path(folder) / 'bench.db'}", schema=None)
-    postgres_url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
-    if not postgres_url:
-        print("(PostgreSQL skipped: set BENCH_DATABASE_URL or TEST_DATABASE_URL)")
-        return
-    schema, drop = await postgres_schema(postgres_url)
-    try:
-        await _run("PostgreSQL", postgres_url, schema=schema)
-    finally:
-        await drop()
+    await on_each_backend(_run, "bench.db")
 
 
-async def _run(backend: str, url: str, *, schema: str | None) -> None:
+async def _run(backend: str, url: str, schema: str | None) -> None:
     settings = Settings.from_env({"DATABASE_URL": url})
     services = await prepare_services(
         settings,
