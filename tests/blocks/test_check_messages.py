@@ -16,7 +16,7 @@ from bot.domain.wording import all_of, count_phrase, plural, side_name, side_tag
 from handlers.actions import answer_saved_note
 from questions.bank import load_bank
 from tests.blocks.test_nothing_cut_off import question_info
-from tests.support.answer_tallies import tally
+from tests.support.answer_tallies import summary_of
 
 BANK = load_bank()
 EVERY_QUESTION = [
@@ -197,16 +197,9 @@ def test_a_count_of_one_reads_as_english_wherever_it_is_written() -> None:
         digest.headline_text(one),
         digest.home_lines(one),
         summary._warning_text(
-            summary_facts.compute_summary(
-                check_id=1,
-                channel_id="C0SHARED",
-                partnership_name="Acme",
-                template_id="partnership_check",
-                template_name="Partnership check",
-                anonymous=False,
-                closed_at=None,
-                questions=[],
-                tallies=tally([], []),
+            summary_of(
+                [],
+                [],
             ),
             facts,
         ),

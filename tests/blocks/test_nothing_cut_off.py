@@ -36,9 +36,9 @@ from bot.blocks import (
 from bot.blocks import text as text_module
 from bot.domain.digest import MeetingHeld, Note, Notes, compile_digest
 from bot.domain.next_steps import STEP_TEXT_MAX
-from bot.domain.summary import QuestionFacts, SignalLine, StepLine, compute_summary
+from bot.domain.summary import QuestionFacts, SignalLine, StepLine
 from questions.bank import DIMENSIONS, Bank, Question, load_bank
-from tests.support.answer_tallies import AnswerFacts, tally
+from tests.support.answer_tallies import AnswerFacts, summary_of
 from tests.support.blockkit import check_message, check_view
 
 NOW = datetime(2026, 11, 30, 15, 0, tzinfo=UTC)
@@ -261,16 +261,11 @@ def summary_surfaces(bank: Bank, name: str) -> Iterator[Surface]:
         for q in questions
     ]
     for anonymous in (False, True):
-        result = compute_summary(
-            check_id=1,
-            channel_id="C0SHARED",
+        result = summary_of(
+            questions,
+            answers,
             partnership_name=name,
-            template_id="partnership_check",
-            template_name="Partnership check",
             anonymous=anonymous,
-            closed_at=None,
-            questions=questions,
-            tallies=tally(questions, answers),
             next_steps=[StepLine("Book the joint workshop", "U0LEAD", "2026-12-15", False, False)],
             signals=[
                 SignalLine("meeting_moved", title_for(name), NOW_ISO, NOW_ISO, "calendar"),

@@ -19,10 +19,9 @@ from bot.domain.summary import (
     QuestionFacts,
     StepLine,
     Summary,
-    compute_summary,
 )
 from bot.domain.wording import one_decimal
-from tests.support.answer_tallies import AnswerFacts, tally
+from tests.support.answer_tallies import AnswerFacts, summary_of
 from tests.support.blockkit import check_message
 
 DIMENSIONS = ["goals", "vision", "along", "trust", "actions", "value"]
@@ -51,16 +50,12 @@ def big_summary(*, anonymous: bool = False, comment_length: int = 2000):
         )
         for i in range(120)
     ]
-    return compute_summary(
+    return summary_of(
+        QUESTIONS,
+        answers,
         check_id=7,
-        channel_id="C0SHARED",
         partnership_name=f"Acme {PINGS}",
-        template_id="partnership_check",
-        template_name="Partnership check",
         anonymous=anonymous,
-        closed_at=None,
-        questions=QUESTIONS,
-        tallies=tally(QUESTIONS, answers),
         next_steps=steps,
     )
 
@@ -129,16 +124,10 @@ def test_organisation_names_and_picked_options_are_inert_and_a_summary_survives_
         AnswerFacts(99, f"U{person}", "client" if person % 2 else "ours", "ab"[person % 2], None)
         for person in range(6)
     ]
-    summary = compute_summary(
+    summary = summary_of(
+        questions,
+        answers,
         check_id=8,
-        channel_id="C0SHARED",
-        partnership_name="Acme",
-        template_id="partnership_check",
-        template_name="Partnership check",
-        anonymous=False,
-        closed_at=None,
-        questions=questions,
-        tallies=tally(questions, answers),
         our_name=f"Ours {PINGS}",
         client_name=f"Theirs {PINGS}",
         headline=(HeadlineSpec(label=f"Role {PINGS}", question_id="pc.role"),),
@@ -159,16 +148,9 @@ def trust_details(ours: dict[str, tuple[str, str]], client: dict[str, tuple[str,
         for person, values in people.items()
         for i, q in enumerate(trust)
     ]
-    summary = compute_summary(
-        check_id=1,
-        channel_id="C0SHARED",
-        partnership_name="Acme",
-        template_id="partnership_check",
-        template_name="Partnership check",
-        anonymous=False,
-        closed_at=None,
-        questions=trust,
-        tallies=tally(trust, answers),
+    summary = summary_of(
+        trust,
+        answers,
         our_name="Acme",
         client_name="Northwind",
     )

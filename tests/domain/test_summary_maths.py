@@ -17,13 +17,12 @@ from bot.domain.summary import (
     Trend,
     ValueCount,
     comment_quotas,
-    compute_summary,
     score_of,
     tally_plan,
     trend_between,
     unscored_values,
 )
-from tests.support.answer_tallies import AnswerFacts, tally
+from tests.support.answer_tallies import AnswerFacts, summary_of
 
 TRUST = QuestionFacts(1, 0, "trust", "Trust", "scale", "How much do you trust them?")
 HISTORY = QuestionFacts(2, 1, "along", "Getting along", "tick", "Worked together?")
@@ -42,16 +41,11 @@ def answers(question: QuestionFacts, side: str, values: list[str], comment: str 
 
 
 def summarise(rows, *, anonymous: bool = False, previous=None, rules: Rules | None = None):
-    return compute_summary(
-        check_id=1,
+    return summary_of(
+        QUESTIONS,
+        rows,
         channel_id="C1",
-        partnership_name="Acme",
-        template_id="partnership_check",
-        template_name="Partnership check",
         anonymous=anonymous,
-        closed_at=None,
-        questions=QUESTIONS,
-        tallies=tally(QUESTIONS, rows),
         previous=previous,
         rules=rules,
     )

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from bot.domain.summary import (
     AnswerTallies,
     Note,
     QuestionFacts,
     Raiser,
+    Summary,
     ValueCount,
+    compute_summary,
     score_of,
     tally_plan,
 )
@@ -63,4 +65,23 @@ def tally(questions: Sequence[QuestionFacts], answers: Iterable[AnswerFacts]) ->
         raisers=raisers,
         notes=notes,
         notes_total=len(notes),
+    )
+
+
+def summary_of(
+    questions: Sequence[QuestionFacts], answers: Iterable[AnswerFacts], **facts: Any
+) -> Summary:
+    """The summary of these answers to these questions: a partnership check of Acme in
+    C0SHARED unless `facts` say otherwise (any other compute_summary argument too)."""
+    given: dict[str, Any] = {
+        "check_id": 1,
+        "channel_id": "C0SHARED",
+        "partnership_name": "Acme",
+        "template_id": "partnership_check",
+        "template_name": "Partnership check",
+        "anonymous": False,
+        "closed_at": None,
+    }
+    return compute_summary(
+        **(given | facts), questions=questions, tallies=tally(questions, answers)
     )
